@@ -1,0 +1,186 @@
+"""Fixtures: a fresh database per run (SQLite, or PostgreSQL when TRACKER_TEST_DATABASE_URL is
+set), the app, clients, and factories for test data.
+
+The test's own session (``db``) does not use BEGIN IMMEDIATE, so reading in a test never holds
+SQLite's write lock while the app serves a request. Objects it loaded are not refreshed by
+themselves: call ``db.refresh(obj)`` or query again after the app changed something.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.factories import Factory
+from tracker import create_app, migrate
+from tracker.db import Base
+
+PASSWORD = "factory-password-1234"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new, migrated database for this test run, dropped at the end."""
+    admin_url = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if not admin_url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        migrate.upgrade(url)
+        yield url
+        return
+    name = f"tracker_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                {"name": name},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Any) -> dict[str, Any]:
+    """Settings for the app under test; override this fixture to change them."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_MEMORY_KIB": 1024,  # fast hashing in tests; production defaults are tested
+        "PASSWORD_TIME_COST": 1,
+        "SERVER_NAME": "tracker.test",
+        "BASE_URL": "http://tracker.test",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], database_url: str, tmp_path: Any) -> Iterator[Flask]:
+    """The app, with every table emptied after the test."""
+    os.environ.setdefault("TRACKER_ENV", "development")
+    application = create_app(app_config)
+    application.instance_path = str(tmp_path)
+    yield application
+    application.extensions["tracker.engine"].dispose()
+    _empty_tables(database_url)
+
+
+def _empty_tables(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+
+
+@pytest.fixture
+def test_engine(database_url: str) -> Iterator[Engine]:
+    """An engine for the test's own reads and set-up writes (no BEGIN IMMEDIATE)."""
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask, test_engine: Engine) -> Iterator[Session]:
+    """The test's own session, inside an app context."""
+    with app.app_context():
+        session = sessionmaker(bind=test_engine)()
+        yield session
+        session.close()
+
+
+@pytest.fixture
+def make(db: Session) -> Factory:
+    """Factories that create users, projects, assignments and entries (committed)."""
+    return Factory(db, PASSWORD)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class Auth:
+    """Sign a test client in and out as a user."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, user: Any, password: str = PASSWORD) -> Any:
+        response = self.client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self) -> Any:
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+class Api:
+    """A JSON API client for one user's token."""
+
+    def __init__(self, client: FlaskClient, token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def _call(self, method: str, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.open(
+            "/api/v1" + path, method=method, json=json, headers=self.headers, **kw
+        )
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self._call("GET", path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self._call("POST", path, json={} if json is None else json, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self._call("PATCH", path, json={} if json is None else json, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self._call("DELETE", path, **kw)
+
+
+@pytest.fixture
+def api(client: FlaskClient, make: Factory) -> Any:
+    """``api(user)`` → an API client authenticated with a new token of that user."""
+
+    def for_user(user: Any) -> Api:
+        return Api(client, make.token(user))
+
+    return for_user

@@ -1,0 +1,36 @@
+"""JSON API v1 (see api.md): thin views over the same services as the web pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, abort, request
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def json_body(allowed: set[str] | None = None) -> dict[str, Any]:
+    """The request's JSON object: 415 without the JSON content type, 400 when malformed.
+
+    Keys outside ``allowed`` are dropped, so a field the caller may not set is never applied.
+    """
+    if not request.mimetype == "application/json":
+        abort(415)
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400)
+    if not isinstance(data, dict):
+        abort(400)
+    if allowed is not None:
+        data = {k: v for k, v in data.items() if k in allowed}
+    return data
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprint (CSRF-exempt: it authenticates with bearer tokens only)."""
+    from tracker.api import audit, health, me, openapi, projects, users  # noqa: F401  (routes)
+    from tracker.security import csrf
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    app.register_blueprint(health.bp)

@@ -1,0 +1,63 @@
+"""Bearer-token authentication and role checks for the JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+
+from tracker.db import get_session
+from tracker.errors import Forbidden, Unauthorized
+from tracker.models import User
+from tracker.services import audit, tokens
+
+F = TypeVar("F", bound=Callable[..., Any])
+ALL_ROLES = ("contractor", "admin", "payroll")
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def _deny(user: User | None, reason: str) -> None:
+    """Record a refused API call (who, what, from where) in its own transaction."""
+    db = get_session()
+    audit.record(db, user, "api.denied", reason=reason, method=request.method, path=request.path)
+    db.commit()
+
+
+def caller() -> User:
+    """The user the request's token belongs to (set by ``api_roles``)."""
+    user: User = g.api_user
+    return user
+
+
+def api_roles(*allowed: str) -> Callable[[F], F]:
+    """Require a valid bearer token whose user has one of these roles (401, then 403)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            raw = _bearer()
+            db = get_session()
+            user = tokens.authenticate(db, raw) if raw else None
+            db.commit()  # keep last_used_at; end the read transaction before any unit of work
+            if user is None:
+                _deny(None, "no valid token")
+                raise Unauthorized("A valid API token is required (Authorization: Bearer <token>).")
+            if user.role not in allowed:
+                _deny(user, "role")
+                raise Forbidden("Your role may not do this.")
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,185 @@
+"""GET /api/v1/openapi.json, built from the routes themselves so it cannot drift from them.
+
+Each API view carries ``@doc(...)`` (request and response schema names, status, error codes);
+the path, method, roles and summary come from the route and the view.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app, jsonify
+
+from tracker.api import bp
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_str = {"type": "string"}
+_int = {"type": "integer"}
+_bool = {"type": "boolean"}
+_date = {"type": "string", "format": "date"}
+_ts = {"type": ["string", "null"], "format": "date-time"}
+_money = {"type": ["string", "null"], "pattern": r"^-?\d+\.\d{2}$"}
+_tags = {"type": "array", "items": _str}
+
+
+def _obj(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _list(key: str, item: str) -> dict[str, Any]:
+    return _obj({key: {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}}})
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": _obj({"error": _obj({"code": _str, "message": _str}, ("code", "message"))},
+                  ("error",)),
+    "User": _obj({"id": _int, "email": _str, "name": _str, "role": _str, "active": _bool,
+                  "timezone": _str, "skills": _tags, "hourly_rate": _money}),
+    "UserList": _list("users", "User"),
+    "UserCreate": _obj({"email": _str, "name": _str,
+                        "role": {"enum": ["contractor", "admin", "payroll"]},
+                        "password": _str, "timezone": _str, "skills": _tags,
+                        "hourly_rate": {"type": ["string", "number", "null"]}},
+                       ("email", "name", "role")),
+    "UserUpdate": _obj({"name": _str, "role": _str, "active": _bool, "skills": _tags,
+                        "hourly_rate": {"type": ["string", "number", "null"]},
+                        "timezone": _str}),
+    "Hold": _obj({"id": _int, "project_id": _int, "started_at": _ts, "started_by": _int,
+                  "reason": _str, "notice": _str, "incident_ref": {"type": ["string", "null"]},
+                  "allow_backfill": _bool, "ended_at": _ts, "ended_by": _int, "note": _str}),
+    "Project": _obj({"id": _int, "code": _str, "name": _str, "client": _str, "status": _str,
+                     "seats": {"type": ["integer", "null"]},
+                     "free_seats": {"type": ["integer", "null"]}, "skills": _tags,
+                     "hourly_rate": _money, "currency": _str, "open_to_reassignment": _bool,
+                     "active_hold": {"oneOf": [{"$ref": "#/components/schemas/Hold"},
+                                               {"type": "null"}]}}),
+    "ProjectList": _list("projects", "Project"),
+    "ProjectCreate": _obj({"code": _str, "name": _str, "client": _str,
+                           "seats": {"type": ["integer", "null"]}, "skills": _tags,
+                           "hourly_rate": {"type": ["string", "number"]}, "currency": _str,
+                           "open_to_reassignment": _bool}, ("code", "name", "hourly_rate")),
+    "ProjectUpdate": _obj({"name": _str, "client": _str, "seats": {"type": ["integer", "null"]},
+                           "skills": _tags, "hourly_rate": {"type": ["string", "number"]},
+                           "open_to_reassignment": _bool, "status": {"enum": ["closed"]}}),
+    "Assignment": _obj({"id": _int, "user_id": _int, "project_id": _int, "start_date": _date,
+                        "end_date": {"type": ["string", "null"], "format": "date"},
+                        "hourly_rate": _money, "origin": {"enum": ["direct", "reassignment"]},
+                        "from_project_id": {"type": ["integer", "null"]},
+                        "from_hold_id": {"type": ["integer", "null"]}}),
+    "AssignmentList": _list("assignments", "Assignment"),
+    "AssignmentCreate": _obj({"user_id": _int, "hourly_rate": {"type": ["string", "number"]},
+                              "start_date": _date}, ("user_id",)),
+    "AuditEvent": _obj({"id": _int, "at": _ts, "actor_id": {"type": ["integer", "null"]},
+                        "action": _str, "target_type": _str, "target_id": _int,
+                        "data": {"type": "object"}}),
+    "AuditList": _list("events", "AuditEvent"),
+    "Notification": _obj({"id": _int, "kind": _str, "message": _str, "created_at": _ts,
+                          "read": _bool}),
+    "NotificationList": _list("notifications", "Notification"),
+}
+
+
+def register_schema(name: str, schema: dict[str, Any]) -> None:
+    """Add a component schema (feature modules describe their own objects)."""
+    SCHEMAS[name] = schema
+
+
+def doc(
+    *,
+    request: str | None = None,
+    response: str | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    params: tuple[str, ...] = (),
+    content_type: str = "application/json",
+) -> Callable[[F], F]:
+    """Describe an API view for the OpenAPI document."""
+
+    def decorate(view: F) -> F:
+        view.openapi = {  # type: ignore[attr-defined]
+            "request": request, "response": response, "status": status, "errors": errors,
+            "params": params, "content_type": content_type,
+        }
+        return view
+
+    return decorate
+
+
+_CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_REASONS = {400: "Malformed JSON", 401: "No or invalid token", 403: "Role not allowed",
+            404: "Not found, or not yours", 409: "A rule refused it", 415: "Not JSON",
+            422: "Invalid input", 429: "Rate limited"}
+
+
+def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
+    meta = getattr(view, "openapi", {})
+    summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else rule.endpoint
+    roles = sorted(getattr(view, "allowed_roles", ()))
+    params = [
+        {"name": name, "in": "path", "required": True,
+         "schema": _int if conv == "int" else _str}
+        for conv, name in _CONVERTER.findall(rule.rule)
+    ] + [{"name": name, "in": "query", "required": False, "schema": _str}
+         for name in meta.get("params", ())]
+    status = str(meta.get("status", 200))
+    ok: dict[str, Any] = {"description": "Success"}
+    if meta.get("response"):
+        ok["content"] = {meta.get("content_type", "application/json"): {
+            "schema": {"$ref": f"#/components/schemas/{meta['response']}"}}}
+    elif meta.get("content_type", "application/json") != "application/json":
+        ok["content"] = {meta["content_type"]: {"schema": _str}}
+    error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    responses = {status: ok}
+    for code in sorted({401, 403, *meta.get("errors", ())}):
+        responses[str(code)] = {"description": _REASONS.get(code, "Error"), "content": error_ref}
+    op: dict[str, Any] = {
+        "operationId": rule.endpoint.replace(".", "_"),
+        "summary": summary,
+        "x-roles": roles,
+        "parameters": params,
+        "responses": responses,
+    }
+    if meta.get("request"):
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{meta['request']}"}}}}
+        op["responses"].setdefault("400", {"description": _REASONS[400], "content": error_ref})
+        op["responses"].setdefault("415", {"description": _REASONS[415], "content": error_ref})
+    return op
+
+
+def build_spec() -> dict[str, Any]:
+    """The OpenAPI 3.1 document for every /api/v1 route of the running app."""
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        view = current_app.view_functions[rule.endpoint]
+        path = "/" + _CONVERTER.sub(r"{\2}", rule.rule).removeprefix("/api/v1/")
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, method, view)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "tracker API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(paths.items())),
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """This document."""
+    return jsonify(build_spec())
+
+
+openapi.allowed_roles = "public"  # type: ignore[attr-defined]

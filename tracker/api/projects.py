@@ -1,0 +1,131 @@
+"""Projects and assignments API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import jsonify
+
+from tracker.api import bp, json_body, schemas
+from tracker.api.access import ALL_ROLES, api_roles, caller
+from tracker.api.openapi import doc
+from tracker.db import get_session, unit_of_work
+from tracker.errors import Invalid
+from tracker.models import Project, User
+from tracker.services import projects, users
+
+CREATE_FIELDS = {"code", "name", "client", "seats", "skills", "hourly_rate", "currency",
+                 "open_to_reassignment"}
+UPDATE_FIELDS = {"name", "client", "seats", "skills", "hourly_rate", "open_to_reassignment",
+                 "status"}
+
+
+def project_json(items: list[Project], viewer: User) -> list[dict[str, Any]]:
+    """Projects with free seats and hold in force, in a fixed number of queries."""
+    db = get_session()
+    ids = [p.id for p in items]
+    counts = projects.active_counts(db, ids)
+    holds = projects.active_holds(db, ids)
+    return [
+        schemas.project(
+            p, None if p.seats is None else max(p.seats - counts.get(p.id, 0), 0),
+            holds.get(p.id), viewer,
+        )
+        for p in items
+    ]
+
+
+@bp.post("/projects")
+@api_roles("admin")
+@doc(request="ProjectCreate", response="Project", status=201, errors=(422,))
+def create_project() -> Any:
+    """Create a project."""
+    body = json_body(CREATE_FIELDS)
+    with unit_of_work() as db:
+        project = projects.create_project(db, caller(), **body)
+    return jsonify(project_json([project], caller())[0]), 201
+
+
+@bp.get("/projects")
+@api_roles(*ALL_ROLES)
+@doc(response="ProjectList")
+def list_projects() -> Any:
+    """Admin: all projects; contractor: those they are assigned to."""
+    items = projects.list_projects(get_session(), caller())
+    return jsonify({"projects": project_json(items, caller())})
+
+
+@bp.get("/projects/<int:project_id>")
+@api_roles(*ALL_ROLES)
+@doc(response="Project", errors=(404,))
+def get_project(project_id: int) -> Any:
+    """One project (404 for a contractor not on it)."""
+    project = projects.get_project(get_session(), project_id, viewer=caller())
+    return jsonify(project_json([project], caller())[0])
+
+
+@bp.patch("/projects/<int:project_id>")
+@api_roles("admin")
+@doc(request="ProjectUpdate", response="Project", errors=(404, 409, 422))
+def update_project(project_id: int) -> Any:
+    """Change name, client, seats, skills, hourly_rate, open_to_reassignment, status closed."""
+    body = json_body(UPDATE_FIELDS)
+    with unit_of_work() as db:
+        project = projects.update_project(
+            db, caller(), projects.get_project(db, project_id), **body
+        )
+    return jsonify(project_json([project], caller())[0])
+
+
+def _date(value: Any, field: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid.field(field, "Use a date like 2026-12-01.") from None
+
+
+@bp.post("/projects/<int:project_id>/assignments")
+@api_roles("admin")
+@doc(request="AssignmentCreate", response="Assignment", status=201, errors=(404, 409, 422))
+def create_assignment(project_id: int) -> Any:
+    """Assign a contractor (start_date defaults to today); 409 project_full, already_assigned."""
+    body = json_body({"user_id", "hourly_rate", "start_date"})
+    user_id = body.get("user_id")
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        raise Invalid.field("user_id", "Give the contractor's user id (an integer).")
+    with unit_of_work() as db:
+        project = projects.get_project(db, project_id)
+        assignment = projects.assign(
+            db, caller(), project, users.get_user(db, user_id),
+            hourly_rate=body.get("hourly_rate"),
+            start_date=_date(body.get("start_date"), "start_date"),
+        )
+    return jsonify(schemas.assignment(assignment)), 201
+
+
+@bp.get("/projects/<int:project_id>/assignments")
+@api_roles("admin")
+@doc(response="AssignmentList", errors=(404,))
+def list_assignments(project_id: int) -> Any:
+    """The project's assignments."""
+    db = get_session()
+    project = projects.get_project(db, project_id)
+    return jsonify(
+        {"assignments": [schemas.assignment(a)
+                         for a in projects.list_assignments(db, project=project)]}
+    )
+
+
+@bp.delete("/assignments/<int:assignment_id>")
+@api_roles("admin")
+@doc(response="Assignment", errors=(404, 422))
+def end_assignment(assignment_id: int) -> Any:
+    """End the assignment today (entries kept)."""
+    with unit_of_work() as db:
+        assignment = projects.end_assignment(
+            db, caller(), projects.get_assignment(db, assignment_id)
+        )
+    return jsonify(schemas.assignment(assignment))

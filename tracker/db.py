@@ -1,0 +1,142 @@
+"""Engine and session setup, the declarative Base, the unit of work, and SQLite's pragmas.
+
+One SQLAlchemy session per app context (request or CLI command). Services flush, never commit;
+the edge opens a unit of work and commits once (house style rule 2).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose metadata names constraints, so migrations stay stable."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """Create the engine for a URL, with SQLite's pragmas and BEGIN IMMEDIATE, or a PG pool."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+    else:
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,  # survive a database restart: the first request after it works
+            pool_size=pool_size,
+            max_overflow=pool_size * 2,
+            pool_recycle=1800,
+        )
+    # A forked worker must never reuse the parent's sockets.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, and write transactions that take the write lock when they begin."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Stop the driver from issuing its own deferred BEGIN; the "begin" hook below does it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the database write lock up front, so two transactions never both read
+        # and then fail to upgrade; this is SQLite's side of the race-free rules (design rule 9).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_postgres(session: Session) -> bool:
+    """True when the session talks to PostgreSQL (advisory locks, COPY, FOR UPDATE apply)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and session factory for the app and close sessions at teardown."""
+    engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"])
+    app.extensions["tracker.engine"] = engine
+    app.extensions["tracker.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine() -> Engine:
+    """The current app's engine."""
+    engine: Engine = current_app.extensions["tracker.engine"]
+    return engine
+
+
+def get_session() -> Session:
+    """The session of the current app context, created on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["tracker.sessionmaker"]()
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()  # rolls back anything left uncommitted
+
+
+@contextmanager
+def unit_of_work(session: Session | None = None) -> Iterator[Session]:
+    """One transaction around a request's or command's changes: commit on success, else roll back.
+
+    Any read transaction already open (loading the signed-in user, say) is ended first, so the
+    write transaction begins fresh — on SQLite that is where BEGIN IMMEDIATE takes the lock.
+    """
+    session = session or get_session()
+    if session.in_transaction():
+        session.commit()
+    try:
+        yield session
+        session.commit()
+    except BaseException as exc:
+        session.rollback()
+        _record_refusal(session, exc)
+        raise
+
+
+def _record_refusal(session: Session, exc: BaseException) -> None:
+    """Write the audit event a refused action asked for, in its own transaction."""
+    event = getattr(exc, "audit", None)
+    if not event:
+        return
+    from tracker.services import audit  # late: services import this module
+
+    audit.record(
+        session,
+        None,
+        event["action"],
+        target_type=event["data"].pop("target_type", None),
+        target_id=event["data"].pop("target_id", None),
+        actor_id=event["actor_id"],
+        refused=getattr(exc, "code", None),
+        **event["data"],
+    )
+    session.commit()

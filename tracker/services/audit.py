@@ -1,0 +1,132 @@
+"""Append-only audit events, written in the same transaction as the change they describe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.models import AuditEvent, User
+
+# Where the current request or command comes from ("203.0.113.9", "cli"); set by the edge.
+_origin: ContextVar[str | None] = ContextVar("audit_origin", default=None)
+
+# Keys that must never reach an audit row, whatever a caller passes.
+_SECRET_KEYS = frozenset(
+    {"password", "password_hash", "token", "token_hash", "totp_secret", "recovery_codes", "secret"}
+)
+
+
+def set_origin(origin: str | None) -> None:
+    """Record where the current request or command comes from (called by the edge only)."""
+    _origin.set(origin)
+
+
+@contextmanager
+def origin(value: str) -> Iterator[None]:
+    """Run a block with the given origin (the CLI uses "cli")."""
+    token = _origin.set(value)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of a value: dates as ISO strings, Decimals as strings."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items() if str(k) not in _SECRET_KEYS}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def record(
+    session: Session,
+    actor: User | None,
+    action: str,
+    target: Any = None,
+    *,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    actor_id: int | None = None,
+    **data: Any,
+) -> AuditEvent:
+    """Add an audit event for ``action`` on ``target`` (a model object) with extra ``data``.
+
+    ``before``/``after`` dictionaries are the usual way to describe a change.
+    """
+    if target is not None:
+        target_type = target_type or target.__tablename__.removesuffix("s")
+        if target_id is None:
+            session.flush()  # the target may be new; it needs its id before the event names it
+            target_id = target.id
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else actor_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        origin=_origin.get(),
+        data=_plain(data),
+    )
+    session.add(event)
+    return event
+
+
+def snapshot(obj: Any, *fields: str) -> dict[str, Any]:
+    """The named attributes of obj as a JSON-safe dict, for before/after values."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the keys whose value changed, as {"before": {...}, "after": {...}}."""
+    changed = [k for k in after if before.get(k) != after.get(k)]
+    return {
+        "before": {k: before.get(k) for k in changed},
+        "after": {k: after.get(k) for k in changed},
+    }
+
+
+def search(
+    session: Session,
+    *,
+    actor_id: int | None = None,
+    action: str | None = None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """Audit events newest first, filtered; ``before_id`` pages backwards (keyset)."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if target_type:
+        query = query.where(AuditEvent.target_type == target_type)
+    if target_id is not None:
+        query = query.where(AuditEvent.target_id == target_id)
+    if start is not None:
+        query = query.where(
+            AuditEvent.at >= dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
+        )
+    if end is not None:
+        query = query.where(
+            AuditEvent.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, dt.UTC)
+        )
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return list(session.scalars(query))

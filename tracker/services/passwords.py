@@ -1,0 +1,66 @@
+"""Password policy and hashing: Argon2id at OWASP's parameters or above, rehash when they change."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from tracker.errors import Invalid
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+# Verified against when the account does not exist, so both answers take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+
+def configure(time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """Set the Argon2id parameters (called once by the app factory from config)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    _DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+
+def parameters() -> tuple[int, int, int]:
+    """The active (time_cost, memory_kib, parallelism)."""
+    return _hasher.time_cost, _hasher.memory_cost, _hasher.parallelism
+
+
+@lru_cache(maxsize=1)
+def _common() -> frozenset[str]:
+    text = resources.files("tracker").joinpath("data/common-passwords.txt").read_text()
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def check_policy(password: str, field: str = "password") -> None:
+    """Refuse passwords that are too short, too long or common. No composition rules."""
+    if not isinstance(password, str) or len(password) < MIN_LENGTH:
+        raise Invalid.field(field, f"Use at least {MIN_LENGTH} characters.")
+    if len(password) > MAX_LENGTH:
+        raise Invalid.field(field, f"Use at most {MAX_LENGTH} characters.")
+    if password.lower() in _common():
+        raise Invalid.field(field, "This password is on a list of common passwords; pick another.")
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def verify(stored_hash: str | None, password: str) -> bool:
+    """True when password matches; takes the same time when there is no stored hash."""
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the hash was made with other parameters than the active ones."""
+    return _hasher.check_needs_rehash(stored_hash)

@@ -1,0 +1,225 @@
+"""Users: create, change, disable, passwords, one-time setup links, ending sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from tracker.errors import Duplicate, Invalid, NotFound
+from tracker.models import ROLES, SetupLink, User, utcnow
+from tracker.services import audit, passwords, validation
+
+USER_FIELDS = ("email", "name", "role", "active", "timezone", "skills", "hourly_rate")
+
+
+def _new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """The user with that id. Raises NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    """The user with that email (case-insensitive), or None."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def list_users(session: Session, role: str | None = None) -> list[User]:
+    """Every user, by name; optionally of one role."""
+    query = select(User).order_by(User.name, User.id)
+    if role:
+        query = query.where(User.role == role)
+    return list(session.scalars(query))
+
+
+def _role(value: Any) -> str:
+    role = str(value or "").strip().lower()
+    if role not in ROLES:
+        raise Invalid.field("role", "Choose contractor, admin or payroll.")
+    return role
+
+
+def create_user(
+    session: Session,
+    actor: User | None,
+    *,
+    email: Any,
+    name: Any,
+    role: Any,
+    password: str | None = None,
+    timezone: Any = "UTC",
+    skills: Any = None,
+    hourly_rate: Any = None,
+) -> User:
+    """Create a user. Raises Invalid (field errors) or Duplicate (email taken)."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for key, parse in (
+        ("email", lambda: validation.email(email)),
+        ("name", lambda: validation.required_text(name, "name")),
+        ("role", lambda: _role(role)),
+        ("timezone", lambda: validation.timezone(timezone)),
+        ("skills", lambda: validation.skills(skills)),
+        ("hourly_rate", lambda: validation.money(hourly_rate, required=False)),
+    ):
+        try:
+            values[key] = parse()
+        except Invalid as exc:
+            errors.update(exc.fields)
+    if password is not None:
+        try:
+            passwords.check_policy(password)
+        except Invalid as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise Invalid(errors)
+    if find_by_email(session, values["email"]) is not None:
+        raise Duplicate({"email": ["A user with this email already exists."]})
+    user = User(
+        **values,
+        password_hash=passwords.hash_password(password) if password else None,
+        password_changed_at=utcnow() if password else None,
+        session_token=_new_session_token(),
+    )
+    session.add(user)
+    session.flush()  # the id is needed by the audit event and by the caller
+    audit.record(session, actor, "user.create", user, after=audit.snapshot(user, *USER_FIELDS))
+    return user
+
+
+def update_user(session: Session, actor: User | None, user: User, **changes: Any) -> User:
+    """Change name, role, active, timezone, skills or hourly_rate. Raises Invalid.
+
+    A role change or a disable ends the user's sessions.
+    """
+    parsers = {
+        "name": lambda v: validation.required_text(v, "name"),
+        "role": _role,
+        "active": lambda v: validation.boolean(v, "active"),
+        "timezone": validation.timezone,
+        "skills": validation.skills,
+        "hourly_rate": lambda v: validation.money(v, required=False),
+    }
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key not in parsers:
+            raise Invalid.field(key, "This field cannot be changed.")
+        try:
+            clean[key] = parsers[key](value)
+        except Invalid as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise Invalid(errors)
+    before = audit.snapshot(user, *USER_FIELDS)
+    for key, value in clean.items():
+        setattr(user, key, value)
+    if user.role != before["role"] or (before["active"] and not user.active):
+        user.session_token = _new_session_token()
+    after = audit.snapshot(user, *USER_FIELDS)
+    if before != after:
+        audit.record(session, actor, "user.update", user, **audit.changes(before, after))
+    return user
+
+
+def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
+    """Set a new password and end every existing session of the user. Raises Invalid."""
+    passwords.check_policy(password)
+    user.password_hash = passwords.hash_password(password)
+    user.password_changed_at = utcnow()
+    user.session_token = _new_session_token()
+    audit.record(session, actor, "user.password", user)
+
+
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    """A user changes their own password, proving the current one. Raises Invalid."""
+    if not passwords.verify(user.password_hash, current):
+        raise Invalid.field("current_password", "This is not your current password.")
+    set_password(session, user, user, new)
+
+
+def end_sessions(session: Session, actor: User | None, user: User) -> None:
+    """Sign the user out everywhere (their session cookies stop working)."""
+    user.session_token = _new_session_token()
+    audit.record(session, actor, "user.sessions_ended", user)
+
+
+def needs_first_admin(session: Session) -> bool:
+    """True while the database has no admin yet."""
+    return session.scalar(select(func.count()).select_from(User).where(User.role == "admin")) == 0
+
+
+def create_setup_link(
+    session: Session,
+    actor: User | None,
+    user: User | None,
+    purpose: str,
+    hours: int = 24,
+) -> str:
+    """A one-time link token (returned raw, stored hashed). ``user`` None: the first admin."""
+    token = secrets.token_urlsafe(32)
+    link = SetupLink(
+        token_hash=_hash(token),
+        user_id=user.id if user else None,
+        purpose=purpose,
+        expires_at=utcnow() + dt.timedelta(hours=hours),
+    )
+    session.add(link)
+    audit.record(session, actor, "setup_link.create", link, purpose=purpose,
+                 user_id=user.id if user else None)
+    return token
+
+
+def find_setup_link(session: Session, token: str) -> SetupLink:
+    """The unused, unexpired link for a token. Raises NotFound (used, expired or unknown)."""
+    link = session.scalar(select(SetupLink).where(SetupLink.token_hash == _hash(token)))
+    if link is None or link.used_at is not None or link.expires_at <= utcnow():
+        raise NotFound("This link has expired or has already been used.")
+    if link.purpose == "first_admin" and not needs_first_admin(session):
+        raise NotFound("This link has expired or has already been used.")
+    return link
+
+
+def use_setup_link(
+    session: Session,
+    token: str,
+    password: str,
+    *,
+    email: Any = None,
+    name: Any = None,
+    timezone: Any = "UTC",
+) -> User:
+    """Consume a link: create the first admin, or set the linked user's password.
+
+    Raises NotFound (bad link) or Invalid.
+    """
+    link = find_setup_link(session, token)
+    # Claim the link atomically, so two people opening it at once cannot both use it.
+    claimed = session.execute(
+        update(SetupLink)
+        .where(SetupLink.id == link.id, SetupLink.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound("This link has expired or has already been used.")
+    if link.user_id is None:
+        user = create_user(session, None, email=email, name=name, role="admin",
+                           password=password, timezone=timezone)
+    else:
+        user = get_user(session, link.user_id)
+        set_password(session, user, user, password)
+    return user

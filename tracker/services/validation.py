@@ -1,0 +1,158 @@
+"""Shape checks shared by every service: emails, codes, money, timezones, tags, text.
+
+Each parser returns the clean value or raises ``Invalid`` naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zoneinfo
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from tracker.errors import Invalid
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CODE_RE = re.compile(r"^[A-Z][A-Z0-9_-]{1,19}$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+MAX_RATE = Decimal("9999999999.99")
+DESCRIPTION_MAX = 2000
+
+
+def email(value: Any, field: str = "email") -> str:
+    """A lower-cased email address of at most 254 characters."""
+    text = str(value or "").strip().lower()
+    if not text:
+        raise Invalid.field(field, "Enter an email address.")
+    if len(text) > 254 or not EMAIL_RE.match(text):
+        raise Invalid.field(field, "Enter a valid email address, like name@example.com.")
+    return text
+
+
+def required_text(value: Any, field: str, max_length: int = 200) -> str:
+    """Non-empty single-line text without control characters."""
+    text = plain_text(value, field, max_length)
+    if not text:
+        raise Invalid.field(field, "This field is required.")
+    return text
+
+
+def plain_text(value: Any, field: str, max_length: int = 200, multiline: bool = False) -> str:
+    """Optional text, stripped, at most max_length characters, no control characters."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Invalid.field(field, "Must be text.")
+    text = value.strip()
+    if len(text) > max_length:
+        raise Invalid.field(field, f"At most {max_length:,} characters (this has {len(text):,}).")
+    allowed = {"\n", "\r", "\t"} if multiline else set()
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
+        raise Invalid.field(field, "Contains control characters; remove them and try again.")
+    return text
+
+
+def project_code(value: Any, field: str = "code") -> str:
+    """A short upper-case code such as CHORDUS (2–20 letters, digits, - or _)."""
+    code = str(value or "").strip().upper()
+    if not CODE_RE.match(code):
+        raise Invalid.field(
+            field, "Use 2–20 letters, digits, - or _, starting with a letter (e.g. CHORDUS)."
+        )
+    return code
+
+
+def money(value: Any, field: str = "hourly_rate", required: bool = True) -> Decimal | None:
+    """A non-negative amount with at most two decimals."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise Invalid.field(field, "Enter an amount, like 45.00.")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise Invalid.field(field, "Enter an amount, like 45.00.")
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise Invalid.field(field, "Enter an amount, like 45.00.") from None
+    if not amount.is_finite():
+        raise Invalid.field(field, "Enter an amount, like 45.00.")
+    if amount < 0:
+        raise Invalid.field(field, "Cannot be negative.")
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise Invalid.field(field, "Use at most two decimals (cents).")
+    if amount > MAX_RATE:
+        raise Invalid.field(field, "Too large.")
+    return amount.quantize(Decimal("0.01"))
+
+
+def currency(value: Any, field: str = "currency") -> str:
+    """An ISO 4217 code such as EUR."""
+    code = str(value or "").strip().upper()
+    if not CURRENCY_RE.match(code):
+        raise Invalid.field(field, "Use a three-letter ISO currency code, like EUR or USD.")
+    return code
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def timezones() -> list[str]:
+    """Every IANA timezone name this installation knows, sorted."""
+    return sorted(_zones())
+
+
+def timezone(value: Any, field: str = "timezone") -> str:
+    """An IANA timezone name such as Europe/Berlin."""
+    name = str(value or "UTC").strip()
+    if name not in _zones():
+        raise Invalid.field(field, f"Unknown timezone {name!r}; use an IANA name like Europe/Berlin.")
+    return name
+
+
+def skills(value: Any, field: str = "skills") -> list[str]:
+    """Tags from a list or a comma-separated string: trimmed, lower-cased, unique, ≤ 30 each."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise Invalid.field(field, "Give skills as a list or comma-separated text.")
+    result: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise Invalid.field(field, "Each skill must be text.")
+        tag = plain_text(item, field, 30).lower()
+        if tag and tag not in result:
+            result.append(tag)
+    if len(result) > 50:
+        raise Invalid.field(field, "At most 50 skills.")
+    return result
+
+
+def seats(value: Any, field: str = "seats") -> int | None:
+    """A seat count ≥ 0, or None for unlimited."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise Invalid.field(field, "Enter a whole number of seats, or leave empty for unlimited.")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise Invalid.field(
+            field, "Enter a whole number of seats, or leave empty for unlimited."
+        ) from None
+    if number < 0:
+        raise Invalid.field(field, "Cannot be negative.")
+    if number > 1_000_000:
+        raise Invalid.field(field, "Too large.")
+    return number
+
+
+def boolean(value: Any, field: str) -> bool:
+    """A JSON boolean (the API gives true/false)."""
+    if not isinstance(value, bool):
+        raise Invalid.field(field, "Must be true or false.")
+    return value

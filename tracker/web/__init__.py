@@ -1,0 +1,60 @@
+"""HTML pages: thin views over the services, one blueprint per area."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from tracker.errors import DomainError
+from tracker.web import context
+
+
+def init_app(app: Flask) -> None:
+    """Register every page blueprint, the template helpers and the HTML error pages."""
+    from tracker.web import account, admin_audit, admin_projects, admin_users, auth, home
+
+    for module in (auth, home, account, admin_users, admin_projects, admin_audit):
+        app.register_blueprint(module.bp)
+    context.init_app(app)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _http_error(exc: HTTPException) -> Response | HTTPException:
+    from tracker.api.errors import http_error_json
+
+    if _wants_json():
+        return http_error_json(exc)
+    code = exc.code or 500
+    template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
+    response = Response(render_template(template, error=exc), status=code)
+    if code == 405 and exc.get_response().headers.get("Allow"):
+        response.headers["Allow"] = exc.get_response().headers["Allow"]
+    return response
+
+
+def _domain_error(exc: DomainError) -> Response:
+    """A refusal no view handled: its status, and its sentence on a page in the site's style."""
+    from tracker.api.errors import domain_error_json
+
+    if _wants_json():
+        return domain_error_json(exc)
+    template = {403: "errors/403.html", 404: "errors/404.html"}.get(exc.status,
+                                                                   "errors/generic.html")
+    return Response(render_template(template, error=exc), status=exc.status)
+
+
+def _server_error(exc: Exception) -> Response:
+    from flask import current_app
+
+    from tracker.api.errors import server_error_json
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    if _wants_json():
+        return server_error_json()
+    return Response(render_template("errors/500.html"), status=500)

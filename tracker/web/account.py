@@ -1,0 +1,103 @@
+"""Account: change your password, manage your API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from tracker.db import get_session, unit_of_work
+from tracker.errors import DomainError
+from tracker.security import start_session
+from tracker.services import passwords, tokens, users
+from tracker.web.access import me, roles
+from tracker.web.forms import show_error
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+ALL_ROLES = ("contractor", "admin", "payroll")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=passwords.MAX_LENGTH)],
+        description=f"At least {passwords.MIN_LENGTH} characters.",
+    )
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=100)],
+                       description="What the token is for, e.g. 'laptop script'")
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+def _page(**extra: Any) -> Any:
+    return render_template(
+        "account/index.html",
+        password_form=extra.pop("password_form", ChangePasswordForm(prefix="pw")),
+        token_form=extra.pop("token_form", TokenForm(prefix="tk")),
+        tokens=tokens.list_tokens(get_session(), me()),
+        action_form=EmptyForm(),
+        **extra,
+    )
+
+
+@bp.route("/")
+@roles(*ALL_ROLES)
+def index() -> Any:
+    """Your account."""
+    return _page()
+
+
+@bp.route("/password", methods=["POST"])
+@roles(*ALL_ROLES)
+def password() -> Any:
+    """Change your password; other sessions end, this one continues with a new id."""
+    form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                user = me()
+                users.change_own_password(
+                    db, user, form.current_password.data or "", form.new_password.data or ""
+                )
+        except DomainError as exc:
+            show_error(form, exc, {"password": "new_password"})
+        else:
+            start_session(user)
+            flash("Your password is changed. Other sessions were signed out.", "success")
+            return redirect(url_for("account.index"))
+    return _page(password_form=form), 422
+
+
+@bp.route("/tokens", methods=["POST"])
+@roles(*ALL_ROLES)
+def create_token() -> Any:
+    """Create an API token; its secret is shown once."""
+    form = TokenForm(prefix="tk")
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                _token, raw = tokens.create_token(db, me(), me(), form.name.data or "")
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            return _page(new_token=raw)
+    return _page(token_form=form), 422
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@roles(*ALL_ROLES)
+def revoke_token(token_id: int) -> Any:
+    """Revoke one of your tokens (someone else's answers 404)."""
+    if EmptyForm().validate_on_submit():
+        with unit_of_work() as db:
+            tokens.revoke_token(db, me(), token_id)
+        flash("The token is revoked.", "success")
+    return redirect(url_for("account.index"))

@@ -1,0 +1,50 @@
+"""Admin: the audit log, filtered by actor, action, object and date, newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from tracker.db import get_session
+from tracker.services import audit, users
+from tracker.web.access import roles
+
+bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
+PAGE = 100
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _date(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@roles("admin")
+def index() -> Any:
+    """Audit events with filters and keyset paging (``before`` = the last id seen)."""
+    db = get_session()
+    filters = {
+        "actor_id": _int("actor_id"),
+        "action": (request.args.get("action") or "").strip() or None,
+        "target_type": (request.args.get("target_type") or "").strip() or None,
+        "target_id": _int("target_id"),
+        "start": _date("from"),
+        "end": _date("to"),
+    }
+    events = audit.search(db, **filters, before_id=_int("before"), limit=PAGE + 1)
+    more = len(events) > PAGE
+    events = events[:PAGE]
+    people = {u.id: u for u in users.list_users(db)}
+    return render_template(
+        "admin_audit/index.html", events=events, people=people, more=more,
+        args=request.args, next_before=events[-1].id if more else None,
+    )

@@ -1,0 +1,205 @@
+"""Admin: projects — create, edit, close; the detail page with assignments and feature panels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from tracker.db import get_session, unit_of_work
+from tracker.errors import DomainError
+from tracker.models import Project
+from tracker.services import projects, users
+from tracker.web.access import me, roles
+from tracker.web.forms import show_error
+
+bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
+
+# Panels other areas add to the project page: (template, builder(project) -> context dict).
+DETAIL_PANELS: list[tuple[str, Callable[[Project], dict[str, Any]]]] = []
+
+
+def add_detail_panel(template: str, builder: Callable[[Project], dict[str, Any]]) -> None:
+    """Show an extra panel on the admin project page (holds, reassignment, hours)."""
+    if all(t != template for t, _ in DETAIL_PANELS):
+        DETAIL_PANELS.append((template, builder))
+
+
+class ProjectForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=20)],
+                       description="Short and upper-case, e.g. CHORDUS")
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    client = StringField("Client", validators=[Length(max=200)])
+    seats = StringField("Seats", description="Most contractors at once; empty for unlimited")
+    skills = StringField("Skills wanted", description="Comma-separated, e.g. python, security")
+    hourly_rate = StringField("Hourly rate", validators=[DataRequired()], description="e.g. 45.00")
+    currency = StringField("Currency", default="EUR", validators=[DataRequired(), Length(max=3)],
+                           description="ISO code, e.g. EUR, USD, GBP")
+    open_to_reassignment = BooleanField("Open to reassignment from held projects", default=True)
+
+
+class AssignForm(FlaskForm):
+    user_id = SelectField("Contractor", coerce=int)
+    hourly_rate = StringField("Rate override", description="Leave empty to use the project rate")
+    start_date = DateField("Start date", validators=[Optional()])
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token, for buttons that POST."""
+
+
+def _values(form: ProjectForm) -> dict[str, Any]:
+    return {
+        "code": form.code.data, "name": form.name.data, "client": form.client.data,
+        "seats": form.seats.data, "skills": form.skills.data,
+        "hourly_rate": form.hourly_rate.data, "currency": form.currency.data,
+        "open_to_reassignment": bool(form.open_to_reassignment.data),
+    }
+
+
+@bp.route("/")
+@roles("admin")
+def index() -> Any:
+    """Projects with status, seats taken and the hold in force."""
+    db = get_session()
+    status = request.args.get("status")
+    items = projects.list_projects(db, me(), status if status in ("open", "frozen", "closed")
+                                   else None)
+    ids = [p.id for p in items]
+    return render_template(
+        "admin_projects/index.html", projects=items, status=status,
+        counts=projects.active_counts(db, ids), holds=projects.active_holds(db, ids),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles("admin")
+def new() -> Any:
+    """Create a project."""
+    form = ProjectForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                project = projects.create_project(db, me(), **_values(form))
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            flash(f"Project {project.code} was created.", "success")
+            return redirect(url_for("admin_projects.detail", project_id=project.id))
+    return render_template("admin_projects/form.html", form=form, project=None)
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@roles("admin")
+def edit(project_id: int) -> Any:
+    """Change a project's details."""
+    db = get_session()
+    project = projects.get_project(db, project_id)
+    form = ProjectForm(obj=None if request.method == "POST" else project)
+    if request.method == "GET":
+        form.skills.data = ", ".join(project.skills)
+        form.seats.data = "" if project.seats is None else str(project.seats)
+        form.hourly_rate.data = f"{project.hourly_rate:.2f}"
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                projects.update_project(db, me(), project, **_values(form))
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("admin_projects.detail", project_id=project.id))
+    return render_template("admin_projects/form.html", form=form, project=project)
+
+
+def _assign_form(project: Project) -> AssignForm:
+    db = get_session()
+    form = AssignForm()
+    on_it = {a.user_id for a in projects.list_assignments(db, project=project) if a.is_active}
+    form.user_id.choices = [
+        (u.id, f"{u.name} <{u.email}>")
+        for u in users.list_users(db, "contractor") if u.active and u.id not in on_it
+    ]
+    return form
+
+
+@bp.route("/<int:project_id>")
+@roles("admin")
+def detail(project_id: int) -> Any:
+    """The project page: details, assignments, and the panels of other areas (holds, …)."""
+    db = get_session()
+    project = projects.get_project(db, project_id)
+    panels = [(template, builder(project)) for template, builder in DETAIL_PANELS]
+    return render_template(
+        "admin_projects/detail.html",
+        project=project,
+        assignments=projects.list_assignments(db, project=project),
+        free_seats=projects.free_seats(db, project),
+        hold=projects.active_holds(db, [project.id]).get(project.id),
+        assign_form=_assign_form(project),
+        action_form=EmptyForm(),
+        panels=panels,
+    )
+
+
+@bp.route("/<int:project_id>/assign", methods=["POST"])
+@roles("admin")
+def assign(project_id: int) -> Any:
+    """Put a contractor on the project."""
+    db = get_session()
+    project = projects.get_project(db, project_id)
+    form = _assign_form(project)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                contractor = users.get_user(db, form.user_id.data)
+                projects.assign(db, me(), project, contractor,
+                                hourly_rate=form.hourly_rate.data,
+                                start_date=form.start_date.data)
+        except DomainError as exc:
+            flash(exc.message if not hasattr(exc, "fields") else
+                  "; ".join(m for ms in exc.fields.values() for m in ms), "error")
+        else:
+            flash(f"{contractor.name} is now on {project.code}.", "success")
+    else:
+        for name, errors in form.errors.items():
+            flash(f"{getattr(form, name).label.text}: {errors[0]}", "error")
+    return redirect(url_for("admin_projects.detail", project_id=project_id))
+
+
+@bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
+@roles("admin")
+def end_assignment(assignment_id: int) -> Any:
+    """End an assignment today (entries are kept)."""
+    db = get_session()
+    assignment = projects.get_assignment(db, assignment_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                projects.end_assignment(db, me(), assignment)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("The assignment has ended; its entries are kept.", "success")
+    return redirect(url_for("admin_projects.detail", project_id=assignment.project_id))
+
+
+@bp.route("/<int:project_id>/close", methods=["POST"])
+@roles("admin")
+def close(project_id: int) -> Any:
+    """Close the project for good: no new time; history kept."""
+    db = get_session()
+    project = projects.get_project(db, project_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                projects.update_project(db, me(), project, status="closed")
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"Project {project.code} is closed.", "success")
+    return redirect(url_for("admin_projects.detail", project_id=project_id))

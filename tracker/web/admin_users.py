@@ -1,0 +1,153 @@
+"""Admin: users — create contractors, admins and payroll users; disable; reset passwords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from tracker.db import get_session, unit_of_work
+from tracker.errors import DomainError
+from tracker.services import projects, users, validation
+from tracker.web.access import me, recent_login, roles
+from tracker.web.forms import show_error
+
+bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    role = SelectField(
+        "Role",
+        choices=[("contractor", "Contractor"), ("admin", "Admin"), ("payroll", "Payroll")],
+        default="contractor",
+    )
+    timezone = SelectField("Timezone", default="UTC")
+    skills = StringField("Skills", description="Comma-separated, e.g. python, security, sql")
+    hourly_rate = StringField("Default hourly rate", description="e.g. 45.00; leave empty if none")
+
+
+class EditUserForm(UserForm):
+    email = None  # type: ignore[assignment]  # emails are fixed once created
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST."""
+
+
+def _with_timezones(form: UserForm) -> UserForm:
+    form.timezone.choices = validation.timezones()  # type: ignore[assignment]
+    return form
+
+
+def _link(token: str) -> str:
+    return url_for("auth.setup", token=token, _external=True)
+
+
+@bp.route("/")
+@roles("admin")
+def index() -> Any:
+    """Every user with role, status and last sign-in."""
+    role = request.args.get("role") or None
+    return render_template(
+        "admin_users/index.html",
+        users=users.list_users(get_session(), role if role in ("contractor", "admin", "payroll")
+                               else None),
+        role=role,
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles("admin")
+@recent_login
+def new() -> Any:
+    """Create a user; they get a one-time link to set their own password."""
+    form = _with_timezones(UserForm())
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                user = users.create_user(
+                    db, me(), email=form.email.data, name=form.name.data, role=form.role.data,
+                    timezone=form.timezone.data, skills=form.skills.data,
+                    hourly_rate=form.hourly_rate.data,
+                )
+                token = users.create_setup_link(
+                    db, me(), user, "welcome", current_app.config["SETUP_LINK_HOURS"]
+                )
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            flash(f"{user.name} was created. Send them this one-time link to set their "
+                  f"password: {_link(token)}", "success")
+            return redirect(url_for("admin_users.detail", user_id=user.id))
+    return render_template("admin_users/form.html", form=form, user=None)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@roles("admin")
+@recent_login
+def detail(user_id: int) -> Any:
+    """A user's details (editable) and their assignments."""
+    db = get_session()
+    user = users.get_user(db, user_id)
+    form = _with_timezones(EditUserForm(obj=None if request.method == "POST" else user))
+    if request.method == "GET":
+        form.skills.data = ", ".join(user.skills)
+        form.hourly_rate.data = f"{user.hourly_rate:.2f}" if user.hourly_rate is not None else ""
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                users.update_user(
+                    db, me(), user, name=form.name.data, role=form.role.data,
+                    timezone=form.timezone.data, skills=form.skills.data,
+                    hourly_rate=form.hourly_rate.data,
+                )
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("admin_users.detail", user_id=user.id))
+    return render_template(
+        "admin_users/form.html",
+        form=form,
+        user=user,
+        assignments=projects.list_assignments(db, user=user),
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/<int:user_id>/<any(disable, enable, reset, signout):action>", methods=["POST"])
+@roles("admin")
+@recent_login
+def act(user_id: int, action: str) -> Any:
+    """Disable or enable a user, send a password-reset link, or end all their sessions."""
+    if not EmptyForm().validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(url_for("admin_users.detail", user_id=user_id))
+    try:
+        with unit_of_work() as db:
+            user = users.get_user(db, user_id)
+            if action in ("disable", "enable"):
+                if user.id == me().id:
+                    flash("You cannot disable your own account.", "error")
+                    return redirect(url_for("admin_users.detail", user_id=user_id))
+                users.update_user(db, me(), user, active=action == "enable")
+                message = f"{user.name} is now {'active' if user.active else 'disabled'}."
+            elif action == "reset":
+                token = users.create_setup_link(
+                    db, me(), user, "reset", current_app.config["SETUP_LINK_HOURS"]
+                )
+                message = f"Password reset link for {user.name} (one use): {_link(token)}"
+            else:
+                users.end_sessions(db, me(), user)
+                message = f"{user.name} is signed out everywhere."
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("admin_users.detail", user_id=user_id))

@@ -1,0 +1,132 @@
+"""Sign in, sign out, re-enter the password, and one-time setup links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from tracker.db import get_session, unit_of_work
+from tracker.errors import DomainError, NotFound, RateLimited
+from tracker.security import mark_recent_login, start_session
+from tracker.services import auth as auth_service
+from tracker.services import passwords, users, validation
+from tracker.web.access import me, public, roles, safe_next
+from tracker.web.forms import show_error
+
+bp = Blueprint("auth", __name__)
+ALL_ROLES = ("contractor", "admin", "payroll")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=passwords.MAX_LENGTH)],
+        description=f"At least {passwords.MIN_LENGTH} characters. A long phrase is best.",
+    )
+
+
+class FirstAdminForm(PasswordForm):
+    name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    timezone = SelectField("Timezone", default="UTC")
+
+
+def _login_settings() -> dict[str, Any]:
+    return {
+        "max_attempts": current_app.config["LOGIN_MAX_ATTEMPTS"],
+        "window_seconds": current_app.config["LOGIN_WINDOW_SECONDS"],
+    }
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Any:
+    """The sign-in form; the same answer for an unknown email and a wrong password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        with unit_of_work() as db:
+            outcome = auth_service.authenticate(
+                db, form.email.data or "", form.password.data or "",
+                request.remote_addr or "?", **_login_settings(),
+            )
+        if isinstance(outcome, DomainError):
+            flash(outcome.message, "error")
+            status = 429 if isinstance(outcome, RateLimited) else 401
+        else:
+            start_session(outcome)
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@roles(*ALL_ROLES)
+def logout() -> Any:
+    """Sign out and end this user's sessions everywhere (the old cookie stops working)."""
+    with unit_of_work() as db:
+        user = me()
+        users.end_sessions(db, user, user)
+    logout_user()
+    from flask import session
+
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@roles(*ALL_ROLES)
+def reauth() -> Any:
+    """Confirm the password before a sensitive action (freeze, payroll, user admin)."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if passwords.verify(current_user.password_hash, form.password.data or ""):
+            mark_recent_login()
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+        form.password.errors = ["This is not your password."]
+    return render_template("auth/reauth.html", form=form)
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+@public
+def setup(token: str) -> Any:
+    """A one-time link: create the first admin, or set a password for a new or reset account."""
+    db = get_session()
+    try:
+        link = users.find_setup_link(db, token)
+    except NotFound as exc:
+        return render_template("auth/link_used.html", message=exc.message), 404
+    first_admin = link.user_id is None
+    form: PasswordForm = FirstAdminForm() if first_admin else PasswordForm()
+    if isinstance(form, FirstAdminForm):
+        form.timezone.choices = validation.timezones()  # type: ignore[assignment]
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                extra = (
+                    {"email": form.email.data, "name": form.name.data,
+                     "timezone": form.timezone.data}
+                    if isinstance(form, FirstAdminForm) else {}
+                )
+                user = users.use_setup_link(db, token, form.password.data or "", **extra)
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            start_session(user)
+            flash("Your password is set. Welcome!", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/setup.html", form=form, first_admin=first_admin)
