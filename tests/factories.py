@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker.models import Assignment, Project, TimeEntry, User
+from tracker.models import Assignment, Hold, Project, TimeEntry, User, utcnow
 from tracker.services import projects, tokens, users
 
 _seq = itertools.count(1)
 
 
 class Factory:
-    """``make.user()``, ``make.project()``, ``make.assign()``, ``make.entry()``, ``make.token()``."""
+    """``make.user()``, ``.project()``, ``.assign()``, ``.entry()``, ``.hold()``, ``.token()``."""
 
     def __init__(self, session: Session, password: str) -> None:
         self.db = session
@@ -77,7 +77,19 @@ class Factory:
         self.db.commit()
         return entry
 
+    def hold(self, project: Project, **values: Any) -> Hold:
+        """Put a project on hold directly (arrangement only; freezing is tested in its service)."""
+        values.setdefault("reason", "Client breach under investigation")
+        values.setdefault("notice", "This project is paused while the client investigates.")
+        values.setdefault("started_at", utcnow())
+        hold = Hold(project_id=project.id, **values)
+        self.db.merge(project).status = "frozen"
+        self.db.add(hold)
+        self.db.commit()
+        return hold
+
     def token(self, user: User) -> str:
         _row, raw = tokens.create_token(self.db, None, user, "test")
         self.db.commit()
         return raw
+

@@ -26,10 +26,24 @@ def json_body(allowed: set[str] | None = None) -> dict[str, Any]:
     return data
 
 
+# Modules that add routes to ``bp`` when imported.
+ROUTE_MODULES = (
+    "me", "users", "projects", "audit", "openapi",
+    "entries",  # time entry
+    "holds", "notifications",  # incident holds
+    "reassignment",  # reassignment
+    "payroll",  # payroll export
+)
+
+
 def init_app(app: Flask) -> None:
     """Register the API blueprint (CSRF-exempt: it authenticates with bearer tokens only)."""
-    from tracker.api import audit, health, me, openapi, projects, users  # noqa: F401  (routes)
+    from tracker.api import health
     from tracker.security import csrf
+    from tracker.web import _feature
+
+    for name in ROUTE_MODULES:
+        _feature(f"tracker.api.{name}")  # importing a module adds its routes to bp
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -26,12 +26,18 @@ def refusals() -> Iterator[None]:
         sys.exit(1)
 
 
+# Modules whose ``COMMANDS`` tuple lists their click commands.
+COMMAND_MODULES = ("database", "users", "demo", "projects", "payroll")
+
+
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from tracker.cli import database, demo, users
+    from tracker.web import _feature
 
-    for command in (database.db, database.setup_link, users.user, users.token, demo.demo):
-        app.cli.add_command(command)
+    for name in COMMAND_MODULES:
+        module = _feature(f"tracker.cli.{name}")
+        for command in getattr(module, "COMMANDS", ()):
+            app.cli.add_command(command)
 
 
 def main() -> None:

@@ -37,3 +37,6 @@ def setup_link() -> None:
             )
     click.echo("Open this one-time link to create the first admin account:")
     click.echo(f"    {current_app.config['BASE_URL']}/setup/{token}")
+
+
+COMMANDS = (db, setup_link)

@@ -66,3 +66,6 @@ def create_token(email: str, name: str, days: int) -> None:
             raise NotFound(f"no user with email {email.strip().lower()}")
         _row, raw = tokens.create_token(session, None, owner, name, days)
     click.echo(raw)
+
+
+COMMANDS = (user, token)

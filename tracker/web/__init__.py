@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -9,12 +12,32 @@ from tracker.errors import DomainError
 from tracker.web import context
 
 
+# Page areas, each a module with a ``bp`` blueprint.
+BLUEPRINTS = (
+    "auth", "home", "account", "admin_users", "admin_projects", "admin_audit",
+    "entries", "timesheet", "approvals",  # time entry
+    "holds", "notifications",  # incident holds
+    "offers",  # reassignment
+    "payroll",  # payroll export
+)
+
+
+def _feature(module_name: str) -> Any:
+    """Import a feature module; a module not written yet is skipped (only while building)."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+
+
 def init_app(app: Flask) -> None:
     """Register every page blueprint, the template helpers and the HTML error pages."""
-    from tracker.web import account, admin_audit, admin_projects, admin_users, auth, home
-
-    for module in (auth, home, account, admin_users, admin_projects, admin_audit):
-        app.register_blueprint(module.bp)
+    for name in BLUEPRINTS:
+        module = _feature(f"tracker.web.{name}")
+        if module is not None:
+            app.register_blueprint(module.bp)
     context.init_app(app)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)

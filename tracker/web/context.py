@@ -14,19 +14,28 @@ from sqlalchemy import func, select
 from tracker.db import get_session
 from tracker.models import Assignment, Hold, Notification, Project
 
+# Navigation per role; links whose page does not exist are left out.
 NAV: dict[str, list[tuple[str, str]]] = {
     "contractor": [
         ("home.index", "Dashboard"),
+        ("entries.new", "Log hours"),
+        ("timesheet.week", "Timesheet"),
+        ("entries.index", "Entries"),
+        ("offers.index", "Offers"),
         ("account.index", "Account"),
     ],
     "admin": [
         ("home.index", "Overview"),
         ("admin_projects.index", "Projects"),
         ("admin_users.index", "Users"),
+        ("approvals.index", "Approvals"),
+        ("holds.index", "Holds"),
+        ("payroll.index", "Payroll"),
         ("admin_audit.index", "Audit log"),
     ],
     "payroll": [
-        ("home.index", "Payroll"),
+        ("payroll.index", "Payroll"),
+        ("payroll.batches", "Batches"),
         ("account.index", "Account"),
     ],
 }
@@ -69,7 +78,8 @@ def _context() -> dict[str, Any]:
         return {**base, "nav": [], "banners": [], "unread": 0}
     return {
         **base,
-        "nav": NAV.get(current_user.role, []),
+        "nav": [(e, label) for e, label in NAV.get(current_user.role, [])
+                if e in current_app.view_functions],
         "banners": hold_banners(current_user) if current_user.is_contractor else [],
         "unread": unread_count(current_user),
     }
