@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "holds", "notifications",  # incident holds
     "offers",  # reassignment
     "payroll",  # payroll export
+    "mfa",  # second factor
 )
 
 

@@ -65,6 +65,10 @@ def login() -> Any:
         if isinstance(outcome, DomainError):
             flash(outcome.message, "error")
             status = 429 if isinstance(outcome, RateLimited) else 401
+        elif outcome.totp_secret:
+            from tracker.web.mfa import begin_second_step
+
+            return begin_second_step(outcome, request.args.get("next"))
         else:
             start_session(outcome)
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))

@@ -1,0 +1,137 @@
+"""Second factor pages: enrol TOTP (QR code as server-side SVG), recovery codes, sign-in step."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import (
+    Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from tracker.db import get_session, unit_of_work
+from tracker.errors import DomainError
+from tracker.models import User
+from tracker.security import start_session
+from tracker.services import mfa
+from tracker.web.access import me, public, roles, safe_next
+from tracker.web.forms import show_error
+
+bp = Blueprint("mfa", __name__)
+ALL_ROLES = ("contractor", "admin", "payroll")
+PENDING_SECONDS = 300  # the second step must follow the password within five minutes
+_EXEMPT = {"mfa.setup", "mfa.verify", "auth.logout", "static", "auth.login", "health.healthz"}
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code from your authenticator app", validators=[DataRequired(),
+                       Length(max=20)], description="Six digits, or one of your recovery codes")
+
+
+class DisableForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired()])
+
+
+def begin_second_step(user: User, next_url: str | None) -> Any:
+    """After a correct password for a user with TOTP: ask for the code before signing in."""
+    session.clear()
+    session["mfa_user_id"] = user.id
+    session["mfa_token"] = user.session_token
+    session["mfa_started"] = time.time()
+    session["mfa_next"] = next_url
+    return redirect(url_for("mfa.verify"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def verify() -> Any:
+    """The second sign-in step: a TOTP code or a recovery code."""
+    user_id = session.get("mfa_user_id")
+    started = session.get("mfa_started", 0)
+    if not user_id or time.time() - started > PENDING_SECONDS:
+        session.clear()
+        flash("Please sign in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        with unit_of_work() as db:
+            user = db.get(User, user_id)
+            ok = (user is not None and user.active and user.session_token == session.get(
+                "mfa_token") and mfa.verify(db, user, form.code.data or ""))
+        if ok and user is not None:
+            next_url = session.get("mfa_next")
+            start_session(user)
+            return redirect(safe_next(next_url, url_for("home.index")))
+        form.code.errors = ["That code is not right. Try the newest code in your app."]
+    return render_template("mfa/verify.html", form=form)
+
+
+@bp.route("/account/mfa", methods=["GET", "POST"])
+@roles(*ALL_ROLES)
+def setup() -> Any:
+    """Enrol an authenticator app: scan the QR code, confirm with a code, keep recovery codes."""
+    user = me()
+    if user.totp_secret:
+        return render_template("mfa/enabled.html", form=DisableForm())
+    secret = session.get("mfa_pending_secret") or mfa.new_secret()
+    session["mfa_pending_secret"] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                codes = mfa.enable(db, user, secret, form.code.data or "")
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            session.pop("mfa_pending_secret", None)
+            return render_template("mfa/recovery_codes.html", codes=codes)
+    uri = mfa.provisioning_uri(user, secret)
+    return render_template(
+        "mfa/setup.html", form=form, secret=secret,
+        qr=Markup(mfa.qr_svg(uri)),  # noqa: S704  (our own SVG markup, no user input in it)
+        required=_required(user),
+    )
+
+
+@bp.route("/account/mfa/disable", methods=["POST"])
+@roles(*ALL_ROLES)
+def disable() -> Any:
+    """Turn the second factor off (not allowed where it is required)."""
+    user = me()
+    if _required(user):
+        flash("Your role must use a second factor; it cannot be turned off.", "error")
+        return redirect(url_for("mfa.setup"))
+    form = DisableForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                mfa.disable(db, user, form.password.data or "")
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("The second factor is off.", "success")
+    return redirect(url_for("mfa.setup"))
+
+
+def _required(user: User) -> bool:
+    return bool(current_app.config["REQUIRE_MFA"]) and user.role in ("admin", "payroll")
+
+
+@bp.before_app_request
+def _require_enrolment() -> Any:
+    """With TRACKER_REQUIRE_MFA=1, admins and payroll must enrol before anything else."""
+    if not current_app.config["REQUIRE_MFA"] or request.endpoint in _EXEMPT:
+        return None
+    if request.path.startswith("/api/") or not current_user.is_authenticated:
+        return None
+    user = current_user
+    if _required(user) and not user.totp_secret:  # type: ignore[arg-type]
+        get_session()
+        flash("Set up a second factor to continue; your role requires it.", "info")
+        return redirect(url_for("mfa.setup"))
+    return None
