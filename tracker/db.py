@@ -80,6 +80,9 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"])
     app.extensions["tracker.engine"] = engine
     app.extensions["tracker.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # Close at the end of every request too: a request may run inside an app context pushed by
+    # someone else (a test, a CLI command), and must not leave its transaction open there.
+    app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
 
 
