@@ -8,6 +8,7 @@ themselves: call ``db.refresh(obj)`` or query again after the app changed someth
 
 from __future__ import annotations
 
+import contextvars
 import os
 import secrets
 from collections.abc import Iterator
@@ -75,11 +76,24 @@ def app_config(database_url: str, tmp_path: Any) -> dict[str, Any]:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context and ``g``, as on a server.
+
+    Without this, a request made while the test holds an app context (the ``db`` fixture does)
+    reuses that context: ``g`` — the signed-in user, the CSRF token, the session — would leak
+    from one request into the next and hide real bugs.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any], database_url: str, tmp_path: Any) -> Iterator[Flask]:
     """The app, with every table emptied after the test."""
     os.environ.setdefault("TRACKER_ENV", "development")
     application = create_app(app_config)
+    application.test_client_class = IsolatedClient
     application.instance_path = str(tmp_path)
     yield application
     application.extensions["tracker.engine"].dispose()

@@ -34,23 +34,36 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
 }
 
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or malformed; the message says which setting."""
+
+
+ENVIRONMENTS = ("development", "production")
+
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
          "off": False, "": False}
 
 
 def _coerce(name: str, raw: str) -> Any:
-    """Turn an environment string into the type of the setting's default."""
+    """Turn an environment string into the type of the setting's default.
+
+    Raises ConfigError naming the variable when the value does not fit.
+    """
     default = DEFAULTS.get(name)
     if isinstance(default, bool):
         try:
             return _BOOL[raw.strip().lower()]
         except KeyError:
-            raise ValueError(f"TRACKER_{name} must be 0 or 1, not {raw!r}") from None
+            raise ConfigError(f"TRACKER_{name} must be 0 or 1, not {raw!r}") from None
     if isinstance(default, int):
         try:
-            return int(raw)
+            number = int(raw.strip())
         except ValueError:
-            raise ValueError(f"TRACKER_{name} must be a whole number, not {raw!r}") from None
+            raise ConfigError(f"TRACKER_{name} must be a whole number, not {raw!r}") from None
+        if number < 0:
+            raise ConfigError(f"TRACKER_{name} cannot be negative, not {raw!r}")
+        return number
     return raw
 
 
@@ -58,7 +71,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     """Fill app.config from the three layers, then derive database URL and secret key."""
     app.config.update(DEFAULTS)
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_pyfile(str(instance / "config.py"), silent=True)
     for name in DEFAULTS:
         raw = os.environ.get(f"TRACKER_{name}")
@@ -67,6 +80,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if test_config:
         app.config.update(test_config)
 
+    if app.config["ENV"] not in ENVIRONMENTS:
+        raise ConfigError(
+            f"TRACKER_ENV must be one of {', '.join(ENVIRONMENTS)}, not {app.config['ENV']!r}"
+        )
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'tracker.db'}"
     if not app.config["SECRET_KEY"] and app.config["ENV"] != "production":
@@ -87,16 +104,14 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
 def _instance_secret(path: Path) -> str:
     """Read the generated secret key, creating it with mode 0600 on first start."""
     if path.exists():
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # a copied or restored key file must not stay readable by others
         return path.read_text().strip()
     key = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     return key
-
-
-class ConfigError(RuntimeError):
-    """The configuration is unsafe or malformed; the message says which setting."""
 
 
 def _check_production(app: Flask) -> None:

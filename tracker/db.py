@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -34,6 +34,7 @@ class Base(DeclarativeBase):
 def make_engine(url: str, pool_size: int = 5) -> Engine:
     """Create the engine for a URL, with SQLite's pragmas and BEGIN IMMEDIATE, or a PG pool."""
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
     else:
@@ -47,6 +48,21 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     # A forked worker must never reuse the parent's sockets.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return engine
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (mode 0600) before first use.
+
+    SQLite gives its -wal and -shm files the same permissions as the database file.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except (FileExistsError, FileNotFoundError):  # exists already, or SQLite reports the folder
+        return
+    os.close(fd)
 
 
 def _configure_sqlite(engine: Engine) -> None:

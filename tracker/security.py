@@ -52,6 +52,17 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_before_request)
     app.after_request(_security_headers)
+    app.teardown_request(_forget_caller)
+
+
+def _forget_caller(_exc: BaseException | None) -> None:
+    """Drop the request's signed-in user from ``g``.
+
+    A request can run inside an app context pushed by someone else (a test, a CLI command); the
+    next request there must load its own caller from its own cookie or token, never reuse this one.
+    """
+    for name in ("_login_user", "api_user"):
+        g.pop(name, None)
 
 
 def _now() -> float:

@@ -81,3 +81,42 @@ def audit_event(e: AuditEvent) -> dict[str, Any]:
         "target_type": e.target_type, "target_id": e.target_id, "origin": e.origin,
         "data": e.data,
     }
+
+
+def offer(o: Any, viewer: User) -> dict[str, Any]:
+    """A reassignment offer (``tracker.services.reassignment.Offer``) with both rates."""
+    return {
+        "from_project_id": o.from_project.id,
+        "project": project(o.project, o.free_seats, None, viewer),
+        "free_seats": o.free_seats,
+        "matching_skills": list(o.matching_skills),
+        "hourly_rate": money(o.rate), "currency": o.project.currency,
+        "held_hourly_rate": money(o.held_rate), "held_currency": o.from_project.currency,
+    }
+
+
+def entry(e: Any) -> dict[str, Any]:
+    """A time entry with its hours, amount (minutes / 60 * rate, half-up to cents), exported."""
+    from tracker.services.entries import amount
+
+    return {
+        "id": e.id, "user_id": e.user_id, "project_id": e.project_id,
+        "work_date": e.work_date.isoformat(), "minutes": e.minutes, "hours": hours(e.minutes),
+        "description": e.description, "status": e.status, "hourly_rate": money(e.hourly_rate),
+        "currency": e.currency, "amount": money(amount(e)), "exported": e.exported,
+        "is_correction": e.is_correction, "corrects_entry_id": e.corrects_entry_id,
+        "rejection_reason": e.rejection_reason, "approved_by": e.approved_by_id,
+        "approved_at": ts(e.approved_at), "created_at": ts(e.created_at),
+        "updated_at": ts(e.updated_at),
+    }
+
+
+def payroll_batch(b: Any, created_by_email: str | None = None) -> dict[str, Any]:
+    """An export batch: period, counts, totals per currency, SHA-256 of its bytes."""
+    return {
+        "id": b.id, "start": b.period_start.isoformat(), "end": b.period_end.isoformat(),
+        "status": b.status_filter, "entries": b.row_count, "total_minutes": b.total_minutes,
+        "total_hours": hours(b.total_minutes), "total_amounts": dict(b.totals),
+        "sha256": b.sha256, "created_at": ts(b.created_at), "created_by": b.created_by_id,
+        "created_by_email": created_by_email,
+    }

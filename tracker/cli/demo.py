@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from tracker.cli import refusals
 from tracker.db import unit_of_work
@@ -10,6 +11,7 @@ from tracker.services import audit, demo as demo_service
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--seed", default=7, show_default=True, help="Random seed, for repeatable data.")
 @click.option("--weeks", default=4, show_default=True, type=click.IntRange(1, 26))
 def demo(seed: int, weeks: int) -> None:

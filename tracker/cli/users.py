@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from tracker.cli import refusals
 from tracker.db import unit_of_work
@@ -13,7 +14,7 @@ from tracker.errors import NotFound
 from tracker.services import audit, tokens, users
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def user() -> None:
     """Users."""
 
@@ -48,7 +49,7 @@ def create_user(
                    f"/setup/{link}")
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def token() -> None:
     """API tokens."""
 

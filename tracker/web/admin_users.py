@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
@@ -23,7 +23,11 @@ class UserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField(
         "Role",
-        choices=[("contractor", "Contractor"), ("admin", "Admin"), ("payroll", "Payroll")],
+        choices=[
+            SelectChoice("contractor", "Contractor"),
+            SelectChoice("admin", "Admin"),
+            SelectChoice("payroll", "Payroll"),
+        ],
         default="contractor",
     )
     timezone = SelectField("Timezone", default="UTC")

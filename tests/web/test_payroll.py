@@ -1,0 +1,183 @@
+"""Payroll pages: preview, download, batches with confirmation, and who may reach them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from tracker.models import AuditEvent, ExportBatch, TimeEntry
+from tracker.web.payroll import preset_period
+
+START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
+PERIOD = {"preset": "custom", "start": "2026-03-01", "end": "2026-03-31"}
+
+
+@pytest.fixture
+def data(make):
+    """Two contractors with approved hours in EUR and USD in March 2026."""
+    admin = make.admin(email="boss@example.com")
+    ada = make.contractor(email="ada@example.com", name="Ada Lovelace")
+    bob = make.contractor(email="bob@example.com", name="Bob Builder")
+    eur = make.project(code="EURO", hourly_rate="33.33")
+    usd = make.project(code="DOLLAR", hourly_rate="999.99", currency="USD")
+    approved = {"status": "approved", "approved_by_id": admin.id}
+    entries = [
+        make.entry(ada, eur, work_date=START, minutes=90, **approved),  # 49.995 → 50.00
+        make.entry(ada, eur, work_date=END, minutes=7, **approved),  # 3.8885 → 3.89
+        make.entry(bob, usd, work_date=START, minutes=59, **approved),  # 983.32
+        make.entry(bob, usd, work_date=START, minutes=30),  # submitted
+    ]
+    return admin, entries
+
+
+def _rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+@pytest.mark.parametrize(
+    ("today", "preset", "expected"),
+    [
+        (dt.date(2026, 1, 15), "last_month", (dt.date(2025, 12, 1), dt.date(2025, 12, 31))),
+        (dt.date(2026, 3, 31), "last_month", (dt.date(2026, 2, 1), dt.date(2026, 2, 28))),
+        (dt.date(2026, 1, 1), "last_week", (dt.date(2025, 12, 22), dt.date(2025, 12, 28))),
+        (dt.date(2026, 3, 9), "last_week", (dt.date(2026, 3, 2), dt.date(2026, 3, 8))),
+        (dt.date(2024, 2, 10), "this_month", (dt.date(2024, 2, 1), dt.date(2024, 2, 29))),
+        (dt.date(2026, 12, 31), "this_month", (dt.date(2026, 12, 1), dt.date(2026, 12, 31))),
+    ],
+)
+def test_presets_are_calendar_months_and_iso_weeks(today, preset, expected):
+    assert preset_period(preset, today) == expected
+
+
+def test_payroll_user_previews_totals_per_currency_and_contractor(client, auth, make, data):
+    auth.login(make.payroll())
+    page = client.get("/payroll", query_string=PERIOD).get_data(as_text=True)
+    assert "53.89 EUR" in page  # 50.00 + 3.89, never mixed with dollars
+    assert "983.32 USD" in page
+    assert "Ada Lovelace" in page
+    assert "Bob Builder" in page
+    assert "Create an export batch (3 entries not exported yet)" in page
+    everything = client.get("/payroll", query_string={**PERIOD, "status": "all"})
+    assert "1,483.32 USD" in everything.get_data(as_text=True)  # + 30 min at 999.99
+
+
+def test_the_default_period_is_last_month(client, auth, make):
+    auth.login(make.payroll())
+    first, last = preset_period("last_month", dt.datetime.now(dt.UTC).date())
+    page = client.get("/payroll").get_data(as_text=True)
+    assert f"Preview: {first} to {last}" in page
+
+
+def test_custom_dates_in_the_wrong_order_are_refused_beside_the_field(client, auth, make):
+    auth.login(make.admin())
+    page = client.get("/payroll", query_string={**PERIOD, "start": "2026-04-01"})
+    text = page.get_data(as_text=True)
+    assert "The end date is before the start date." in text
+    assert 'value="2026-04-01"' in text  # what was typed stays
+    assert "Download CSV" not in text
+
+
+def test_download_streams_the_csv_with_bom_and_is_audited(client, auth, make, data, db):
+    auth.login(make.payroll())
+    response = client.get(
+        "/payroll/export.csv", query_string={**PERIOD, "layout": "summary", "bom": "y"}
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.is_streamed
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbfcontractor_email,")
+    rows = _rows(body)
+    assert [(r["contractor_email"], r["amount"]) for r in rows] == [
+        ("ada@example.com", "53.89"),
+        ("bob@example.com", "983.32"),
+    ]
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "payroll.export"))
+    assert event.data["layout"] == "summary"
+    assert event.data["rows"] == 3
+
+
+def test_download_asks_for_the_password_again_after_fifteen_minutes(client, auth, make, data):
+    auth.login(make.payroll())
+    with client.session_transaction() as session:
+        session["auth_at"] -= 16 * 60
+    response = client.get("/payroll/export.csv", query_string=PERIOD)
+    assert response.status_code == 302
+    assert "/reauth" in response.headers["Location"]
+
+
+def test_batch_is_confirmed_with_totals_then_created_and_downloadable(client, auth, make, data, db):
+    _admin, entries = data
+    auth.login(make.payroll())
+    confirm = client.get(
+        "/payroll/batches/new", query_string={"start": "2026-03-01", "end": "2026-03-31"}
+    )
+    text = confirm.get_data(as_text=True)
+    assert "53.89 EUR" in text
+    assert "983.32 USD" in text
+    assert "locked for good" in text
+    created = client.post(
+        "/payroll/batches/new",
+        data={"start": "2026-03-01", "end": "2026-03-31", "status": "approved"},
+    )
+    assert created.status_code == 302
+    batch = db.scalar(select(ExportBatch))
+    listing = client.get("/payroll/batches").get_data(as_text=True)
+    assert batch.sha256 in listing
+    assert "53.89 EUR" in listing
+    first = client.get(f"/payroll/batches/{batch.id}.csv").get_data()
+    again = client.get(f"/payroll/batches/{batch.id}.csv").get_data()
+    assert first == again == batch.content
+    assert hashlib.sha256(first).hexdigest() == batch.sha256
+    exported = {
+        e.id for e in db.scalars(select(TimeEntry).where(TimeEntry.export_batch_id == batch.id))
+    }
+    assert exported == {e.id for e in entries[:3]}
+    page = client.get("/payroll", query_string=PERIOD).get_data(as_text=True)
+    assert "Every entry in this period is already in a batch." in page
+
+
+def test_a_second_batch_with_nothing_left_says_so(client, auth, make, data, db):
+    auth.login(make.admin())
+    form = {"start": "2026-03-01", "end": "2026-03-31", "status": "approved"}
+    client.post("/payroll/batches/new", data=form)
+    again = client.post("/payroll/batches/new", data=form, follow_redirects=True)
+    assert "Nothing to export" in again.get_data(as_text=True)
+    assert len(db.scalars(select(ExportBatch)).all()) == 1
+
+
+def test_batch_money_totals_are_exact(client, auth, make, data, db):
+    auth.login(make.admin())
+    client.post("/payroll/batches/new", data={"start": "2026-03-01", "end": "2026-03-31"})
+    batch = db.scalar(select(ExportBatch))
+    assert batch.totals == {"EUR": "53.89", "USD": "983.32"}
+    assert sum(Decimal(r["amount"]) for r in _rows(batch.content)) == Decimal("1037.21")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/payroll",
+        "/payroll/export.csv",
+        "/payroll/batches",
+        "/payroll/batches/new",
+        "/payroll/batches/1.csv",
+    ],
+)
+def test_contractors_cannot_reach_any_payroll_page(client, auth, make, path):
+    auth.login(make.contractor())
+    assert client.get(path, query_string=PERIOD).status_code == 403
+    assert client.post("/payroll/batches/new", data=PERIOD).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get("/payroll/export.csv", query_string=PERIOD)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]

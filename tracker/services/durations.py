@@ -1,0 +1,71 @@
+"""Durations typed by people or scripts, parsed into whole minutes (design rule 6).
+
+Accepted: decimal hours (``7.5``, ``7,5``), ``h:mm`` (``7:30``), natural forms (``7h30``, ``2h``,
+``2h38m``, ``450m``), and numbers of hours from the API (``7.5``). Anything else, or anything that
+is not a whole number of minutes, is refused with a message naming the forms that work.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tracker.errors import Invalid
+
+FORMS_MESSAGE = "Enter hours as 7.5, 7,5, 7:30, 7h30, 2h, 2h38m or 450m (whole minutes only)."
+
+_DECIMAL = re.compile(r"^(\d+(?:[.,]\d*)?|[.,]\d+)$", re.ASCII)
+_HMM = re.compile(r"^(\d+):([0-5]\d)$", re.ASCII)
+_NATURAL = re.compile(r"^(\d+)h(?:([0-5]?\d)m?)?$", re.ASCII)
+_MINUTES = re.compile(r"^(\d+)m(?:in)?$", re.ASCII)
+_MAX_DIGITS = 7  # nobody works a million hours; keeps Decimal and int parsing cheap
+
+
+def _from_hours(hours: Decimal, field: str) -> int:
+    minutes = hours * 60
+    if minutes != minutes.to_integral_value():
+        raise Invalid.field(field, f"That is not a whole number of minutes. {FORMS_MESSAGE}")
+    return int(minutes)
+
+
+def parse_hours(value: Any, field: str = "hours", allow_negative: bool = False) -> int:
+    """Whole minutes from a typed duration or an API number of hours. Raises Invalid."""
+    if isinstance(value, bool) or value is None:
+        raise Invalid.field(field, FORMS_MESSAGE)
+    if isinstance(value, int | float | Decimal):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise Invalid.field(field, FORMS_MESSAGE) from None
+        if not number.is_finite() or (number < 0 and not allow_negative):
+            raise Invalid.field(field, FORMS_MESSAGE)
+        if abs(number) >= 10**_MAX_DIGITS:
+            raise Invalid.field(field, FORMS_MESSAGE)
+        return _from_hours(number, field)
+    if not isinstance(value, str):
+        raise Invalid.field(field, FORMS_MESSAGE)
+    text = re.sub(r"\s+", "", value).lower()
+    sign = 1
+    if allow_negative and text.startswith("-"):
+        sign, text = -1, text[1:]
+    if not text or len(text) > 16:
+        raise Invalid.field(field, FORMS_MESSAGE)
+    if _DECIMAL.match(text):
+        return sign * _from_hours(Decimal(text.replace(",", ".")), field)
+    match = _HMM.match(text) or _NATURAL.match(text)
+    if match:
+        return sign * (int(match.group(1)) * 60 + int(match.group(2) or 0))
+    match = _MINUTES.match(text)
+    if match:
+        return sign * int(match.group(1))
+    raise Invalid.field(field, FORMS_MESSAGE)
+
+
+def parse_minutes(value: Any, field: str = "minutes") -> int:
+    """An integer number of minutes from the API (``450``). Raises Invalid."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise Invalid.field(field, "Give minutes as a whole number, like 450.")
+    return value

@@ -1,0 +1,492 @@
+"""Time entries: log, change, delete, approve, reject, list (design rules 1-6, with 7-9 and 12).
+
+Every write follows the same order, which is what makes a freeze race-free (design rule 9):
+take the shared advisory lock of each project the write touches (ascending ids), read the
+project fresh *after* the lock is granted, report a hold first, then the other rules.
+
+Rates: an entry keeps the rate and currency copied when it was created. Moving an entry to
+another project is the one exception: the entry is re-priced from the target project's
+assignment (else project rate), because the old project's rate never applied to that work;
+the change is in the ``entry.update`` audit event's before/after values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from tracker.db import is_postgres
+from tracker.errors import (
+    DailyLimit,
+    EntryLocked,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PeriodLocked,
+)
+from tracker.models import Notification, Project, TimeEntry, User, utcnow
+from tracker.services import audit, locks, validation
+from tracker.services.entry_rules import (
+    backdating_window,
+    check_assigned,
+    check_open,
+    local_today,
+    parse_day,
+    parse_duration,
+    zone,
+)
+
+ENTRY_FIELDS = (
+    "user_id",
+    "project_id",
+    "work_date",
+    "minutes",
+    "description",
+    "status",
+    "hourly_rate",
+    "currency",
+    "is_correction",
+    "corrects_entry_id",
+    "approved_by_id",
+    "rejection_reason",
+)
+UPDATABLE = frozenset({"work_date", "minutes", "hours", "description", "project_id"})
+DAY_LIMIT = 1440
+CENT = Decimal("0.01")
+
+
+def amount(entry: TimeEntry) -> Decimal:
+    """What the entry pays: minutes / 60 * rate, rounded half-up to cents."""
+    return (Decimal(entry.minutes) * entry.hourly_rate / 60).quantize(CENT, ROUND_HALF_UP)
+
+
+def _lock_projects(session: Session, project_ids: set[int]) -> dict[int, Project | None]:
+    """Shared advisory locks in ascending id order, then each project read fresh."""
+    found: dict[int, Project | None] = {}
+    for pid in sorted(project_ids):
+        locks.share_project(session, pid)
+    for pid in sorted(project_ids):
+        found[pid] = session.get(Project, pid, populate_existing=True)
+    return found
+
+
+def _lock_entry(session: Session, entry_id: int) -> TimeEntry | None:
+    """The entry re-read after the project locks, row-locked on PostgreSQL (export races)."""
+    query = select(TimeEntry).where(TimeEntry.id == entry_id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def _day_total(session: Session, user_id: int, day: dt.date, exclude: int | None) -> int:
+    """The user's minutes on one work date across all projects (rejected entries not counted)."""
+    query = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
+        TimeEntry.user_id == user_id, TimeEntry.work_date == day, TimeEntry.status != "rejected"
+    )
+    if exclude is not None:
+        query = query.where(TimeEntry.id != exclude)
+    return int(session.scalar(query) or 0)
+
+
+def _check_daily_limit(
+    session: Session, user: User, day: dt.date, minutes: int, exclude: int | None = None
+) -> None:
+    """Lock the contractor's day, then refuse a total above 24 h. Raises DailyLimit."""
+    if minutes <= 0:
+        return  # a negative correction only lowers the total
+    locks.contractor_day(session, user.id, day)
+    total = _day_total(session, user.id, day, exclude)
+    if total + minutes > DAY_LIMIT:
+        left = max(DAY_LIMIT - total, 0)
+        raise DailyLimit(
+            f"That would make more than 24 hours on {day.isoformat()}: "
+            f"{total / 60:.2f} h are already logged that day, so at most {left / 60:.2f} h fit.",
+        )
+
+
+def _description(value: Any) -> str:
+    return validation.plain_text(
+        value if value is not None else "",
+        "description",
+        validation.DESCRIPTION_MAX,
+        multiline=True,
+    )
+
+
+def _check_window(actor: User, day: dt.date, today: dt.date, days: int) -> None:
+    """Contractors cannot touch work dates older than the backdating window. Raises PeriodLocked."""
+    if actor.is_admin:
+        return
+    if day < today - dt.timedelta(days=days):
+        raise PeriodLocked(
+            f"{day.isoformat()} is more than {days} days ago; that period is closed for changes. "
+            "Ask an admin if hours from then are missing.",
+        )
+
+
+def _rate(session: Session, project: Project, user: User, day: dt.date) -> Decimal:
+    assignment = check_assigned(session, user, project, day)
+    return assignment.hourly_rate if assignment.hourly_rate is not None else project.hourly_rate
+
+
+def log_time(
+    session: Session,
+    actor: User,
+    *,
+    project_id: int,
+    work_date: dt.date | str,
+    minutes: int | None = None,
+    hours: str | float | None = None,
+    description: str = "",
+    user: User | None = None,
+    today: dt.date | None = None,
+    corrects_entry_id: int | None = None,
+    backdating_days: int | None = None,
+    now: dt.datetime | None = None,
+    via: str | None = None,
+) -> TimeEntry:
+    """Log time for ``user`` (default: the actor; only an admin may name someone else).
+
+    ``today`` (or the instant ``now``) overrides the contractor's local date, for tests.
+    Raises Forbidden, Invalid, ProjectFrozen, ProjectClosed, NotAssigned, FutureDate,
+    PeriodLocked, DailyLimit, NotFound (corrected entry).
+    """
+    owner = user or actor
+    if owner.id != actor.id and not actor.is_admin:
+        raise Forbidden("You can only log your own time.")
+    if corrects_entry_id is not None and not actor.is_admin:
+        raise Forbidden("Only an admin can make a correction entry.")
+    if not isinstance(project_id, int) or isinstance(project_id, bool):
+        raise Invalid.field("project_id", "Choose a project.")
+    found = _lock_projects(session, {project_id})[project_id]
+    backfill = not actor.is_admin and corrects_entry_id is None
+    project = check_open(session, actor, owner, found, work_date, creating=backfill, via=via)
+    day = parse_day(work_date)
+    today = today or local_today(owner, now)
+    check_assigned(session, owner, project, day, today=today)
+    correcting = corrects_entry_id is not None
+    amount_minutes = parse_duration(minutes, hours, allow_negative=correcting)
+    _check_window(actor, day, today, backdating_window(backdating_days))
+    text = _description(description)
+    corrected = None
+    if correcting:
+        corrected = session.get(TimeEntry, corrects_entry_id)
+        if corrected is None or corrected.user_id != owner.id:
+            raise NotFound("The entry to correct does not exist for this contractor.")
+        if corrected.project_id != project.id:
+            raise Invalid.field("project_id", "A correction is on the project of the entry.")
+    _check_daily_limit(session, owner, day, amount_minutes)
+    if corrected is not None:
+        rate, currency = corrected.hourly_rate, corrected.currency  # corrects at the paid rate
+    else:
+        rate, currency = _rate(session, project, owner, day), project.currency
+    entry = TimeEntry(
+        user_id=owner.id,
+        project_id=project.id,
+        work_date=day,
+        minutes=amount_minutes,
+        description=text,
+        status="submitted",
+        hourly_rate=rate,
+        currency=currency,
+        is_correction=correcting,
+        corrects_entry_id=corrects_entry_id,
+        created_by_id=actor.id,
+    )
+    session.add(entry)
+    session.flush()
+    audit.record(session, actor, "entry.create", entry, after=audit.snapshot(entry, *ENTRY_FIELDS))
+    return entry
+
+
+def owner_of(session: Session, entry: TimeEntry) -> User:
+    """The contractor the entry belongs to. Raises NotFound."""
+    owner = session.get(User, entry.user_id)
+    if owner is None:  # the foreign key makes this impossible; fail closed all the same
+        raise NotFound("No such entry.")
+    return owner
+
+
+def get_entry(session: Session, viewer: User, entry_id: int) -> TimeEntry:
+    """The entry; NotFound when it is someone else's (unless the viewer is an admin)."""
+    entry = session.get(TimeEntry, entry_id)
+    if entry is None or (not viewer.is_admin and entry.user_id != viewer.id):
+        raise NotFound("No such entry.")
+    return entry
+
+
+def _check_locked(actor: User, entry: TimeEntry) -> None:
+    if entry.exported:
+        raise EntryLocked(
+            "This entry has been exported to payroll and can no longer change; "
+            "an admin can add a correction entry instead."
+        )
+    if entry.status == "approved" and not actor.is_admin:
+        raise EntryLocked("This entry is approved and can no longer be changed; ask an admin.")
+
+
+def update_entry(
+    session: Session,
+    actor: User,
+    entry_id: int,
+    *,
+    today: dt.date | None = None,
+    backdating_days: int | None = None,
+    now: dt.datetime | None = None,
+    via: str | None = None,
+    **changes: Any,
+) -> TimeEntry:
+    """Change work_date, minutes/hours, description or project_id under the create rules.
+
+    A move between projects checks both. Raises NotFound, Invalid, ProjectFrozen,
+    ProjectClosed, NotAssigned, FutureDate, PeriodLocked, EntryLocked, DailyLimit.
+    """
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise Invalid({k: ["This field cannot be changed here."] for k in sorted(unknown)})
+    current = get_entry(session, actor, entry_id)
+    target_id = changes.get("project_id", current.project_id)
+    if not isinstance(target_id, int) or isinstance(target_id, bool):
+        raise Invalid.field("project_id", "Choose a project.")
+    found = _lock_projects(session, {current.project_id, target_id})
+    entry = _lock_entry(session, entry_id)
+    if entry is None:
+        raise NotFound("No such entry.")
+    owner = owner_of(session, entry)
+    checked = {
+        pid: check_open(
+            session,
+            actor,
+            owner,
+            found[pid],
+            changes.get("work_date", entry.work_date),
+            creating=False,
+            via=via,
+        )
+        for pid in sorted(found)
+    }
+    project = checked[target_id]
+    day = parse_day(changes.get("work_date", entry.work_date))
+    today = today or local_today(owner, now)
+    check_assigned(session, owner, project, day, today=today)
+    if "minutes" in changes or "hours" in changes:
+        new_minutes = parse_duration(
+            changes.get("minutes"), changes.get("hours"), allow_negative=entry.is_correction
+        )
+    else:
+        new_minutes = entry.minutes
+    window = backdating_window(backdating_days)
+    _check_window(actor, entry.work_date, today, window)
+    _check_window(actor, day, today, window)
+    _check_locked(actor, entry)
+    text = _description(changes["description"]) if "description" in changes else entry.description
+    _check_daily_limit(session, owner, day, new_minutes, exclude=entry.id)
+    before = audit.snapshot(entry, *ENTRY_FIELDS)
+    if project.id != entry.project_id:
+        entry.hourly_rate = _rate(session, project, owner, day)
+        entry.currency = project.currency
+    entry.project_id, entry.work_date = project.id, day
+    entry.minutes, entry.description = new_minutes, text
+    if entry.status == "rejected" and not actor.is_admin:
+        entry.status, entry.rejection_reason = "submitted", None  # fixed and resubmitted
+    after = audit.snapshot(entry, *ENTRY_FIELDS)
+    if before != after:
+        entry.updated_at = utcnow()
+        audit.record(session, actor, "entry.update", entry, **audit.changes(before, after))
+    session.flush()
+    return entry
+
+
+def delete_entry(
+    session: Session,
+    actor: User,
+    entry_id: int,
+    *,
+    today: dt.date | None = None,
+    backdating_days: int | None = None,
+    now: dt.datetime | None = None,
+    via: str | None = None,
+) -> None:
+    """Delete an entry. Raises NotFound, ProjectFrozen, ProjectClosed, PeriodLocked, EntryLocked."""
+    current = get_entry(session, actor, entry_id)
+    project = _lock_projects(session, {current.project_id})[current.project_id]
+    entry = _lock_entry(session, entry_id)
+    if entry is None:
+        raise NotFound("No such entry.")
+    owner = owner_of(session, entry)
+    check_open(session, actor, owner, project, entry.work_date, creating=False, via=via)
+    today = today or local_today(owner, now)
+    _check_window(actor, entry.work_date, today, backdating_window(backdating_days))
+    _check_locked(actor, entry)
+    corrected_by = session.scalar(
+        select(TimeEntry.id).where(TimeEntry.corrects_entry_id == entry.id).limit(1)
+    )
+    if corrected_by is not None:
+        raise EntryLocked("This entry has a correction entry and can no longer be deleted.")
+    for note in session.scalars(select(Notification).where(Notification.entry_id == entry.id)):
+        note.entry_id = None  # the message stays; the entry it named is gone
+    before = audit.snapshot(entry, *ENTRY_FIELDS)
+    audit.record(session, actor, "entry.delete", entry, before=before)
+    session.delete(entry)
+    session.flush()
+
+
+def _for_review(session: Session, actor: User, entry_ids: list[int]) -> list[TimeEntry]:
+    if not actor.is_admin:
+        raise Forbidden("Only admins approve or reject time.")
+    ids = sorted({int(i) for i in entry_ids})
+    if not ids:
+        raise Invalid.field("entry_ids", "Choose at least one entry.")
+    query = select(TimeEntry).where(TimeEntry.id.in_(ids)).order_by(TimeEntry.id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    found = list(session.scalars(query.execution_options(populate_existing=True)))
+    if len(found) != len(ids):
+        raise NotFound("Some of these entries no longer exist.")
+    for entry in found:
+        if entry.exported:
+            raise EntryLocked(f"Entry {entry.id} has been exported to payroll and cannot change.")
+    return found
+
+
+def approve(session: Session, actor: User, entry_ids: list[int]) -> list[TimeEntry]:
+    """Approve entries (read-only for their contractors from now). Raises Forbidden, NotFound,
+    Invalid, EntryLocked (exported)."""
+    found = _for_review(session, actor, entry_ids)
+    now = utcnow()
+    for entry in found:
+        if entry.status == "approved":
+            continue
+        before = audit.snapshot(entry, "status", "approved_by_id", "rejection_reason")
+        entry.status, entry.approved_by_id, entry.approved_at = "approved", actor.id, now
+        entry.rejection_reason = None
+        entry.updated_at = now
+        audit.record(
+            session,
+            actor,
+            "entry.approve",
+            entry,
+            before=before,
+            after=audit.snapshot(entry, "status", "approved_by_id", "rejection_reason"),
+        )
+    session.flush()
+    return found
+
+
+def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> list[TimeEntry]:
+    """Reject entries with a reason and notify each owner. Raises Forbidden, NotFound, Invalid,
+    EntryLocked (exported)."""
+    text = validation.plain_text(reason, "reason", validation.DESCRIPTION_MAX, multiline=True)
+    if not text:
+        raise Invalid.field("reason", "Say why the time is rejected; the contractor sees it.")
+    found = _for_review(session, actor, entry_ids)
+    codes = {
+        p.id: p.code
+        for p in session.scalars(
+            select(Project).where(Project.id.in_({e.project_id for e in found}))
+        )
+    }
+    now = utcnow()
+    for entry in found:
+        before = audit.snapshot(entry, "status", "approved_by_id", "rejection_reason")
+        entry.status, entry.rejection_reason = "rejected", text
+        entry.approved_by_id, entry.approved_at, entry.updated_at = None, None, now
+        session.add(
+            Notification(
+                user_id=entry.user_id,
+                kind="entry_rejected",
+                entry_id=entry.id,
+                project_id=entry.project_id,
+                message=(
+                    f"Your {entry.minutes / 60:.2f} h on {codes[entry.project_id]} for "
+                    f"{entry.work_date.isoformat()} were rejected: {text}"
+                ),
+            )
+        )
+        audit.record(
+            session,
+            actor,
+            "entry.reject",
+            entry,
+            before=before,
+            after=audit.snapshot(entry, "status", "approved_by_id", "rejection_reason"),
+        )
+    session.flush()
+    return found
+
+
+def _cursor(value: str) -> tuple[dt.date, int]:
+    try:
+        day, _, ident = value.partition("_")
+        return dt.date.fromisoformat(day), int(ident)
+    except ValueError:
+        raise Invalid.field(
+            "cursor", "This cursor is not valid; start from the first page."
+        ) from None
+
+
+def list_entries(
+    session: Session,
+    viewer: User,
+    *,
+    user_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    project_id: int | None = None,
+    status: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> tuple[list[TimeEntry], str | None]:
+    """Entries newest work date first, keyset-paginated; contractors see only their own.
+
+    Returns (entries, next_cursor). Raises Invalid (bad cursor, status or limit).
+    """
+    if not 1 <= limit <= 500:
+        raise Invalid.field("limit", "Use a limit from 1 to 500.")
+    if status is not None and status not in ("submitted", "approved", "rejected"):
+        raise Invalid.field("status", "Use submitted, approved or rejected.")
+    query = (
+        select(TimeEntry)
+        .options(joinedload(TimeEntry.project), joinedload(TimeEntry.user))
+        .order_by(TimeEntry.work_date.desc(), TimeEntry.id.desc())
+        .limit(limit + 1)
+    )
+    if not viewer.is_admin:
+        query = query.where(TimeEntry.user_id == viewer.id)
+    elif user_id is not None:
+        query = query.where(TimeEntry.user_id == user_id)
+    if start is not None:
+        query = query.where(TimeEntry.work_date >= start)
+    if end is not None:
+        query = query.where(TimeEntry.work_date <= end)
+    if project_id is not None:
+        query = query.where(TimeEntry.project_id == project_id)
+    if status is not None:
+        query = query.where(TimeEntry.status == status)
+    if after:
+        day, ident = _cursor(after)
+        query = query.where(
+            (TimeEntry.work_date < day) | ((TimeEntry.work_date == day) & (TimeEntry.id < ident))
+        )
+    rows = list(session.scalars(query).unique())
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        return rows[:limit], f"{last.work_date.isoformat()}_{last.id}"
+    return rows, None
+
+
+__all__ = [
+    "amount",
+    "approve",
+    "delete_entry",
+    "get_entry",
+    "list_entries",
+    "log_time",
+    "reject",
+    "update_entry",
+    "zone",
+]

@@ -1,0 +1,117 @@
+"""Notifications: messages to users, written set-based for everyone on a project at once.
+
+A hold on a project with 10,000 contractors notifies them all with one ``INSERT … SELECT``
+statement, never one round trip per person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Integer, String, Text, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from tracker.errors import NotFound
+from tracker.models import Assignment, Notification, User, UTCDateTime, utcnow
+
+KINDS = ("hold_started", "hold_lifted", "reassignment_confirmed", "entry_rejected")
+
+
+def notify_project(
+    session: Session,
+    project_id: int,
+    *,
+    kind: str,
+    message: str,
+    hold_id: int | None = None,
+) -> int:
+    """Notify every contractor with an active assignment on the project; returns how many.
+
+    One ``INSERT … SELECT FROM assignments`` statement, whatever the number of contractors.
+    """
+    now = utcnow()
+    rows = select(
+        Assignment.user_id,
+        literal(kind, String()),
+        literal(message, Text()),
+        literal(project_id, Integer()),
+        literal(hold_id, Integer()),
+        literal(now, UTCDateTime()),
+    ).where(Assignment.project_id == project_id, Assignment.end_date.is_(None))
+    statement = insert(Notification).from_select(
+        ["user_id", "kind", "message", "project_id", "hold_id", "created_at"], rows
+    )
+    # preserve_rowcount: SQLAlchemy keeps the count of an INSERT … SELECT only when asked.
+    result = session.execute(statement.execution_options(preserve_rowcount=True))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def notify(
+    session: Session,
+    user_id: int,
+    *,
+    kind: str,
+    message: str,
+    project_id: int | None = None,
+    hold_id: int | None = None,
+    entry_id: int | None = None,
+) -> Notification:
+    """Add one notification for one user (reassignment confirmed, entry rejected, …)."""
+    note = Notification(
+        user_id=user_id, kind=kind, message=message, project_id=project_id, hold_id=hold_id,
+        entry_id=entry_id,
+    )
+    session.add(note)
+    session.flush()  # callers link to the new notification by id
+    return note
+
+
+def list_for(
+    session: Session, user: User, *, unread_only: bool = False, limit: int = 200
+) -> list[Notification]:
+    """The user's own notifications, newest first."""
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(session.scalars(query))
+
+
+def get_for(session: Session, user: User, notification_id: int) -> Notification:
+    """One of the user's own notifications. Raises NotFound (also for someone else's)."""
+    note = session.get(Notification, notification_id)
+    if note is None or note.user_id != user.id:
+        raise NotFound("No such notification.")
+    return note
+
+
+def mark_read(session: Session, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's own notifications read (all unread ones when ids is None).
+
+    Ids of other people's notifications are ignored, never touched. Returns how many changed.
+    """
+    statement = (
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    if ids is not None:
+        wanted = [int(i) for i in ids]
+        if not wanted:
+            return 0
+        statement = statement.where(Notification.id.in_(wanted))
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def unread_count(session: Session, user: User) -> int:
+    """How many of the user's notifications are unread."""
+    return session.scalar(
+        select(func.count()).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+    ) or 0

@@ -1,0 +1,147 @@
+"""The weekly timesheet: one contractor's ISO week as a projects x days grid with totals.
+
+Built in a fixed number of queries (three) whatever the number of entries: the week's entries
+with their projects, the assignments overlapping the week, and the holds in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from tracker.errors import Invalid
+from tracker.models import Assignment, Hold, Project, TimeEntry, User
+from tracker.services import projects
+
+_WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
+
+
+def parse_week(value: str | None, today: dt.date) -> dt.date:
+    """The Monday of an ISO week like ``2026-W49`` (default: the week of ``today``).
+
+    Raises Invalid.
+    """
+    if not value:
+        return today - dt.timedelta(days=today.weekday())
+    match = _WEEK.match(value.strip().upper())
+    try:
+        if match is None:
+            raise ValueError(value)
+        return dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        raise Invalid.field("week", "Give an ISO week like 2026-W49.") from None
+
+
+def week_label(monday: dt.date) -> str:
+    """``2026-W49`` for the week starting on that Monday."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class Cell:
+    """One project on one day: its entries and their total."""
+
+    day: dt.date
+    entries: list[TimeEntry] = field(default_factory=list)
+    assigned: bool = False
+
+    @property
+    def minutes(self) -> int:
+        return sum(e.minutes for e in self.entries)
+
+    @property
+    def single(self) -> TimeEntry | None:
+        """The one entry of the cell when there is exactly one."""
+        return self.entries[0] if len(self.entries) == 1 else None
+
+
+@dataclass
+class Row:
+    """One project of the week."""
+
+    project: Project
+    hold: Hold | None
+    cells: list[Cell]
+
+    @property
+    def total(self) -> int:
+        return sum(c.minutes for c in self.cells)
+
+
+@dataclass
+class Week:
+    """The grid: days, one row per project, totals per day and for the week."""
+
+    monday: dt.date
+    days: list[dt.date]
+    rows: list[Row]
+
+    @property
+    def label(self) -> str:
+        return week_label(self.monday)
+
+    @property
+    def previous(self) -> str:
+        return week_label(self.monday - dt.timedelta(days=7))
+
+    @property
+    def next(self) -> str:
+        return week_label(self.monday + dt.timedelta(days=7))
+
+    @property
+    def day_totals(self) -> list[int]:
+        return [sum(r.cells[i].minutes for r in self.rows) for i in range(7)]
+
+    @property
+    def total(self) -> int:
+        return sum(r.total for r in self.rows)
+
+
+def week(session: Session, user: User, monday: dt.date) -> Week:
+    """The contractor's week starting on ``monday``, in three queries."""
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    sunday = days[-1]
+    entries = list(
+        session.scalars(
+            select(TimeEntry)
+            .options(joinedload(TimeEntry.project))
+            .where(
+                TimeEntry.user_id == user.id,
+                TimeEntry.work_date >= monday,
+                TimeEntry.work_date <= sunday,
+            )
+            .order_by(TimeEntry.work_date, TimeEntry.id)
+        )
+    )
+    assignments = list(
+        session.execute(
+            select(Assignment, Project)
+            .join(Project, Project.id == Assignment.project_id)
+            .where(
+                Assignment.user_id == user.id,
+                Assignment.start_date <= sunday,
+                or_(Assignment.end_date.is_(None), Assignment.end_date >= monday),
+            )
+            .order_by(Project.code)
+        )
+    )
+    by_project: dict[int, Project] = {p.id: p for _, p in assignments}
+    for entry in entries:
+        by_project.setdefault(entry.project_id, entry.project)
+    holds = projects.active_holds(session, sorted(by_project))
+    rows: dict[int, Row] = {}
+    for pid, project in sorted(by_project.items(), key=lambda item: item[1].code):
+        cells = [Cell(day) for day in days]
+        for assignment, assigned_project in assignments:
+            if assigned_project.id == pid:
+                for cell in cells:
+                    cell.assigned = cell.assigned or assignment.covers(cell.day)
+        rows[pid] = Row(project, holds.get(pid), cells)
+    for entry in entries:
+        rows[entry.project_id].cells[(entry.work_date - monday).days].entries.append(entry)
+    return Week(monday, days, list(rows.values()))

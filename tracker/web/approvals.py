@@ -1,0 +1,177 @@
+"""Admin: approvals (filter, approve or reject in bulk) and time logged on a contractor's behalf."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from tracker.db import get_session, unit_of_work
+from tracker.errors import DomainError, Invalid
+from tracker.models import Project, User
+from tracker.services import entries, projects, timesheet
+from tracker.web.access import me, roles
+from tracker.web.entry_forms import (
+    AdminEntryForm,
+    EmptyForm,
+    int_or_none,
+    local_today,
+    place_error,
+    settings,
+)
+
+bp = Blueprint("approvals", __name__)
+STATUSES = ("submitted", "approved", "rejected")
+
+
+def _filters() -> tuple[dict[str, Any], str | None]:
+    """Service filters from the query string, and the week label shown back."""
+    status = request.args.get("status", "submitted")
+    week_label = request.args.get("week") or None
+    start = end = None
+    if week_label:
+        try:
+            start = timesheet.parse_week(week_label, dt.date.today())
+            end = start + dt.timedelta(days=6)
+        except Invalid:
+            flash("Give the week like 2026-W49.", "error")
+            week_label = None
+    return {
+        "user_id": int_or_none(request.args.get("user_id")),
+        "project_id": int_or_none(request.args.get("project_id")),
+        "status": status if status in STATUSES else None,
+        "start": start,
+        "end": end,
+    }, week_label
+
+
+def _contractors(db: Any) -> list[User]:
+    return list(db.scalars(select(User).where(User.role == "contractor").order_by(User.name)))
+
+
+@bp.route("/admin/approvals", methods=["GET", "POST"])
+@roles("admin")
+def index() -> Any:
+    """Entries to review, filtered by project, contractor, week and status; bulk decisions."""
+    db = get_session()
+    user = me()
+    form = EmptyForm()
+    if request.method == "POST":
+        ids = [i for i in (int_or_none(v) for v in request.form.getlist("entry_ids")) if i]
+        action = request.form.get("action")
+        reason = request.form.get("reason", "")
+        if not form.validate():
+            flash("The form expired; nothing was changed. Try again.", "error")
+        elif not ids:
+            flash("Tick at least one entry first.", "error")
+        elif action not in ("approve", "reject"):
+            flash("Choose approve or reject.", "error")
+        else:
+            try:
+                with unit_of_work() as db:
+                    if action == "approve":
+                        done = entries.approve(db, user, ids)
+                    else:
+                        done = entries.reject(db, user, ids, reason)
+            except DomainError as exc:
+                message = (
+                    next(iter(exc.fields.values()))[0] if isinstance(exc, Invalid) else exc.message
+                )
+                flash(f"Nothing was changed: {message}", "error")
+            else:
+                verb = "Approved" if action == "approve" else "Rejected"
+                flash(f"{verb} {len(done)} entr{'y' if len(done) == 1 else 'ies'}.", "success")
+                return redirect(request.full_path.rstrip("?"))
+    filters, week_label = _filters()
+    try:
+        items, cursor = entries.list_entries(
+            db, user, after=request.args.get("after") or None, limit=100, **filters
+        )
+    except Invalid:
+        items, cursor = entries.list_entries(db, user, limit=100, **filters)
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "approvals/index.html",
+        items=items,
+        form=form,
+        args=request.args,
+        week=week_label,
+        projects=projects.list_projects(db, user),
+        contractors=_contractors(db),
+        next_url=url_for("approvals.index", after=cursor, **args) if cursor else None,
+        status_filter=filters["status"],
+        reason=request.form.get("reason", ""),
+    ), status
+
+
+def _choices(db: Any) -> tuple[list[tuple[Any, str]], list[tuple[Any, str]]]:
+    people: list[tuple[Any, str]] = [("", "Choose a contractor…")]
+    people += [(u.id, f"{u.name} ({u.email})") for u in _contractors(db) if u.active]
+    open_projects: list[tuple[Any, str]] = [("", "Choose a project…")]
+    open_projects += [
+        (p.id, f"{p.code} — {p.name}" + (" (on hold)" if p.status == "frozen" else ""))
+        for p in db.scalars(
+            select(Project).where(Project.status != "closed").order_by(Project.code)
+        )
+    ]
+    return people, open_projects
+
+
+@bp.route("/admin/entries/new", methods=["GET", "POST"])
+@roles("admin")
+def log_for() -> Any:
+    """Log or correct time on a contractor's behalf (audited as the admin)."""
+    db = get_session()
+    admin = me()
+    form = AdminEntryForm()
+    form.user_id.choices, form.project_id.choices = _choices(db)
+    if request.method == "GET":
+        form.work_date.data = local_today(admin).isoformat()
+        original_id = int_or_none(request.args.get("corrects"))
+        if original_id:
+            try:
+                original = entries.get_entry(db, admin, original_id)
+            except DomainError:
+                original = None
+            if original is not None:
+                form.corrects_entry_id.data = str(original.id)
+                form.user_id.data, form.project_id.data = original.user_id, original.project_id
+                form.work_date.data = original.work_date.isoformat()
+    status = 200
+    if request.method == "POST" and form.validate():
+        owner = db.get(User, form.user_id.data) if form.user_id.data else None
+        corrects = (form.corrects_entry_id.data or "").strip()
+        try:
+            if owner is None or not owner.is_contractor:
+                raise Invalid.field("user_id", "Choose a contractor.")
+            if corrects and not corrects.isdigit():
+                raise Invalid.field("corrects_entry_id", "Give the entry number, like 42.")
+            with unit_of_work() as db:
+                entry = entries.log_time(
+                    db,
+                    admin,
+                    user=owner,
+                    project_id=form.project_id.data,
+                    work_date=form.work_date.data or "",
+                    hours=form.hours.data,
+                    description=form.description.data or "",
+                    corrects_entry_id=int(corrects) if corrects else None,
+                    **settings(),
+                )
+        except DomainError as exc:
+            place_error(form, exc)
+            status = exc.status
+        else:
+            kind = "Correction" if entry.is_correction else "Entry"
+            flash(
+                f"{kind} of {entry.minutes / 60:.2f} h logged for {owner.name} "
+                f"on {entry.work_date.isoformat()}.",
+                "success",
+            )
+            return redirect(url_for("approvals.index", user_id=owner.id, status=""))
+    elif request.method == "POST":
+        status = 422
+    return render_template("approvals/log_for.html", form=form), status

@@ -1,0 +1,152 @@
+"""The weekly timesheet: projects x days, totals, ISO week navigation, save the week in one POST.
+
+Saving is all or nothing: every changed cell goes through the entries service in one
+transaction; when any cell is refused, nothing is saved, each refusal is shown beside its cell
+and every cell keeps what was typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from tracker.db import _record_refusal, get_session
+from tracker.errors import DomainError, Invalid
+from tracker.models import User
+from tracker.services import entries, timesheet
+from tracker.services.entry_rules import zone
+from tracker.services.timesheet import Cell, Row, Week
+from tracker.web.access import me, roles
+from tracker.web.context import hours
+from tracker.web.entry_forms import EmptyForm, local_today, settings, typed_minutes
+
+bp = Blueprint("timesheet", __name__)
+
+
+def cell_name(row: Row, cell: Cell) -> str:
+    """The form field of one cell: c-<project id>-<date>."""
+    return f"c-{row.project.id}-{cell.day.isoformat()}"
+
+
+def _can_edit(user: User, row: Row, cell: Cell, today: dt.date, window: int) -> bool:
+    """Whether the cell is an input: the rules would let this contractor change it now."""
+    if len(cell.entries) > 1 or row.project.status == "closed":
+        return False
+    if cell.day > today or cell.day < today - dt.timedelta(days=window):
+        return False
+    entry = cell.single
+    if entry is not None:
+        return not entry.exported and entry.status != "approved" and row.hold is None
+    if not cell.assigned:
+        return False
+    if row.hold is not None:
+        start = row.hold.started_at.astimezone(zone(user)).date()
+        return row.hold.allow_backfill and cell.day < start
+    return row.project.status == "open"
+
+
+def _layout(user: User, week: Week, today: dt.date) -> dict[str, dict[str, Any]]:
+    window = current_app.config["BACKDATING_DAYS"]
+    cells: dict[str, dict[str, Any]] = {}
+    for row in week.rows:
+        for cell in row.cells:
+            cells[cell_name(row, cell)] = {
+                "editable": _can_edit(user, row, cell, today, window),
+                "value": hours(cell.minutes) if cell.entries else "",
+                "error": None,
+            }
+    return cells
+
+
+def _render(week: Week, cells: dict[str, Any], today: dt.date, status: int = 200) -> Any:
+    return render_template(
+        "timesheet/week.html",
+        week=week,
+        cells=cells,
+        today=today,
+        form=EmptyForm(),
+        cell_name=cell_name,
+    ), status
+
+
+def _message(exc: DomainError) -> str:
+    if isinstance(exc, Invalid):
+        return next(iter(exc.fields.values()))[0]
+    return exc.message
+
+
+def _apply(db: Any, user: User, row: Row, cell: Cell, typed: str) -> bool:
+    """Send one changed cell to the entries service; True when something changed."""
+    entry = cell.single
+    minutes = typed_minutes(typed)
+    if entry is None:
+        if minutes is None:
+            return False
+        entries.log_time(
+            db, user, project_id=row.project.id, work_date=cell.day, hours=typed, **settings()
+        )
+        return True
+    if minutes is None or minutes == 0:
+        entries.delete_entry(db, user, entry.id, **settings())
+        return True
+    if minutes == entry.minutes:
+        return False
+    entries.update_entry(db, user, entry.id, hours=typed, **settings())
+    return True
+
+
+@bp.route("/timesheet", methods=["GET", "POST"])
+@roles("contractor")
+def week() -> Any:
+    """Your ISO week as a grid of projects and days; change cells and save the week at once."""
+    user = me()
+    db = get_session()
+    today = local_today(user)
+    try:
+        monday = timesheet.parse_week(request.args.get("week"), today)
+    except Invalid as exc:
+        flash(exc.fields["week"][0], "error")
+        return redirect(url_for("timesheet.week"))
+    if db.in_transaction():
+        db.commit()  # the save below is one fresh write transaction
+    grid = timesheet.week(db, user, monday)
+    cells = _layout(user, grid, today)
+    if request.method == "GET":
+        return _render(grid, cells, today)
+    if not EmptyForm().validate():
+        db.rollback()
+        flash("The form expired; nothing was saved. Try again.", "error")
+        return _render(grid, cells, today, 400)
+    refusals: list[DomainError] = []
+    changed = 0
+    for row in grid.rows:
+        for cell in row.cells:
+            name = cell_name(row, cell)
+            if not cells[name]["editable"] or name not in request.form:
+                continue
+            typed = request.form.get(name, "")
+            if typed.strip() == cells[name]["value"]:
+                continue
+            cells[name]["value"] = typed
+            try:
+                with db.begin_nested():
+                    changed += _apply(db, user, row, cell, typed)
+            except DomainError as exc:
+                cells[name]["error"] = _message(exc)
+                refusals.append(exc)
+    if refusals:
+        db.rollback()
+        for refusal in refusals:
+            _record_refusal(db, refusal)
+        flash(f"Nothing was saved: {len(refusals)} cell(s) need a change (see below).", "error")
+        return _render(grid, cells, today, max(r.status for r in refusals))
+    db.commit()
+    flash(
+        f"Week saved ({changed} change{'s' if changed != 1 else ''})."
+        if changed
+        else "Nothing to save: no cell changed.",
+        "success",
+    )
+    return redirect(url_for("timesheet.week", week=grid.label))
