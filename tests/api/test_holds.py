@@ -8,8 +8,12 @@ from sqlalchemy import func, select
 
 from tracker.models import AuditEvent, Hold, Notification, Project
 
-BODY = {"reason": "Client breach", "notice": "CHORDUS is paused during the client's audit.",
-        "incident_ref": "INC-3", "allow_backfill": True}
+BODY = {
+    "reason": "Client breach",
+    "notice": "CHORDUS is paused during the client's audit.",
+    "incident_ref": "INC-3",
+    "allow_backfill": True,
+}
 YESTERDAY = (dt.date.today() - dt.timedelta(days=1)).isoformat()
 
 
@@ -35,9 +39,12 @@ def test_freeze_returns_the_project_the_hold_and_how_many_were_affected(api, mak
     assert data["project"]["status"] == "frozen"
     assert data["project"]["active_hold"]["id"] == data["hold"]["id"]
     hold = data["hold"]
-    assert hold["reason"] == "Client breach" and hold["notice"] == BODY["notice"]
-    assert hold["incident_ref"] == "INC-3" and hold["allow_backfill"] is True
-    assert hold["started_at"].endswith("Z") and hold["ended_at"] is None
+    assert hold["reason"] == "Client breach"
+    assert hold["notice"] == BODY["notice"]
+    assert hold["incident_ref"] == "INC-3"
+    assert hold["allow_backfill"] is True
+    assert hold["started_at"].endswith("Z")
+    assert hold["ended_at"] is None
     assert hold["started_by"] == admin.id
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "project.freeze"))
     assert event.actor_id == admin.id
@@ -63,6 +70,10 @@ def test_bad_freezes_get_the_published_codes_and_change_nothing(api, make, db):
     assert again.status_code == 409
     assert again.json["error"]["code"] == "already_frozen"
     assert _holds(db) == 1
+    refusal = db.scalar(select(AuditEvent).where(AuditEvent.action == "project.freeze_refused"))
+    assert refusal.actor_id == admin.id
+    assert refusal.target_id == project.id
+    assert refusal.data["refused"] == "already_frozen"
 
     closed = make.project(code="SHUT")
     client.patch(f"/projects/{closed.id}", json={"status": "closed"})
@@ -71,14 +82,15 @@ def test_bad_freezes_get_the_published_codes_and_change_nothing(api, make, db):
     assert refused.json["error"]["code"] == "project_closed"
     assert client.post("/projects/99999/freeze", json=BODY).status_code == 404
     not_json = client.client.post(
-        f"/api/v1/projects/{project.id}/freeze", data="x",
+        f"/api/v1/projects/{project.id}/freeze",
+        data="x",
         headers={**client.headers, "Content-Type": "text/plain"},
     )
     assert not_json.status_code == 415
 
 
 def test_unfreeze_lifts_the_hold_and_an_open_project_answers_not_frozen(api, make, db):
-    admin, project, people = _setup(make)
+    admin, project, _people = _setup(make)
     client = api(admin)
     client.post(f"/projects/{project.id}/freeze", json=BODY)
     response = client.post(f"/projects/{project.id}/unfreeze", json={"note": "Audit passed."})
@@ -112,8 +124,11 @@ def test_a_contractor_logging_time_on_a_held_project_gets_project_frozen_with_th
     api, make, db
 ):
     admin, project, people = _setup(make, contractors=1)
-    hold_id = api(admin).post(f"/projects/{project.id}/freeze",
-                              json={**BODY, "allow_backfill": False}).json["hold"]["id"]
+    hold_id = (
+        api(admin)
+        .post(f"/projects/{project.id}/freeze", json={**BODY, "allow_backfill": False})
+        .json["hold"]["id"]
+    )
     contractor = api(people[0])
     response = contractor.post(
         "/entries", json={"project_id": project.id, "work_date": YESTERDAY, "hours": "2"}
@@ -121,7 +136,8 @@ def test_a_contractor_logging_time_on_a_held_project_gets_project_frozen_with_th
     assert response.status_code == 409
     error = response.json["error"]
     assert error["code"] == "project_frozen"
-    assert error["hold"]["id"] == hold_id and error["hold"]["notice"] == BODY["notice"]
+    assert error["hold"]["id"] == hold_id
+    assert error["hold"]["notice"] == BODY["notice"]
     assert error["hold"]["started_at"].endswith("Z")
     assert BODY["notice"] in error["message"]
     api(admin).post(f"/projects/{project.id}/unfreeze", json={})
@@ -171,3 +187,20 @@ def test_the_held_project_is_on_hold_in_the_project_list(api, make, db):
     listed = api(people[0]).get("/projects").json["projects"]
     assert [(p["code"], p["status"]) for p in listed] == [("CHORDUS", "frozen")]
     assert db.get(Project, project.id) is not None
+
+
+def test_hours_from_before_the_hold_stay_visible_approvable_and_payable(api, make, db):
+    admin, project, people = _setup(make, contractors=1)
+    entry = make.entry(people[0], project, minutes=150)
+    client = api(admin)
+    client.post(f"/projects/{project.id}/freeze", json=BODY)
+    mine = api(people[0]).get("/entries").json["entries"]
+    assert [e["id"] for e in mine] == [entry.id]
+    approved = client.post(f"/entries/{entry.id}/approve")
+    assert approved.status_code == 200, approved.json
+    assert approved.json["status"] == "approved"
+    day = entry.work_date.isoformat()
+    batch = client.post("/payroll/batches", json={"start": day, "end": day})
+    assert batch.status_code == 201, batch.json
+    assert batch.json["entries"] == 1
+    assert batch.json["total_amounts"] == {"EUR": "125.00"}  # 2.5 h at 50.00

@@ -223,6 +223,13 @@ class Watched:
         self.problems: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        self.page.on("request", self._request)
+
+    def _request(self, request: Any) -> None:
+        """No external resources of any kind: every request goes to the app itself."""
+        url = request.url
+        if not (url.startswith(self.base_url + "/") or url.startswith(("data:", "blob:"))):
+            self.problems.append(f"external request: {url}")
 
     def _console(self, message: Any) -> None:
         if message.type != "error":

@@ -48,6 +48,7 @@ def test_first_start_from_setup_link_to_an_assigned_contractor(
     expect(page.get_by_text("Your password is set. Welcome!")).to_be_visible()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     expect(page.get_by_text("No projects yet.")).to_be_visible()
+    expect(page.get_by_role("contentinfo")).to_contain_text("times shown in Europe/Berlin")
 
     # The link worked once; opening it again says so.
     second_page.goto(setup_url)
@@ -91,6 +92,8 @@ def test_first_start_from_setup_link_to_an_assigned_contractor(
     second_page.get_by_label("Password").fill(PASSWORD)
     second_page.get_by_role("button", name="Set password").click()
     expect(second_page.get_by_role("heading", name="Hello, Casey Contractor")).to_be_visible()
-    projects = second_page.get_by_role("table")
+    projects = second_page.get_by_role("table").filter(
+        has=second_page.get_by_role("columnheader", name="Client")
+    )
     expect(projects).to_contain_text("CHORDUS")
     expect(projects).not_to_contain_text("NIMBUS")

@@ -46,11 +46,13 @@ def test_a_hold_stops_time_entry_and_the_contractor_moves_to_an_offered_project(
     seed: Factory, page: Page, second_page: Page
 ) -> None:
     admin = seed.admin(name="Ada Admin", email="ada@example.com")
-    casey = seed.contractor(name="Casey Contractor", email="casey@example.com",
-                            skills="python, security")
+    casey = seed.contractor(
+        name="Casey Contractor", email="casey@example.com", skills="python, security"
+    )
     chordus = seed.project(code="CHORDUS", name="Chordus platform", hourly_rate="45.00")
-    seed.project(code="NIMBUS", name="Nimbus migration", hourly_rate="50.00", seats=3,
-                 skills="python")
+    seed.project(
+        code="NIMBUS", name="Nimbus migration", hourly_rate="50.00", seats=3, skills="python"
+    )
     seed.assign(chordus, casey)
     contractor = second_page
 
@@ -94,8 +96,9 @@ def test_a_hold_stops_time_entry_and_the_contractor_moves_to_an_offered_project(
     expect(contractor.get_by_text("You joined NIMBUS — Nimbus migration.")).to_be_visible()
 
     _log_hours(contractor, "NIMBUS — Nimbus migration", "3h", "Migration dry run")
-    expect(contractor.get_by_text(f"Logged 3.00 h on NIMBUS for {today().isoformat()}.")
-           ).to_be_visible()
+    expect(
+        contractor.get_by_text(f"Logged 3.00 h on NIMBUS for {today().isoformat()}.")
+    ).to_be_visible()
 
     # Journey 4: the admin lifts the hold; the banner goes and CHORDUS takes time again.
     page.get_by_label("Closing note").fill("Client confirmed the all-clear.")
@@ -107,8 +110,9 @@ def test_a_hold_stops_time_entry_and_the_contractor_moves_to_an_offered_project(
         contractor.goto(path)
         expect(contractor.locator(".hold-banner"), f"no banner on {label}").to_have_count(0)
     _log_hours(contractor, "CHORDUS — Chordus platform", "2", "Pipeline review")
-    expect(contractor.get_by_text(f"Logged 2.00 h on CHORDUS for {today().isoformat()}.")
-           ).to_be_visible()
+    expect(
+        contractor.get_by_text(f"Logged 2.00 h on CHORDUS for {today().isoformat()}.")
+    ).to_be_visible()
     _nav(contractor, "Timesheet")
     expect(contractor.locator("tfoot .week-total")).to_contain_text("5.00")
 

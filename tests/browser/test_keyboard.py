@@ -3,21 +3,72 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, monday, today
 from tests.factories import Factory
 
 pytestmark = pytest.mark.browser
 
 
-def _tab_to(page: Page, target: object, limit: int = 40) -> None:
-    """Press Tab until ``target`` (a locator) has the focus; fail after ``limit`` presses."""
+def _tab_to(page: Page, target: Locator, limit: int = 40) -> None:
+    """Press Tab until ``target`` has the focus (and shows it); fail after ``limit`` presses."""
     for _ in range(limit):
-        if target.evaluate("el => el === document.activeElement"):  # type: ignore[attr-defined]
+        if target.evaluate("el => el === document.activeElement"):
+            _assert_focus_visible(target)
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"Tab never reached {target}")
+
+
+def _assert_focus_visible(target: Locator) -> None:
+    """The focused element draws an outline (the focus ring), not just a colour change."""
+    style = target.evaluate(
+        "el => { const s = getComputedStyle(el); return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert style[0] != "none", style
+    assert style[1] not in ("0px", ""), style
+
+
+def _log_with_keys(page: Page, project_letters: str, hours: str, text: str) -> None:
+    """From any page: Tab to "Log hours", Enter, type the entry, submit with Enter."""
+    nav = page.get_by_role("navigation", name="Main")
+    _tab_to(page, nav.get_by_role("link", name="Log hours"))
+    page.keyboard.press("Enter")
+    project = page.get_by_label("Project")
+    expect(project).to_be_focused()
+    page.keyboard.type(project_letters)  # a focused select jumps to the typed option
+    _tab_to(page, page.get_by_label("Hours"))
+    page.keyboard.type(hours)
+    _tab_to(page, page.get_by_label("What you worked on"))
+    page.keyboard.type(text)
+    _tab_to(page, page.get_by_role("button", name="Log hours"))
+    page.keyboard.press("Enter")
+
+
+def test_a_contractor_logs_a_days_hours_without_a_mouse(seed: Factory, page: Page) -> None:
+    kim = seed.contractor(name="Kim Keys", email="kim@example.com")
+    for code, name in (("CHORDUS", "Chordus platform"), ("NIMBUS", "Nimbus migration")):
+        seed.assign(seed.project(code=code, name=name), kim)
+    day = today().isoformat()
+
+    page.goto("/login")
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type(kim.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Hello, Kim Keys")).to_be_visible()
+
+    _log_with_keys(page, "CH", "4h", "Morning: incident runbook")
+    expect(page.get_by_text(f"Logged 4.00 h on CHORDUS for {day}.")).to_be_visible()
+    _log_with_keys(page, "NI", "3:30", "Afternoon: migration plan")
+    expect(page.get_by_text(f"Logged 3.50 h on NIMBUS for {day}.")).to_be_visible()
+
+    # The form lands on the week; the day's column adds up to the whole day.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Timesheet")
+    column = (today() - monday()).days
+    expect(page.locator("tfoot td.total").nth(column)).to_have_text("7.50")
 
 
 def test_signing_in_with_the_keyboard_only(seed: Factory, page: Page) -> None:

@@ -31,7 +31,9 @@ def _photograph(page: Page, who: str, paths: list[str]) -> list[str]:
     for path in dict.fromkeys(paths):
         for size in (PHONE, DESKTOP):
             page.set_viewport_size(size)
-            page.goto(path)
+            response = page.goto(path)
+            assert response is not None, path
+            assert response.ok, f"{path} answered {response.status}"
             name = f"{who}-{_slug(path)}-{size['width']}.png"
             page.screenshot(path=str(OUT / name), full_page=True)
             written.append(name)
@@ -46,7 +48,7 @@ def test_screenshots_of_every_main_page(scenario: Scenario, page: Page) -> None:
     written: list[str] = []
 
     sign_in(page, scenario.contractor.email)
-    written += _photograph(page, "contractor", _pages_of(page, ["/notifications/", "/account/"]))
+    written += _photograph(page, "contractor", _pages_of(page, ["/entries/new"]))
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, scenario.newcomer.email)
@@ -54,18 +56,25 @@ def test_screenshots_of_every_main_page(scenario: Scenario, page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, scenario.admin.email)
-    written += _photograph(page, "admin", _pages_of(page, [
-        f"/admin/projects/{scenario.held.id}",
-        f"/admin/projects/{scenario.other.id}",
-        "/admin/projects/new",
-        f"/admin/users/{scenario.contractor.id}",
-        "/admin/users/new",
-        f"/admin/holds/projects/{scenario.other.id}/freeze",
-    ]))
+    written += _photograph(
+        page,
+        "admin",
+        _pages_of(
+            page,
+            [
+                f"/admin/projects/{scenario.held.id}",
+                f"/admin/projects/{scenario.other.id}",
+                "/admin/projects/new",
+                f"/admin/users/{scenario.contractor.id}",
+                "/admin/users/new",
+                f"/admin/holds/projects/{scenario.other.id}/freeze",
+            ],
+        ),
+    )
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, scenario.payroll.email)
-    written += _photograph(page, "payroll", _pages_of(page, ["/"]))
+    written += _photograph(page, "payroll", _pages_of(page, ["/", "/payroll?preset=last_week"]))
     page.get_by_role("button", name="Sign out").click()
 
     written += _photograph(page, "anonymous", ["/login"])

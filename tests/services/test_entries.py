@@ -42,23 +42,36 @@ def test_logging_time_stores_minutes_rate_currency_and_an_audit_event(db, make, 
     contractor, _admin, project = setup
     other = make.project(code="OTHER", hourly_rate="30.00", currency="USD")
     make.assign(other, contractor, hourly_rate="55.00")
-    entry = entries.log_time(db, contractor, project_id=project.id, work_date=YESTERDAY,
-                             hours="7:30", description="Reconciliation", today=TODAY)
-    override = entries.log_time(db, contractor, project_id=other.id, work_date=YESTERDAY,
-                                minutes=60, today=TODAY)
+    entry = entries.log_time(
+        db,
+        contractor,
+        project_id=project.id,
+        work_date=YESTERDAY,
+        hours="7:30",
+        description="Reconciliation",
+        today=TODAY,
+    )
+    override = entries.log_time(
+        db, contractor, project_id=other.id, work_date=YESTERDAY, minutes=60, today=TODAY
+    )
     db.commit()
     assert (entry.minutes, entry.hourly_rate, entry.currency) == (450, Decimal("40.00"), "EUR")
     assert (override.hourly_rate, override.currency) == (Decimal("55.00"), "USD")
     assert entries.amount(entry) == Decimal("300.00")
-    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "entry.create",
-                                               AuditEvent.target_id == entry.id))
-    assert event.actor_id == contractor.id and event.data["after"]["minutes"] == 450
+    event = db.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "entry.create", AuditEvent.target_id == entry.id
+        )
+    )
+    assert event.actor_id == contractor.id
+    assert event.data["after"]["minutes"] == 450
 
 
 def test_a_later_rate_change_never_rewrites_the_entry(db, setup):
     contractor, _admin, project = setup
-    entry = entries.log_time(db, contractor, project_id=project.id, work_date=YESTERDAY,
-                             hours="2", today=TODAY)
+    entry = entries.log_time(
+        db, contractor, project_id=project.id, work_date=YESTERDAY, hours="2", today=TODAY
+    )
     projects.update_project(db, None, project, hourly_rate="99.00")
     db.commit()
     db.refresh(entry)
@@ -66,22 +79,30 @@ def test_a_later_rate_change_never_rewrites_the_entry(db, setup):
 
 
 def test_time_outside_the_assignment_or_on_a_foreign_project_is_not_assigned(db, make, setup):
-    contractor, _admin, project = setup
+    contractor, _admin, _project = setup
     stranger = make.project(code="STRANGER")
     with pytest.raises(NotAssigned):
-        entries.log_time(db, contractor, project_id=stranger.id, work_date=YESTERDAY,
-                         hours="1", today=TODAY)
+        entries.log_time(
+            db, contractor, project_id=stranger.id, work_date=YESTERDAY, hours="1", today=TODAY
+        )
     ended = make.project(code="ENDED")
     assignment = make.assign(ended, contractor, start_date=TODAY - dt.timedelta(days=10))
     projects.end_assignment(db, None, db.merge(assignment), today=TODAY - dt.timedelta(days=5))
     db.commit()
-    inside = entries.log_time(db, contractor, project_id=ended.id,
-                              work_date=TODAY - dt.timedelta(days=5), hours="1", today=TODAY)
+    inside = entries.log_time(
+        db,
+        contractor,
+        project_id=ended.id,
+        work_date=TODAY - dt.timedelta(days=5),
+        hours="1",
+        today=TODAY,
+    )
     assert inside.id
     for day in (TODAY - dt.timedelta(days=4), TODAY - dt.timedelta(days=11)):
         with pytest.raises(NotAssigned):
-            entries.log_time(db, contractor, project_id=ended.id, work_date=day, hours="1",
-                             today=TODAY)
+            entries.log_time(
+                db, contractor, project_id=ended.id, work_date=day, hours="1", today=TODAY
+            )
 
 
 def test_today_is_the_contractors_own_date_at_both_ends_of_the_world(db, make):
@@ -93,28 +114,50 @@ def test_today_is_the_contractors_own_date_at_both_ends_of_the_world(db, make):
     instant = dt.datetime(TODAY.year, TODAY.month, TODAY.day, 10, 30, tzinfo=dt.UTC)
     east_today = TODAY + dt.timedelta(days=1)
     west_today = TODAY - dt.timedelta(days=1)
-    assert entries.log_time(db, east, project_id=project.id, work_date=east_today, hours="1",
-                            now=instant).work_date == east_today
-    assert entries.log_time(db, west, project_id=project.id, work_date=west_today, hours="1",
-                            now=instant).work_date == west_today
+    assert (
+        entries.log_time(
+            db, east, project_id=project.id, work_date=east_today, hours="1", now=instant
+        ).work_date
+        == east_today
+    )
+    assert (
+        entries.log_time(
+            db, west, project_id=project.id, work_date=west_today, hours="1", now=instant
+        ).work_date
+        == west_today
+    )
     with pytest.raises(FutureDate):
-        entries.log_time(db, west, project_id=project.id, work_date=TODAY, hours="1",
-                         now=instant)
+        entries.log_time(db, west, project_id=project.id, work_date=TODAY, hours="1", now=instant)
     with pytest.raises(FutureDate):
-        entries.log_time(db, east, project_id=project.id,
-                         work_date=east_today + dt.timedelta(days=1), hours="1", now=instant)
+        entries.log_time(
+            db,
+            east,
+            project_id=project.id,
+            work_date=east_today + dt.timedelta(days=1),
+            hours="1",
+            now=instant,
+        )
 
 
-@pytest.mark.parametrize(("kw", "field"), [
-    ({"minutes": 0}, "minutes"), ({"minutes": 1441}, "minutes"), ({"minutes": -5}, "minutes"),
-    ({"hours": "0"}, "hours"), ({"hours": "24:01"}, "hours"), ({"hours": "7.3333"}, "hours"),
-    ({}, "hours"), ({"hours": "2", "minutes": 120}, "hours"),
-])
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"minutes": 0}, "minutes"),
+        ({"minutes": 1441}, "minutes"),
+        ({"minutes": -5}, "minutes"),
+        ({"hours": "0"}, "hours"),
+        ({"hours": "24:01"}, "hours"),
+        ({"hours": "7.3333"}, "hours"),
+        ({}, "hours"),
+        ({"hours": "2", "minutes": 120}, "hours"),
+    ],
+)
 def test_minutes_out_of_range_or_not_whole_are_invalid(db, setup, kw, field):
     contractor, _admin, project = setup
     with pytest.raises(Invalid) as refused:
-        entries.log_time(db, contractor, project_id=project.id, work_date=YESTERDAY,
-                         today=TODAY, **kw)
+        entries.log_time(
+            db, contractor, project_id=project.id, work_date=YESTERDAY, today=TODAY, **kw
+        )
     assert field in refused.value.fields
 
 
@@ -122,11 +165,25 @@ def test_description_length_and_control_characters_are_refused(db, setup):
     contractor, _admin, project = setup
     for text in ("x" * 2001, "bell\x07"):
         with pytest.raises(Invalid) as refused:
-            entries.log_time(db, contractor, project_id=project.id, work_date=YESTERDAY,
-                             hours="1", description=text, today=TODAY)
+            entries.log_time(
+                db,
+                contractor,
+                project_id=project.id,
+                work_date=YESTERDAY,
+                hours="1",
+                description=text,
+                today=TODAY,
+            )
         assert "description" in refused.value.fields
-    ok = entries.log_time(db, contractor, project_id=project.id, work_date=YESTERDAY,
-                          hours="1", description="line one\nline two " + "x" * 1900, today=TODAY)
+    ok = entries.log_time(
+        db,
+        contractor,
+        project_id=project.id,
+        work_date=YESTERDAY,
+        hours="1",
+        description="line one\nline two " + "x" * 1900,
+        today=TODAY,
+    )
     assert "\n" in ok.description
 
 
@@ -134,45 +191,75 @@ def test_a_day_holds_at_most_24_hours_across_all_projects(db, make, setup):
     contractor, _admin, project = setup
     other = make.project(code="OTHER")
     make.assign(other, contractor)
-    entries.log_time(db, contractor, project_id=project.id, work_date=YESTERDAY, hours="16",
-                     today=TODAY)
+    entries.log_time(
+        db, contractor, project_id=project.id, work_date=YESTERDAY, hours="16", today=TODAY
+    )
     with pytest.raises(DailyLimit):
-        entries.log_time(db, contractor, project_id=other.id, work_date=YESTERDAY,
-                         hours="8:01", today=TODAY)
-    assert entries.log_time(db, contractor, project_id=other.id, work_date=YESTERDAY,
-                            hours="8", today=TODAY).minutes == 480
+        entries.log_time(
+            db, contractor, project_id=other.id, work_date=YESTERDAY, hours="8:01", today=TODAY
+        )
+    assert (
+        entries.log_time(
+            db, contractor, project_id=other.id, work_date=YESTERDAY, hours="8", today=TODAY
+        ).minutes
+        == 480
+    )
 
 
 def test_contractors_cannot_backdate_beyond_the_window_but_admins_can(db, setup):
     contractor, admin, project = setup
     old = TODAY - dt.timedelta(days=15)
     with pytest.raises(PeriodLocked):
-        entries.log_time(db, contractor, project_id=project.id, work_date=old, hours="1",
-                         today=TODAY)
-    assert entries.log_time(db, contractor, project_id=project.id,
-                            work_date=TODAY - dt.timedelta(days=14), hours="1", today=TODAY)
-    entry = entries.log_time(db, admin, user=contractor, project_id=project.id, work_date=old,
-                             hours="1", today=TODAY)
-    assert entry.user_id == contractor.id and entry.created_by_id == admin.id
+        entries.log_time(
+            db, contractor, project_id=project.id, work_date=old, hours="1", today=TODAY
+        )
+    assert entries.log_time(
+        db,
+        contractor,
+        project_id=project.id,
+        work_date=TODAY - dt.timedelta(days=14),
+        hours="1",
+        today=TODAY,
+    )
+    entry = entries.log_time(
+        db, admin, user=contractor, project_id=project.id, work_date=old, hours="1", today=TODAY
+    )
+    assert entry.user_id == contractor.id
+    assert entry.created_by_id == admin.id
     with pytest.raises(PeriodLocked):
         entries.update_entry(db, contractor, entry.id, hours="2", today=TODAY)
     with pytest.raises(PeriodLocked):
-        entries.log_time(db, contractor, project_id=project.id, work_date=old, hours="1",
-                         today=TODAY, backdating_days=7)
+        entries.log_time(
+            db,
+            contractor,
+            project_id=project.id,
+            work_date=old,
+            hours="1",
+            today=TODAY,
+            backdating_days=7,
+        )
 
 
 def test_only_admins_log_for_someone_else(db, make, setup):
     contractor, _admin, project = setup
     other = make.contractor()
     with pytest.raises(Forbidden):
-        entries.log_time(db, other, user=contractor, project_id=project.id,
-                         work_date=YESTERDAY, hours="1", today=TODAY)
+        entries.log_time(
+            db,
+            other,
+            user=contractor,
+            project_id=project.id,
+            work_date=YESTERDAY,
+            hours="1",
+            today=TODAY,
+        )
 
 
 def test_approved_entries_are_read_only_for_contractors_not_admins(db, setup):
     contractor, admin, project = setup
-    entry = entries.log_time(db, contractor, project_id=project.id, work_date=YESTERDAY,
-                             hours="1", today=TODAY)
+    entry = entries.log_time(
+        db, contractor, project_id=project.id, work_date=YESTERDAY, hours="1", today=TODAY
+    )
     entries.approve(db, admin, [entry.id])
     db.commit()
     with pytest.raises(EntryLocked):
@@ -183,19 +270,24 @@ def test_approved_entries_are_read_only_for_contractors_not_admins(db, setup):
     assert changed.minutes == 120
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "entry.update"))
     assert event.actor_id == admin.id
-    assert event.data["before"]["minutes"] == 60 and event.data["after"]["minutes"] == 120
+    assert event.data["before"]["minutes"] == 60
+    assert event.data["after"]["minutes"] == 120
 
 
-def test_exported_entries_are_read_only_for_everyone_and_corrected_by_a_new_entry(
-    db, make, setup
-):
+def test_exported_entries_are_read_only_for_everyone_and_corrected_by_a_new_entry(db, make, setup):
     contractor, admin, project = setup
-    batch = ExportBatch(period_start=YESTERDAY, period_end=YESTERDAY, sha256="0" * 64,
-                        content=b"")
+    batch = ExportBatch(period_start=YESTERDAY, period_end=YESTERDAY, sha256="0" * 64, content=b"")
     db.add(batch)
     db.commit()
-    entry = make.entry(contractor, project, work_date=YESTERDAY, minutes=120,
-                       status="approved", export_batch_id=batch.id, hourly_rate=Decimal("50.00"))
+    entry = make.entry(
+        contractor,
+        project,
+        work_date=YESTERDAY,
+        minutes=120,
+        status="approved",
+        export_batch_id=batch.id,
+        hourly_rate=Decimal("50.00"),
+    )
     for actor in (contractor, admin):
         with pytest.raises(EntryLocked):
             entries.update_entry(db, actor, entry.id, hours="1", today=TODAY)
@@ -204,13 +296,29 @@ def test_exported_entries_are_read_only_for_everyone_and_corrected_by_a_new_entr
     with pytest.raises(EntryLocked):
         entries.approve(db, admin, [entry.id])
     with pytest.raises(Forbidden):
-        entries.log_time(db, contractor, project_id=project.id, work_date=YESTERDAY,
-                         hours="-1", corrects_entry_id=entry.id, today=TODAY)
-    correction = entries.log_time(db, admin, user=contractor, project_id=project.id,
-                                  work_date=YESTERDAY, hours="-0:30",
-                                  corrects_entry_id=entry.id, today=TODAY)
-    assert correction.is_correction and correction.minutes == -30
-    assert correction.corrects_entry_id == entry.id and correction.hourly_rate == Decimal("50.00")
+        entries.log_time(
+            db,
+            contractor,
+            project_id=project.id,
+            work_date=YESTERDAY,
+            hours="-1",
+            corrects_entry_id=entry.id,
+            today=TODAY,
+        )
+    correction = entries.log_time(
+        db,
+        admin,
+        user=contractor,
+        project_id=project.id,
+        work_date=YESTERDAY,
+        hours="-0:30",
+        corrects_entry_id=entry.id,
+        today=TODAY,
+    )
+    assert correction.is_correction
+    assert correction.minutes == -30
+    assert correction.corrects_entry_id == entry.id
+    assert correction.hourly_rate == Decimal("50.00")
 
 
 def test_a_hold_is_reported_first_and_the_refusal_is_audited(app, db, make, setup):
@@ -218,36 +326,61 @@ def test_a_hold_is_reported_first_and_the_refusal_is_audited(app, db, make, setu
     hold = make.hold(project, notice="Client breach; paused.")
     future = TODAY + dt.timedelta(days=3)
     with pytest.raises(ProjectFrozen) as refused, unit_of_work(db):
-        entries.log_time(db, contractor, project_id=project.id, work_date=future, hours="99",
-                         today=TODAY, via="test")
+        entries.log_time(
+            db,
+            contractor,
+            project_id=project.id,
+            work_date=future,
+            hours="99",
+            today=TODAY,
+            via="test",
+        )
     assert "Client breach; paused." in refused.value.message
     assert "CHORDUS is on hold since" in refused.value.message
     assert refused.value.extra["hold"]["id"] == hold.id
     assert refused.value.extra["hold"]["started_at"].endswith("Z")
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "entry.refused"))
-    assert event.actor_id == contractor.id and event.target_id == project.id
+    assert event.actor_id == contractor.id
+    assert event.target_id == project.id
     assert db.scalar(select(func.count()).select_from(TimeEntry)) == 0
 
 
 def test_backfill_lets_contractors_create_before_the_hold_only(db, make, setup):
     contractor, admin, project = setup
     before = make.entry(contractor, project, work_date=TODAY - dt.timedelta(days=3))
-    make.hold(project, allow_backfill=True,
-              started_at=dt.datetime.combine(YESTERDAY, dt.time(12), tzinfo=dt.UTC))
-    made = entries.log_time(db, contractor, project_id=project.id,
-                            work_date=TODAY - dt.timedelta(days=2), hours="3", today=TODAY)
+    make.hold(
+        project,
+        allow_backfill=True,
+        started_at=dt.datetime.combine(YESTERDAY, dt.time(12), tzinfo=dt.UTC),
+    )
+    made = entries.log_time(
+        db,
+        contractor,
+        project_id=project.id,
+        work_date=TODAY - dt.timedelta(days=2),
+        hours="3",
+        today=TODAY,
+    )
     assert made.minutes == 180
     for day in (YESTERDAY, TODAY):
         with pytest.raises(ProjectFrozen):
-            entries.log_time(db, contractor, project_id=project.id, work_date=day, hours="1",
-                             today=TODAY)
+            entries.log_time(
+                db, contractor, project_id=project.id, work_date=day, hours="1", today=TODAY
+            )
     with pytest.raises(ProjectFrozen):
         entries.update_entry(db, contractor, before.id, hours="2", today=TODAY)
     with pytest.raises(ProjectFrozen):
         entries.delete_entry(db, contractor, before.id, today=TODAY)
     with pytest.raises(ProjectFrozen):
-        entries.log_time(db, admin, user=contractor, project_id=project.id,
-                         work_date=TODAY - dt.timedelta(days=2), hours="1", today=TODAY)
+        entries.log_time(
+            db,
+            admin,
+            user=contractor,
+            project_id=project.id,
+            work_date=TODAY - dt.timedelta(days=2),
+            hours="1",
+            today=TODAY,
+        )
 
 
 def test_a_move_between_projects_checks_both_and_reprices(db, make, setup):
@@ -264,8 +397,11 @@ def test_a_move_between_projects_checks_both_and_reprices(db, make, setup):
     with pytest.raises(ProjectFrozen):
         entries.update_entry(db, contractor, on_held.id, project_id=target.id, today=TODAY)
     moved = entries.update_entry(db, contractor, entry.id, project_id=target.id, today=TODAY)
-    assert (moved.project_id, moved.hourly_rate, moved.currency) == (target.id,
-                                                                     Decimal("70.00"), "GBP")
+    assert (moved.project_id, moved.hourly_rate, moved.currency) == (
+        target.id,
+        Decimal("70.00"),
+        "GBP",
+    )
 
 
 def test_closed_projects_refuse_new_time(db, setup):
@@ -273,8 +409,9 @@ def test_closed_projects_refuse_new_time(db, setup):
     projects.update_project(db, None, project, status="closed")
     db.commit()
     with pytest.raises(ProjectClosed):
-        entries.log_time(db, contractor, project_id=project.id, work_date=YESTERDAY, hours="1",
-                         today=TODAY)
+        entries.log_time(
+            db, contractor, project_id=project.id, work_date=YESTERDAY, hours="1", today=TODAY
+        )
 
 
 def test_rejection_needs_a_reason_and_notifies_the_owner(db, make, setup):
@@ -287,10 +424,13 @@ def test_rejection_needs_a_reason_and_notifies_the_owner(db, make, setup):
     entries.reject(db, admin, [entry.id], "Wrong project")
     db.commit()
     db.refresh(entry)
-    assert entry.status == "rejected" and entry.rejection_reason == "Wrong project"
+    assert entry.status == "rejected"
+    assert entry.rejection_reason == "Wrong project"
     note = db.scalar(select(Notification).where(Notification.user_id == contractor.id))
-    assert note.kind == "entry_rejected" and note.entry_id == entry.id
-    assert "Wrong project" in note.message and "CHORDUS" in note.message
+    assert note.kind == "entry_rejected"
+    assert note.entry_id == entry.id
+    assert "Wrong project" in note.message
+    assert "CHORDUS" in note.message
     fixed = entries.update_entry(db, contractor, entry.id, hours="1", today=TODAY)
     assert fixed.status == "submitted"
     entries.delete_entry(db, contractor, entry.id, today=TODAY)
@@ -301,8 +441,10 @@ def test_rejection_needs_a_reason_and_notifies_the_owner(db, make, setup):
 def test_others_entries_are_not_found_and_lists_page_by_keyset(db, make, setup):
     contractor, admin, project = setup
     other = make.contractor()
-    mine = [make.entry(contractor, project, work_date=TODAY - dt.timedelta(days=i % 3))
-            for i in range(7)]
+    mine = [
+        make.entry(contractor, project, work_date=TODAY - dt.timedelta(days=i % 3))
+        for i in range(7)
+    ]
     theirs = make.entry(other, project)
     with pytest.raises(NotFound):
         entries.get_entry(db, contractor, theirs.id)
@@ -336,8 +478,14 @@ def test_two_entries_for_the_same_day_at_the_same_instant_cannot_pass_24_hours(a
             barrier.wait()
             try:
                 with unit_of_work(session):
-                    entries.log_time(session, actor, project_id=project_id,
-                                     work_date=YESTERDAY, hours="13", today=TODAY)
+                    entries.log_time(
+                        session,
+                        actor,
+                        project_id=project_id,
+                        work_date=YESTERDAY,
+                        hours="13",
+                        today=TODAY,
+                    )
                 outcomes.append("ok")
             except DailyLimit:
                 outcomes.append("daily_limit")

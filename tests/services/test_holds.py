@@ -47,7 +47,10 @@ def test_freezing_puts_the_project_on_hold_and_tells_everyone_on_it(db, make):
     assert hold.affected_count == 3
     assert hold.started_by_id == admin.id
     assert (hold.reason, hold.notice, hold.incident_ref, hold.allow_backfill) == (
-        "Client breach INC-7", NOTICE, "INC-7", True
+        "Client breach INC-7",
+        NOTICE,
+        "INC-7",
+        True,
     )
     notes = db.scalars(select(Notification).where(Notification.kind == "hold_started")).all()
     assert sorted(n.user_id for n in notes) == sorted(p.id for p in on_it)
@@ -201,8 +204,14 @@ def test_with_backfill_only_days_before_the_hold_can_still_be_logged(db, make):
     db.commit()
     assert entry.project_id == project.id
     with pytest.raises(ProjectFrozen):
-        entries.log_time(db, person, project_id=project.id, work_date=utcnow().date(),
-                         minutes=45, today=utcnow().date())
+        entries.log_time(
+            db,
+            person,
+            project_id=project.id,
+            work_date=utcnow().date(),
+            minutes=45,
+            today=utcnow().date(),
+        )
     db.rollback()
 
 
@@ -246,8 +255,9 @@ def test_impact_counts_reassigned_contractors_and_hours_before_and_since(db, mak
     make.entry(people[0], held, work_date=today - dt.timedelta(days=3), minutes=120)
     make.entry(people[1], held, work_date=today - dt.timedelta(days=10), minutes=60)
     make.entry(people[1], held, work_date=today - dt.timedelta(days=40), minutes=600)  # too old
-    make.entry(people[2], held, work_date=today - dt.timedelta(days=4), minutes=30,
-               status="rejected")
+    make.entry(
+        people[2], held, work_date=today - dt.timedelta(days=4), minutes=30, status="rejected"
+    )
     hold, _ = freeze(db, admin, held)
     projects.assign(db, None, other, people[0], origin="reassignment", from_hold=hold)
     db.commit()

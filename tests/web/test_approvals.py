@@ -51,34 +51,46 @@ def test_filters_by_status_project_contractor_and_week(client, team, make):
     make.entry(ann, beta, work_date=old, description="ann old")
     make.entry(bob, alpha, work_date=YESTERDAY, status="approved", description="bob approved")
     default = text(client.get("/admin/approvals"))
-    assert "ann alpha" in default and "bob beta" in default and "bob approved" not in default
+    assert "ann alpha" in default
+    assert "bob beta" in default
+    assert "bob approved" not in default
     assert "bob approved" in text(client.get("/admin/approvals?status=approved"))
     by_project = text(client.get(f"/admin/approvals?project_id={alpha.id}"))
-    assert "ann alpha" in by_project and "bob beta" not in by_project
+    assert "ann alpha" in by_project
+    assert "bob beta" not in by_project
     by_person = text(client.get(f"/admin/approvals?user_id={bob.id}&status="))
-    assert "bob beta" in by_person and "bob approved" in by_person and "ann" not in by_person
+    assert "bob beta" in by_person
+    assert "bob approved" in by_person
+    assert "ann" not in by_person
     by_week = text(client.get(f"/admin/approvals?week={week_of(old)}"))
-    assert "ann old" in by_week and "ann alpha" not in by_week or week_of(old) == week_of(
-        YESTERDAY)
+    assert "ann old" in by_week
+    assert "ann alpha" not in by_week
 
 
 def test_bulk_approve_then_contractors_cannot_change_them(client, team, make, db, auth):
     admin, ann, _bob, alpha, _beta = team
     first = make.entry(ann, alpha, work_date=YESTERDAY)
     second = make.entry(ann, alpha, work_date=YESTERDAY - dt.timedelta(days=1))
-    response = client.post("/admin/approvals?status=submitted", data={
-        "entry_ids": [first.id, second.id], "action": "approve"}, follow_redirects=True)
+    response = client.post(
+        "/admin/approvals?status=submitted",
+        data={"entry_ids": [first.id, second.id], "action": "approve"},
+        follow_redirects=True,
+    )
     assert "Approved 2 entries." in text(response)
     db.expire_all()
     assert {e.status for e in db.scalars(select(TimeEntry))} == {"approved"}
     assert {e.approved_by_id for e in db.scalars(select(TimeEntry))} == {admin.id}
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "entry.approve")).all()
-    assert len(events) == 2 and {e.actor_id for e in events} == {admin.id}
+    assert len(events) == 2
+    assert {e.actor_id for e in events} == {admin.id}
     auth.logout()
     auth.login(ann)
-    refused = client.post(f"/entries/{first.id}/edit", data={
-        "project_id": alpha.id, "work_date": YESTERDAY.isoformat(), "hours": "5"})
-    assert refused.status_code == 409 and "approved" in text(refused)
+    refused = client.post(
+        f"/entries/{first.id}/edit",
+        data={"project_id": alpha.id, "work_date": YESTERDAY.isoformat(), "hours": "5"},
+    )
+    assert refused.status_code == 409
+    assert "approved" in text(refused)
 
 
 def test_bulk_reject_needs_a_reason_and_notifies_each_contractor(client, team, make, db):
@@ -86,14 +98,18 @@ def test_bulk_reject_needs_a_reason_and_notifies_each_contractor(client, team, m
     ann_entry = make.entry(ann, alpha, work_date=YESTERDAY)
     bob_entry = make.entry(bob, alpha, work_date=YESTERDAY)
     ids = [ann_entry.id, bob_entry.id]
-    missing = client.post("/admin/approvals", data={"entry_ids": ids, "action": "reject",
-                                                    "reason": " "})
-    assert missing.status_code == 422 and "Say why the time is rejected" in text(missing)
+    missing = client.post(
+        "/admin/approvals", data={"entry_ids": ids, "action": "reject", "reason": " "}
+    )
+    assert missing.status_code == 422
+    assert "Say why the time is rejected" in text(missing)
     db.expire_all()
     assert {e.status for e in db.scalars(select(TimeEntry))} == {"submitted"}
-    done = client.post("/admin/approvals", data={"entry_ids": ids, "action": "reject",
-                                                 "reason": "Wrong project code"},
-                       follow_redirects=True)
+    done = client.post(
+        "/admin/approvals",
+        data={"entry_ids": ids, "action": "reject", "reason": "Wrong project code"},
+        follow_redirects=True,
+    )
     assert "Rejected 2 entries." in text(done)
     notes = db.scalars(select(Notification)).all()
     assert {n.user_id for n in notes} == {ann.id, bob.id}
@@ -105,18 +121,32 @@ def test_an_admin_logs_time_for_a_contractor_and_is_audited_as_themselves(client
     old = TODAY - dt.timedelta(days=30)
     page = text(client.get("/admin/entries/new"))
     assert "Ann Archer" in page
-    response = client.post("/admin/entries/new", data={
-        "user_id": ann.id, "project_id": alpha.id, "work_date": old.isoformat(),
-        "hours": "3:15", "description": "Forgot to log"})
+    response = client.post(
+        "/admin/entries/new",
+        data={
+            "user_id": ann.id,
+            "project_id": alpha.id,
+            "work_date": old.isoformat(),
+            "hours": "3:15",
+            "description": "Forgot to log",
+        },
+    )
     assert response.status_code == 302, text(response)
     entry = db.scalar(select(TimeEntry))
     assert (entry.user_id, entry.minutes, entry.created_by_id) == (ann.id, 195, admin.id)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "entry.create"))
     assert event.actor_id == admin.id
-    future = client.post("/admin/entries/new", data={
-        "user_id": ann.id, "project_id": alpha.id,
-        "work_date": (TODAY + dt.timedelta(days=3)).isoformat(), "hours": "1"})
-    assert future.status_code == 422 and "in the future" in text(future)
+    future = client.post(
+        "/admin/entries/new",
+        data={
+            "user_id": ann.id,
+            "project_id": alpha.id,
+            "work_date": (TODAY + dt.timedelta(days=3)).isoformat(),
+            "hours": "1",
+        },
+    )
+    assert future.status_code == 422
+    assert "in the future" in text(future)
 
 
 def test_an_admin_corrects_an_entry_with_a_negative_correction(client, team, make, db):
@@ -124,13 +154,27 @@ def test_an_admin_corrects_an_entry_with_a_negative_correction(client, team, mak
     original = make.entry(ann, alpha, work_date=YESTERDAY, minutes=120, status="approved")
     form = text(client.get(f"/admin/entries/new?corrects={original.id}"))
     assert f'value="{original.id}"' in form
-    response = client.post("/admin/entries/new", data={
-        "user_id": ann.id, "project_id": alpha.id, "work_date": YESTERDAY.isoformat(),
-        "hours": "-0:30", "corrects_entry_id": str(original.id)})
+    response = client.post(
+        "/admin/entries/new",
+        data={
+            "user_id": ann.id,
+            "project_id": alpha.id,
+            "work_date": YESTERDAY.isoformat(),
+            "hours": "-0:30",
+            "corrects_entry_id": str(original.id),
+        },
+    )
     assert response.status_code == 302, text(response)
     correction = db.scalar(select(TimeEntry).where(TimeEntry.is_correction.is_(True)))
-    assert correction.minutes == -30 and correction.corrects_entry_id == original.id
-    negative = client.post("/admin/entries/new", data={
-        "user_id": ann.id, "project_id": alpha.id, "work_date": YESTERDAY.isoformat(),
-        "hours": "-1"})
+    assert correction.minutes == -30
+    assert correction.corrects_entry_id == original.id
+    negative = client.post(
+        "/admin/entries/new",
+        data={
+            "user_id": ann.id,
+            "project_id": alpha.id,
+            "work_date": YESTERDAY.isoformat(),
+            "hours": "-1",
+        },
+    )
     assert negative.status_code == 422

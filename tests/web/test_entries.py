@@ -33,9 +33,7 @@ def casey(make, auth):
     return contractor, project
 
 
-def test_the_form_lists_only_active_open_projects_and_defaults_to_local_today(
-    client, make, auth
-):
+def test_the_form_lists_only_active_open_projects_and_defaults_to_local_today(client, make, auth):
     contractor = make.contractor(timezone="Pacific/Kiritimati")
     mine = make.project(code="MINE")
     held = make.project(code="HELD")
@@ -52,7 +50,9 @@ def test_the_form_lists_only_active_open_projects_and_defaults_to_local_today(
     make.db.commit()
     auth.login(contractor)
     page = text(client.get("/entries/new"))
-    assert "MINE" in page and "STRANGER" not in page and "SHUT" not in page
+    assert "MINE" in page
+    assert "STRANGER" not in page
+    assert "SHUT" not in page
     assert "ENDED" not in page
     assert re.search(r'<option disabled value="\d+">HELD — [^<]*\(on hold since', page)
     kiritimati_today = utcnow().astimezone(dt.timezone(dt.timedelta(hours=14))).date()
@@ -62,37 +62,57 @@ def test_the_form_lists_only_active_open_projects_and_defaults_to_local_today(
 
 def test_logging_hours_saves_the_entry_and_shows_it_in_the_week(client, casey, db):
     contractor, project = casey
-    response = client.post("/entries/new", data={
-        "project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "7h30",
-        "description": "Ledger import"})
-    assert response.status_code == 302 and "/timesheet?week=" in response.location
+    response = client.post(
+        "/entries/new",
+        data={
+            "project_id": project.id,
+            "work_date": YESTERDAY.isoformat(),
+            "hours": "7h30",
+            "description": "Ledger import",
+        },
+    )
+    assert response.status_code == 302
+    assert "/timesheet?week=" in response.location
     entry = db.scalar(select(TimeEntry))
     assert (entry.minutes, entry.user_id, entry.project_id) == (450, contractor.id, project.id)
     week = text(client.get(response.location))
-    assert "7.50" in week and "Logged 7.50 h on CHORDUS" in week
+    assert "7.50" in week
+    assert "Logged 7.50 h on CHORDUS" in week
 
 
-@pytest.mark.parametrize(("typed", "field_id", "message"), [
-    ({"hours": "seven"}, "hours", "Enter hours as 7.5, 7,5, 7:30, 7h30, 2h, 2h38m or 450m"),
-    ({"hours": "0"}, "hours", "more than zero"),
-    ({"hours": "25"}, "hours", "at most 24 hours"),
-    ({"work_date": (TODAY + dt.timedelta(days=2)).isoformat()}, "work_date", "in the future"),
-    ({"work_date": (TODAY - dt.timedelta(days=30)).isoformat()}, "work_date",
-     "period is closed"),
-    ({"work_date": "yesterday"}, "work_date", "Enter a date like"),
-    ({"description": "bad\x01text"}, "description", "control characters"),
-])
+@pytest.mark.parametrize(
+    ("typed", "field_id", "message"),
+    [
+        ({"hours": "seven"}, "hours", "Enter hours as 7.5, 7,5, 7:30, 7h30, 2h, 2h38m or 450m"),
+        ({"hours": "0"}, "hours", "more than zero"),
+        ({"hours": "25"}, "hours", "at most 24 hours"),
+        ({"work_date": (TODAY + dt.timedelta(days=2)).isoformat()}, "work_date", "in the future"),
+        (
+            {"work_date": (TODAY - dt.timedelta(days=30)).isoformat()},
+            "work_date",
+            "period is closed",
+        ),
+        ({"work_date": "yesterday"}, "work_date", "Enter a date like"),
+        ({"description": "bad\x01text"}, "description", "control characters"),
+    ],
+)
 def test_each_refusal_is_shown_beside_its_field_and_the_form_keeps_the_input(
     client, casey, db, typed, field_id, message
 ):
     _contractor, project = casey
-    data = {"project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "2",
-            "description": "Kept text", **typed}
+    data = {
+        "project_id": project.id,
+        "work_date": YESTERDAY.isoformat(),
+        "hours": "2",
+        "description": "Kept text",
+        **typed,
+    }
     response = client.post("/entries/new", data=data)
     assert response.status_code == 422
     page = text(response)
     error = re.search(rf'<p class="error" id="{field_id}-error">([^<]*)</p>', page)
-    assert error is not None and message in error.group(1)
+    assert error is not None
+    assert message in error.group(1)
     if "description" not in typed:
         assert "Kept text" in page
     assert f'value="{data["hours"]}"' in page or field_id == "description"
@@ -104,27 +124,35 @@ def test_a_hold_is_shown_on_the_project_field_with_the_notice_and_since_when(
 ):
     _contractor, project = casey
     make.hold(project, notice="The client is investigating a breach.")
-    response = client.post("/entries/new", data={
-        "project_id": project.id, "work_date": "2099-01-01", "hours": "99"})
+    response = client.post(
+        "/entries/new", data={"project_id": project.id, "work_date": "2099-01-01", "hours": "99"}
+    )
     assert response.status_code == 409
     error = re.search(r'<p class="error" id="project_id-error">([^<]*)</p>', text(response))
     assert "CHORDUS is on hold since" in error.group(1)
     assert "The client is investigating a breach." in error.group(1)
     assert entry_count(db) == 0
-    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "entry.refused")).data[
-        "via"] == "web"
+    assert (
+        db.scalar(select(AuditEvent).where(AuditEvent.action == "entry.refused")).data["via"]
+        == "web"
+    )
 
 
 def test_the_daily_limit_and_not_assigned_are_refused_in_words(client, casey, make, db):
     contractor, project = casey
     make.entry(contractor, project, work_date=YESTERDAY, minutes=1200)
-    limit = client.post("/entries/new", data={
-        "project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "5"})
+    limit = client.post(
+        "/entries/new",
+        data={"project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "5"},
+    )
     assert "more than 24 hours" in text(limit)
     other = make.project(code="OTHER")
-    refused = client.post("/entries/new", data={
-        "project_id": other.id, "work_date": YESTERDAY.isoformat(), "hours": "1"})
-    assert refused.status_code == 422 and "not assigned" in text(refused)
+    refused = client.post(
+        "/entries/new",
+        data={"project_id": other.id, "work_date": YESTERDAY.isoformat(), "hours": "1"},
+    )
+    assert refused.status_code == 422
+    assert "not assigned" in text(refused)
     assert entry_count(db) == 1
 
 
@@ -132,12 +160,18 @@ def test_the_list_filters_pages_and_offers_edit_only_where_allowed(client, casey
     contractor, project = casey
     other = make.project(code="OTHER")
     make.assign(other, contractor)
-    approved = make.entry(contractor, project, work_date=YESTERDAY, status="approved",
-                          description="approved one")
+    approved = make.entry(
+        contractor, project, work_date=YESTERDAY, status="approved", description="approved one"
+    )
     make.entry(contractor, other, work_date=YESTERDAY, description="other project")
     for i in range(55):
-        make.entry(contractor, project, work_date=TODAY - dt.timedelta(days=2 + i % 10),
-                   minutes=30, description=f"bulk {i}")
+        make.entry(
+            contractor,
+            project,
+            work_date=TODAY - dt.timedelta(days=2 + i % 10),
+            minutes=30,
+            description=f"bulk {i}",
+        )
     page = text(client.get("/entries"))
     assert page.count("<tr>") == 51  # header + 50 rows
     assert 'rel="next"' in page
@@ -145,13 +179,19 @@ def test_the_list_filters_pages_and_offers_edit_only_where_allowed(client, casey
     second = text(client.get(html.unescape(older)))
     assert second.count("<tr>") == 1 + 7
     only_other = text(client.get("/entries", query_string={"project_id": other.id}))
-    assert "other project" in only_other and "approved one" not in only_other
+    assert "other project" in only_other
+    assert "approved one" not in only_other
     approved_only = text(client.get("/entries", query_string={"status": "approved"}))
-    assert "approved one" in approved_only and "Read-only" in approved_only
+    assert "approved one" in approved_only
+    assert "Read-only" in approved_only
     assert f"/entries/{approved.id}/edit" not in approved_only
-    day = text(client.get("/entries", query_string={"from": YESTERDAY.isoformat(),
-                                                    "to": YESTERDAY.isoformat()}))
-    assert "approved one" in day and "bulk" not in day
+    day = text(
+        client.get(
+            "/entries", query_string={"from": YESTERDAY.isoformat(), "to": YESTERDAY.isoformat()}
+        )
+    )
+    assert "approved one" in day
+    assert "bulk" not in day
 
 
 def test_edit_and_delete_follow_the_rules_and_others_entries_are_404(client, casey, make, db):
@@ -159,16 +199,25 @@ def test_edit_and_delete_follow_the_rules_and_others_entries_are_404(client, cas
     entry = make.entry(contractor, project, work_date=YESTERDAY, minutes=60)
     form = text(client.get(f"/entries/{entry.id}/edit"))
     assert 'value="1:00"' in form
-    saved = client.post(f"/entries/{entry.id}/edit", data={
-        "project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "1,5",
-        "description": "more"})
+    saved = client.post(
+        f"/entries/{entry.id}/edit",
+        data={
+            "project_id": project.id,
+            "work_date": YESTERDAY.isoformat(),
+            "hours": "1,5",
+            "description": "more",
+        },
+    )
     assert saved.status_code == 302
     db.refresh(entry)
     assert entry.minutes == 90
     approved = make.entry(contractor, project, work_date=YESTERDAY, status="approved")
-    refused = client.post(f"/entries/{approved.id}/edit", data={
-        "project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "3"})
-    assert refused.status_code == 409 and "approved" in text(refused)
+    refused = client.post(
+        f"/entries/{approved.id}/edit",
+        data={"project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "3"},
+    )
+    assert refused.status_code == 409
+    assert "approved" in text(refused)
     gone = client.post(f"/entries/{entry.id}/delete", follow_redirects=True)
     assert "Entry deleted." in text(gone)
     assert db.scalar(select(TimeEntry.id).where(TimeEntry.id == entry.id)) is None
@@ -183,8 +232,11 @@ def test_the_dashboard_shows_this_weeks_hours_as_a_chart_and_per_project(client,
     contractor, project = casey
     make.entry(contractor, project, work_date=TODAY, minutes=450)
     page = text(client.get("/"))
-    assert '<svg class="chart week-chart"' in page and "<title" in page
-    assert "7.50" in page and "Per project" in page and "CHORDUS" in page
+    assert '<svg class="chart week-chart"' in page
+    assert "<title" in page
+    assert "7.50" in page
+    assert "Per project" in page
+    assert "CHORDUS" in page
     assert "Hours per day as a table" in page
 
 

@@ -37,9 +37,7 @@ def test_a_contractor_reads_their_notifications_and_marks_one_read(client, auth,
     assert 'aria-label="1 unread"' in client.get("/notifications").get_data(as_text=True)
 
 
-def test_marking_someone_elses_notification_answers_404_and_changes_nothing(
-    client, auth, make, db
-):
+def test_marking_someone_elses_notification_answers_404_and_changes_nothing(client, auth, make, db):
     alice, bob = make.contractor(), make.contractor()
     _held(make, db, alice, bob)
     bobs = db.scalar(select(Notification).where(Notification.user_id == bob.id))

@@ -47,16 +47,16 @@ def test_the_grid_shows_projects_days_and_totals_with_week_navigation(client, ca
     make.entry(contractor, alpha, work_date=LAST_MONDAY + dt.timedelta(days=1), minutes=60)
     make.entry(contractor, beta, work_date=LAST_MONDAY, minutes=90)
     page = text(client.get("/timesheet", query_string={"week": week_of(LAST_MONDAY)}))
-    assert f"Timesheet <span class=\"muted\">{week_of(LAST_MONDAY)}</span>" in page
-    assert f'name="{cell(alpha, LAST_MONDAY)}" id="{cell(alpha, LAST_MONDAY)}" value="7.50"' \
-        in page
+    assert f'Timesheet <span class="muted">{week_of(LAST_MONDAY)}</span>' in page
+    assert f'name="{cell(alpha, LAST_MONDAY)}" id="{cell(alpha, LAST_MONDAY)}" value="7.50"' in page
     totals = re.findall(r'<td class="num total">([\d.]+)</td>', page)
     assert totals[:2] == ["8.50", "1.50"]  # ALPHA and BETA rows
     assert totals[2:4] == ["9.00", "1.00"]  # Monday and Tuesday
     assert '<td class="num total week-total">10.00</td>' in page
     assert f"week={week_of(LAST_MONDAY - dt.timedelta(days=7))}" in page
     assert f"week={week_of(MONDAY)}" in page
-    assert 'class="table-scroll"' in page and 'name="viewport"' in page
+    assert 'class="table-scroll"' in page
+    assert 'name="viewport"' in page
 
 
 def test_a_bad_week_goes_back_to_this_week(client, casey):
@@ -69,17 +69,22 @@ def test_saving_the_week_creates_changes_and_deletes_in_one_submit(client, casey
     changed = make.entry(contractor, alpha, work_date=LAST_MONDAY, minutes=60)
     removed = make.entry(contractor, beta, work_date=LAST_MONDAY, minutes=60).id
     kept = changed.id
-    response = client.post(f"/timesheet?week={week_of(LAST_MONDAY)}", data={
-        cell(alpha, LAST_MONDAY): "2:30",
-        cell(beta, LAST_MONDAY): "",
-        cell(alpha, LAST_MONDAY + dt.timedelta(days=2)): "7,5",
-        cell(beta, LAST_MONDAY + dt.timedelta(days=3)): "",
-    })
+    response = client.post(
+        f"/timesheet?week={week_of(LAST_MONDAY)}",
+        data={
+            cell(alpha, LAST_MONDAY): "2:30",
+            cell(beta, LAST_MONDAY): "",
+            cell(alpha, LAST_MONDAY + dt.timedelta(days=2)): "7,5",
+            cell(beta, LAST_MONDAY + dt.timedelta(days=3)): "",
+        },
+    )
     assert response.status_code == 302
     db.expire_all()
     rows = {(e.project_id, e.work_date): e.minutes for e in db.scalars(select(TimeEntry))}
-    assert rows == {(alpha.id, LAST_MONDAY): 150,
-                    (alpha.id, LAST_MONDAY + dt.timedelta(days=2)): 450}
+    assert rows == {
+        (alpha.id, LAST_MONDAY): 150,
+        (alpha.id, LAST_MONDAY + dt.timedelta(days=2)): 450,
+    }
     assert set(db.scalars(select(TimeEntry.id))) == {kept, kept + 2}
     assert removed not in set(db.scalars(select(TimeEntry.id)))
     assert "Week saved (3 changes)" in text(client.get(response.location))
@@ -89,18 +94,21 @@ def test_one_refused_cell_saves_nothing_and_shows_why_beside_it(client, casey, m
     contractor, alpha, beta = casey
     make.hold(beta, notice="Paused for the audit.")
     make.entry(contractor, alpha, work_date=LAST_MONDAY, minutes=60)
-    response = client.post(f"/timesheet?week={week_of(LAST_MONDAY)}", data={
-        cell(alpha, LAST_MONDAY): "3",
-        cell(alpha, LAST_MONDAY + dt.timedelta(days=1)): "7 hours",
-        cell(alpha, LAST_MONDAY + dt.timedelta(days=2)): "25",
-    })
+    response = client.post(
+        f"/timesheet?week={week_of(LAST_MONDAY)}",
+        data={
+            cell(alpha, LAST_MONDAY): "3",
+            cell(alpha, LAST_MONDAY + dt.timedelta(days=1)): "7 hours",
+            cell(alpha, LAST_MONDAY + dt.timedelta(days=2)): "25",
+        },
+    )
     assert response.status_code == 422
     page = text(response)
     assert "Nothing was saved" in page
     bad = cell(alpha, LAST_MONDAY + dt.timedelta(days=1))
     assert re.search(rf'id="{bad}-error">Enter hours as 7.5', page)
-    assert 'value="7 hours"' in page and f'name="{cell(alpha, LAST_MONDAY)}" ' \
-        f'id="{cell(alpha, LAST_MONDAY)}" value="3"' in page
+    assert 'value="7 hours"' in page
+    assert f'name="{cell(alpha, LAST_MONDAY)}" id="{cell(alpha, LAST_MONDAY)}" value="3"' in page
     too_long = cell(alpha, LAST_MONDAY + dt.timedelta(days=2))
     assert re.search(rf'id="{too_long}-error">One entry can be at most 24 hours', page)
     assert [e.minutes for e in db.scalars(select(TimeEntry))] == [60]
@@ -108,13 +116,14 @@ def test_one_refused_cell_saves_nothing_and_shows_why_beside_it(client, casey, m
 
 
 def test_a_cell_on_a_held_project_is_refused_with_the_notice(client, casey, make, db):
-    contractor, alpha, beta = casey
+    contractor, alpha, _beta = casey
     make.entry(contractor, alpha, work_date=LAST_MONDAY, minutes=60)
     page = text(client.get(f"/timesheet?week={week_of(LAST_MONDAY)}"))
     assert f'name="{cell(alpha, LAST_MONDAY)}"' in page
     make.hold(alpha, notice="Client incident, stand by.")
-    response = client.post(f"/timesheet?week={week_of(LAST_MONDAY)}", data={
-        cell(alpha, LAST_MONDAY): "2"})
+    response = client.post(
+        f"/timesheet?week={week_of(LAST_MONDAY)}", data={cell(alpha, LAST_MONDAY): "2"}
+    )
     # The page was loaded before the hold: the cell is no longer editable, so nothing changes.
     assert response.status_code == 302
     assert [e.minutes for e in db.scalars(select(TimeEntry))] == [60]
@@ -131,15 +140,19 @@ def test_the_timesheet_runs_the_same_number_of_queries_for_1_or_30_entries(
     with count_queries(app) as one:
         assert client.get(url).status_code == 200
     for i in range(29):
-        make.entry(contractor, beta if i % 2 else alpha,
-                   work_date=LAST_MONDAY + dt.timedelta(days=i % 7), minutes=10)
+        make.entry(
+            contractor,
+            beta if i % 2 else alpha,
+            work_date=LAST_MONDAY + dt.timedelta(days=i % 7),
+            minutes=10,
+        )
     with count_queries(app) as thirty:
         assert client.get(url).status_code == 200
     assert len(one) == len(thirty)
 
 
 def test_refusals_from_the_grid_are_audited(client, casey, make, db):
-    contractor, alpha, _beta = casey
+    _contractor, alpha, _beta = casey
     old = TODAY - dt.timedelta(days=20)
     response = client.post(f"/timesheet?week={week_of(old)}", data={cell(alpha, old): "2"})
     assert response.status_code == 302  # outside the window: the cell is not an input

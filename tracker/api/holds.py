@@ -15,32 +15,55 @@ from tracker.services import holds, projects
 
 _hold_ref = {"$ref": "#/components/schemas/Hold"}
 _project_ref = {"$ref": "#/components/schemas/Project"}
-register_schema("FreezeRequest", {
-    "type": "object",
-    "properties": {
-        "reason": {"type": "string", "description": "Internal; admins only."},
-        "notice": {"type": "string", "maxLength": holds.NOTICE_MAX,
-                   "description": "Shown verbatim to the affected contractors."},
-        "incident_ref": {"type": ["string", "null"], "maxLength": holds.INCIDENT_REF_MAX},
-        "allow_backfill": {"type": "boolean", "default": False},
+register_schema(
+    "FreezeRequest",
+    {
+        "type": "object",
+        "properties": {
+            "reason": {"type": "string", "description": "Internal; admins only."},
+            "notice": {
+                "type": "string",
+                "maxLength": holds.NOTICE_MAX,
+                "description": "Shown verbatim to the affected contractors.",
+            },
+            "incident_ref": {"type": ["string", "null"], "maxLength": holds.INCIDENT_REF_MAX},
+            "allow_backfill": {"type": "boolean", "default": False},
+        },
+        "required": ["reason", "notice"],
     },
-    "required": ["reason", "notice"],
-})
-register_schema("FreezeResult", {
-    "type": "object",
-    "properties": {"project": _project_ref, "hold": _hold_ref,
-                   "affected_contractors": {"type": "integer"}},
-})
-register_schema("UnfreezeRequest", {
-    "type": "object",
-    "properties": {"note": {"type": ["string", "null"], "maxLength": holds.NOTE_MAX}},
-})
-register_schema("UnfreezeResult", {
-    "type": "object", "properties": {"project": _project_ref, "hold": _hold_ref},
-})
-register_schema("HoldList", {
-    "type": "object", "properties": {"holds": {"type": "array", "items": _hold_ref}},
-})
+)
+register_schema(
+    "FreezeResult",
+    {
+        "type": "object",
+        "properties": {
+            "project": _project_ref,
+            "hold": _hold_ref,
+            "affected_contractors": {"type": "integer"},
+        },
+    },
+)
+register_schema(
+    "UnfreezeRequest",
+    {
+        "type": "object",
+        "properties": {"note": {"type": ["string", "null"], "maxLength": holds.NOTE_MAX}},
+    },
+)
+register_schema(
+    "UnfreezeResult",
+    {
+        "type": "object",
+        "properties": {"project": _project_ref, "hold": _hold_ref},
+    },
+)
+register_schema(
+    "HoldList",
+    {
+        "type": "object",
+        "properties": {"holds": {"type": "array", "items": _hold_ref}},
+    },
+)
 
 
 @bp.post("/projects/<int:project_id>/freeze")
@@ -52,16 +75,22 @@ def freeze(project_id: int) -> Any:
     with unit_of_work() as db:
         project = projects.get_project(db, project_id)
         hold, affected = holds.freeze_project(
-            db, caller(), project, reason=body.get("reason", ""), notice=body.get("notice", ""),
+            db,
+            caller(),
+            project,
+            reason=body.get("reason", ""),
+            notice=body.get("notice", ""),
             incident_ref=body.get("incident_ref"),
-            allow_backfill=body.get("allow_backfill", False),
+            allow_backfill=False if body.get("allow_backfill") is None else body["allow_backfill"],
         )
     project = projects.get_project(get_session(), project_id)
-    return jsonify({
-        "project": project_json([project], caller())[0],
-        "hold": schemas.hold(hold),
-        "affected_contractors": affected,
-    })
+    return jsonify(
+        {
+            "project": project_json([project], caller())[0],
+            "hold": schemas.hold(hold),
+            "affected_contractors": affected,
+        }
+    )
 
 
 @bp.post("/projects/<int:project_id>/unfreeze")

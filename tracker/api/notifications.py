@@ -21,7 +21,9 @@ def list_notifications() -> Any:
     items = notifications.list_for(
         get_session(), caller(), unread_only=request.args.get("unread") in ("1", "true")
     )
-    return jsonify({
-        "notifications": [schemas.notification(n) for n in items],
-        "unread": notifications.unread_count(get_session(), caller()),
-    })
+    return jsonify(
+        {
+            "notifications": [schemas.notification(n) for n in items],
+            "unread": notifications.unread_count(get_session(), caller()),
+        }
+    )

@@ -19,8 +19,11 @@ def project() -> None:
 @click.option("--reason", required=True, help="Internal reason (admins only see it).")
 @click.option("--notice", required=True, help="What the contractors on the project read.")
 @click.option("--incident-ref", default=None, help="Incident reference, e.g. INC-2041.")
-@click.option("--allow-backfill", is_flag=True,
-              help="Contractors may still log hours for days before the hold started.")
+@click.option(
+    "--allow-backfill",
+    is_flag=True,
+    help="Contractors may still log hours for days before the hold started.",
+)
 def freeze(
     code: str, reason: str, notice: str, incident_ref: str | None, allow_backfill: bool
 ) -> None:
@@ -28,12 +31,19 @@ def freeze(
     with audit.origin("cli"), refusals(), unit_of_work() as session:
         target = projects.find_by_code(session, code)
         hold, affected = holds.freeze_project(
-            session, None, target, reason=reason, notice=notice, incident_ref=incident_ref,
+            session,
+            None,
+            target,
+            reason=reason,
+            notice=notice,
+            incident_ref=incident_ref,
             allow_backfill=allow_backfill,
         )
     people = "1 contractor" if affected == 1 else f"{affected} contractors"
-    click.echo(f"project {target.code} is on hold (hold {hold.id}, since "
-               f"{hold.started_at:%Y-%m-%d %H:%M:%S} UTC); {people} notified")
+    click.echo(
+        f"project {target.code} is on hold (hold {hold.id}, since "
+        f"{hold.started_at:%Y-%m-%d %H:%M:%S} UTC); {people} notified"
+    )
 
 
 @project.command("unfreeze")

@@ -31,6 +31,7 @@ from tracker.errors import (
 from tracker.models import Notification, Project, TimeEntry, User, utcnow
 from tracker.services import audit, locks, validation
 from tracker.services.entry_rules import (
+    assignments_of,
     backdating_window,
     check_assigned,
     check_open,
@@ -164,10 +165,13 @@ def log_time(
         raise Invalid.field("project_id", "Choose a project.")
     found = _lock_projects(session, {project_id})[project_id]
     backfill = not actor.is_admin and corrects_entry_id is None
-    project = check_open(session, actor, owner, found, work_date, creating=backfill, via=via)
+    held = assignments_of(session, owner, project_id) if found is not None else []
+    project = check_open(
+        session, actor, owner, found, work_date, creating=backfill, via=via, assignments=held
+    )
     day = parse_day(work_date)
     today = today or local_today(owner, now)
-    check_assigned(session, owner, project, day, today=today)
+    assignment = check_assigned(session, owner, project, day, today=today, assignments=held)
     correcting = corrects_entry_id is not None
     amount_minutes = parse_duration(minutes, hours, allow_negative=correcting)
     _check_window(actor, day, today, backdating_window(backdating_days))
@@ -183,7 +187,8 @@ def log_time(
     if corrected is not None:
         rate, currency = corrected.hourly_rate, corrected.currency  # corrects at the paid rate
     else:
-        rate, currency = _rate(session, project, owner, day), project.currency
+        rate = assignment.hourly_rate if assignment.hourly_rate is not None else project.hourly_rate
+        currency = project.currency
     entry = TimeEntry(
         user_id=owner.id,
         project_id=project.id,

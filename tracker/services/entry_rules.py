@@ -81,11 +81,15 @@ def parse_duration(minutes: Any, hours: Any, allow_negative: bool = False) -> in
     return value
 
 
-def _has_been_on(session: Session, user: User, project_id: int) -> bool:
-    query = select(Assignment.id).where(
-        Assignment.user_id == user.id, Assignment.project_id == project_id
+def assignments_of(session: Session, user: User, project_id: int) -> list[Assignment]:
+    """Every assignment (past and present) of the user on the project, active first."""
+    return list(
+        session.scalars(
+            select(Assignment)
+            .where(Assignment.user_id == user.id, Assignment.project_id == project_id)
+            .order_by(Assignment.end_date.is_not(None), Assignment.id.desc())
+        )
     )
-    return session.scalar(query.limit(1)) is not None
 
 
 def hold_message(project: Project, hold: Hold | None, user: User) -> str:
@@ -105,6 +109,7 @@ def check_open(
     *,
     creating: bool,
     via: str | None,
+    assignments: list[Assignment] | None = None,
 ) -> Project:
     """The project, refusing a missing, held or closed one, the hold first.
 
@@ -115,7 +120,9 @@ def check_open(
         if actor.is_admin:
             raise Invalid.field("project_id", "No such project.")
         raise NotAssigned("You are not assigned to this project.")
-    if not actor.is_admin and not _has_been_on(session, owner, project.id):
+    if assignments is None:
+        assignments = assignments_of(session, owner, project.id)
+    if not actor.is_admin and not assignments:
         # Someone never on the project learns nothing about it, not even its hold.
         raise NotAssigned("You are not assigned to this project.")
     if project.status == "frozen":
@@ -153,17 +160,18 @@ def _iso(value: dt.datetime) -> str:
 
 
 def check_assigned(
-    session: Session, user: User, project: Project, day: dt.date, today: dt.date | None = None
+    session: Session,
+    user: User,
+    project: Project,
+    day: dt.date,
+    today: dt.date | None = None,
+    assignments: list[Assignment] | None = None,
 ) -> Assignment:
     """The assignment covering ``day``; then, when ``today`` is given, refuse a future date.
 
     Raises NotAssigned, FutureDate.
     """
-    rows = session.scalars(
-        select(Assignment)
-        .where(Assignment.user_id == user.id, Assignment.project_id == project.id)
-        .order_by(Assignment.end_date.is_not(None), Assignment.id.desc())
-    )
+    rows = assignments if assignments is not None else assignments_of(session, user, project.id)
     covering = next((a for a in rows if a.covers(day)), None)
     if covering is None:
         raise NotAssigned(

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.errors import AlreadyFrozen, Invalid, NotFrozen, ProjectClosed
+from tracker.errors import AlreadyFrozen, DomainError, Invalid, NotFrozen, ProjectClosed
 from tracker.models import Assignment, Hold, Project, TimeEntry, User, utcnow
 from tracker.services import audit, locks, notifications, projects
 
@@ -30,8 +30,18 @@ INCIDENT_REF_MAX = 100
 WEEKS_BEFORE = 4
 MAX_WEEKS_SINCE = 12
 HOLD_FIELDS = (
-    "id", "project_id", "started_at", "started_by_id", "reason", "notice", "incident_ref",
-    "allow_backfill", "affected_count", "ended_at", "ended_by_id", "note",
+    "id",
+    "project_id",
+    "started_at",
+    "started_by_id",
+    "reason",
+    "notice",
+    "incident_ref",
+    "allow_backfill",
+    "affected_count",
+    "ended_at",
+    "ended_by_id",
+    "note",
 )
 
 
@@ -45,9 +55,7 @@ def _text(value: Any, name: str, max_length: int, required: bool) -> str:
     if required and not text:
         raise Invalid.field(name, "This field is required.")
     if len(text) > max_length:
-        raise Invalid.field(
-            name, f"At most {max_length:,} characters (this has {len(text):,})."
-        )
+        raise Invalid.field(name, f"At most {max_length:,} characters (this has {len(text):,}).")
     if any((ord(ch) < 32 and ch != "\n") or 127 <= ord(ch) < 160 for ch in text):
         raise Invalid.field(name, "Contains control characters; remove them and try again.")
     return text
@@ -113,12 +121,14 @@ def clean_freeze_input(
 
     Raises Invalid naming every bad field.
     """
-    return _collect({
-        "reason": lambda: _text(reason, "reason", REASON_MAX, required=True),
-        "notice": lambda: _text(notice, "notice", NOTICE_MAX, required=True),
-        "incident_ref": lambda: _line(incident_ref, "incident_ref", INCIDENT_REF_MAX),
-        "allow_backfill": lambda: _flag(allow_backfill, "allow_backfill"),
-    })
+    return _collect(
+        {
+            "reason": lambda: _text(reason, "reason", REASON_MAX, required=True),
+            "notice": lambda: _text(notice, "notice", NOTICE_MAX, required=True),
+            "incident_ref": lambda: _line(incident_ref, "incident_ref", INCIDENT_REF_MAX),
+            "allow_backfill": lambda: _flag(allow_backfill, "allow_backfill"),
+        }
+    )
 
 
 def freeze_project(
@@ -137,13 +147,23 @@ def freeze_project(
     reason missing, control characters), NotFound.
     """
     project = _locked_project(session, project.id)
-    check_can_freeze(session, project)
+    try:
+        check_can_freeze(session, project)
+    except DomainError as exc:  # the edge records the refusal after rolling back
+        raise exc.logged(
+            "project.freeze_refused",
+            actor.id if actor else None,
+            target_type="project",
+            target_id=project.id,
+        ) from None
     clean = clean_freeze_input(
         reason=reason, notice=notice, incident_ref=incident_ref, allow_backfill=allow_backfill
     )
     now = utcnow()
     hold = Hold(
-        project_id=project.id, started_at=now, started_by_id=actor.id if actor else None,
+        project_id=project.id,
+        started_at=now,
+        started_by_id=actor.id if actor else None,
         **clean,
     )
     session.add(hold)
@@ -158,9 +178,14 @@ def freeze_project(
     project.status = "frozen"
     project.updated_at = now
     audit.record(
-        session, actor, "project.freeze", project,
-        before={"status": "open"}, after={"status": "frozen"},
-        hold=audit.snapshot(hold, *HOLD_FIELDS), affected_contractors=affected,
+        session,
+        actor,
+        "project.freeze",
+        project,
+        before={"status": "open"},
+        after={"status": "frozen"},
+        hold=audit.snapshot(hold, *HOLD_FIELDS),
+        affected_contractors=affected,
     )
     return hold, affected
 
@@ -181,7 +206,12 @@ def unfreeze_project(
     project = _locked_project(session, project.id)
     hold = active_hold(session, project) if project.status == "frozen" else None
     if hold is None:
-        raise NotFrozen(f"Project {project.code} is not on hold.")
+        raise NotFrozen(f"Project {project.code} is not on hold.").logged(
+            "project.unfreeze_refused",
+            actor.id if actor else None,
+            target_type="project",
+            target_id=project.id,
+        )
     clean_note = _collect({"note": lambda: _text(note, "note", NOTE_MAX, required=False)})["note"]
     now = utcnow()
     hold.ended_at = now
@@ -189,17 +219,24 @@ def unfreeze_project(
     hold.note = clean_note or None
     project.status = "open"
     project.updated_at = now
-    message = f"The hold on {project.code} — {project.name} was lifted at {_when(now)}. " \
+    message = (
+        f"The hold on {project.code} — {project.name} was lifted at {_when(now)}. "
         "You can log time there again."
+    )
     if hold.note:
         message += f" {hold.note}"
     lifted = notifications.notify_project(
         session, project.id, kind="hold_lifted", message=message, hold_id=hold.id
     )
     audit.record(
-        session, actor, "project.unfreeze", project,
-        before={"status": "frozen"}, after={"status": "open"},
-        hold=audit.snapshot(hold, *HOLD_FIELDS), notified=lifted,
+        session,
+        actor,
+        "project.unfreeze",
+        project,
+        before={"status": "frozen"},
+        after={"status": "open"},
+        hold=audit.snapshot(hold, *HOLD_FIELDS),
+        notified=lifted,
     )
     return hold
 
@@ -334,18 +371,23 @@ def holds_in_force(session: Session, today: dt.date | None = None) -> list[HoldI
         weeks = [
             WeekHours(
                 start=first,
-                minutes=sum(daily.get((project.id, first + dt.timedelta(days=d)), 0)
-                            for d in range(7)),
+                minutes=sum(
+                    daily.get((project.id, first + dt.timedelta(days=d)), 0) for d in range(7)
+                ),
                 before=before,
             )
             for first, before in _windows(start, today)
         ]
         result.append(
             HoldImpact(
-                hold=hold, project=project, affected=hold.affected_count,
-                still_on=still_on.get(project.id, 0), reassigned=reassigned.get(hold.id, 0),
+                hold=hold,
+                project=project,
+                affected=hold.affected_count,
+                still_on=still_on.get(project.id, 0),
+                reassigned=reassigned.get(hold.id, 0),
                 started_by=names.get(hold.started_by_id, "command line")
-                if hold.started_by_id is not None else "command line",
+                if hold.started_by_id is not None
+                else "command line",
                 weeks=weeks,
             )
         )

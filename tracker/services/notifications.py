@@ -58,7 +58,11 @@ def notify(
 ) -> Notification:
     """Add one notification for one user (reassignment confirmed, entry rejected, …)."""
     note = Notification(
-        user_id=user_id, kind=kind, message=message, project_id=project_id, hold_id=hold_id,
+        user_id=user_id,
+        kind=kind,
+        message=message,
+        project_id=project_id,
+        hold_id=hold_id,
         entry_id=entry_id,
     )
     session.add(note)
@@ -110,8 +114,11 @@ def mark_read(session: Session, user: User, ids: Iterable[int] | None = None) ->
 
 def unread_count(session: Session, user: User) -> int:
     """How many of the user's notifications are unread."""
-    return session.scalar(
-        select(func.count()).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
         )
-    ) or 0
+        or 0
+    )

@@ -84,7 +84,7 @@ def make_scope(start: Any, end: Any, status: Any = "approved") -> Scope:
         except Invalid as exc:
             errors.update(exc.fields)
     status = status or "approved"
-    if status not in STATUS_FILTERS:
+    if not isinstance(status, str) or status not in STATUS_FILTERS:
         errors["status"] = ["Choose approved, or all (submitted and approved)."]
     if not errors and dates["end"] < dates["start"]:
         errors["end"] = ["The end date is before the start date."]
@@ -96,7 +96,7 @@ def make_scope(start: Any, end: Any, status: Any = "approved") -> Scope:
 def check_layout(layout: Any) -> str:
     """The layout name, detail by default. Raises Invalid."""
     layout = layout or "detail"
-    if layout not in writers.LAYOUTS:
+    if not isinstance(layout, str) or layout not in writers.LAYOUTS:
         raise Invalid.field("layout", "Choose detail or summary.")
     return str(layout)
 
@@ -257,6 +257,7 @@ def record_export(
             actor,
             "payroll.export",
             batch,
+            target_type="export_batch",
             layout="detail",
             start=batch.period_start,
             end=batch.period_end,
@@ -394,6 +395,7 @@ def create_batch(
         actor,
         "payroll.batch",
         batch,
+        target_type="export_batch",
         start=scope.start,
         end=scope.end,
         status=scope.status,

@@ -150,6 +150,8 @@ def summary_rows(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
 
     Each input is (email, name, code, project name, currency, rate, minutes); the amount of a
     group is the sum of its entries' rounded amounts, so the layouts reconcile to the cent.
+    Its hours are the group's total minutes / 60, rounded once (a duration is not money: adding
+    rounded per-entry hours would drift, e.g. three 1-minute entries are 0.05 h, not 0.06).
     """
     key: tuple[Any, ...] | None = None
     head: Sequence[Any] = ()

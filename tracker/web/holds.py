@@ -24,19 +24,24 @@ bp = Blueprint("holds", __name__, url_prefix="/admin/holds")
 class FreezeForm(FlaskForm):
     notice = TextAreaField(
         "Notice to contractors",
-        validators=[DataRequired(message="Write the notice contractors will read."),
-                    Length(max=holds.NOTICE_MAX)],
+        validators=[
+            DataRequired(message="Write the notice contractors will read."),
+            Length(max=holds.NOTICE_MAX),
+        ],
         description="Shown word for word to everyone on the project: what happened, what it "
         "means for them, when they will hear more. At most 2,000 characters.",
     )
     reason = TextAreaField(
         "Internal reason",
-        validators=[DataRequired(message="Give the reason (admins only see it)."),
-                    Length(max=holds.REASON_MAX)],
+        validators=[
+            DataRequired(message="Give the reason (admins only see it)."),
+            Length(max=holds.REASON_MAX),
+        ],
         description="Only admins see this.",
     )
     incident_ref = StringField(
-        "Incident reference", validators=[Optional(), Length(max=holds.INCIDENT_REF_MAX)],
+        "Incident reference",
+        validators=[Optional(), Length(max=holds.INCIDENT_REF_MAX)],
         description="Optional, e.g. INC-2041",
     )
     allow_backfill = BooleanField(
@@ -46,14 +51,16 @@ class FreezeForm(FlaskForm):
 
 class UnfreezeForm(FlaskForm):
     note = TextAreaField(
-        "Closing note", validators=[Optional(), Length(max=holds.NOTE_MAX)],
+        "Closing note",
+        validators=[Optional(), Length(max=holds.NOTE_MAX)],
         description="Optional; contractors on the project read it with the lifted notice.",
     )
 
 
 def _freeze_values(form: FreezeForm) -> dict[str, Any]:
     return {
-        "reason": form.reason.data or "", "notice": form.notice.data or "",
+        "reason": form.reason.data or "",
+        "notice": form.notice.data or "",
         "incident_ref": form.incident_ref.data or None,
         "allow_backfill": bool(form.allow_backfill.data),
     }
@@ -64,9 +71,7 @@ def _freeze_values(form: FreezeForm) -> dict[str, Any]:
 def index() -> Any:
     """Holds in force with their impact: affected, reassigned, hours before against since."""
     impacts = holds.holds_in_force(get_session())
-    return render_template(
-        "holds/index.html", impacts=[(i, hours_chart(i)) for i in impacts]
-    )
+    return render_template("holds/index.html", impacts=[(i, hours_chart(i)) for i in impacts])
 
 
 @bp.route("/projects/<int:project_id>/freeze", methods=["GET", "POST"])
@@ -93,7 +98,10 @@ def freeze(project_id: int) -> Any:
         else:
             if request.form.get("action") != "confirm":
                 return render_template(
-                    "holds/confirm.html", project=project, form=form, values=values,
+                    "holds/confirm.html",
+                    project=project,
+                    form=form,
+                    values=values,
                     affected=affected,
                 )
             try:
@@ -102,8 +110,11 @@ def freeze(project_id: int) -> Any:
             except DomainError as exc:
                 show_error(form, exc)
             else:
-                flash(f"{project.code} is on hold since {hold.started_at:%H:%M} UTC; "
-                      f"{_people(count)} notified.", "success")
+                flash(
+                    f"{project.code} is on hold since {hold.started_at:%H:%M} UTC; "
+                    f"{_people(count)} notified.",
+                    "success",
+                )
                 return redirect(url_for("admin_projects.detail", project_id=project.id))
     return render_template("holds/freeze.html", project=project, form=form, affected=affected)
 
@@ -128,8 +139,11 @@ def unfreeze(project_id: int) -> Any:
         except DomainError as exc:
             show_error(form, exc)
         else:
-            flash(f"The hold on {project.code} is lifted; the contractors on it were told and "
-                  "can log time again.", "success")
+            flash(
+                f"The hold on {project.code} is lifted; the contractors on it were told and "
+                "can log time again.",
+                "success",
+            )
             return redirect(url_for("admin_projects.detail", project_id=project.id))
     if hold is None and request.method == "GET":
         flash(f"Project {project.code} is not on hold.", "error")
@@ -155,20 +169,31 @@ def hours_chart(impact: holds.HoldImpact) -> dict[str, Any]:
         height = round(plot_h * week.minutes / peak, 1)
         if not week.before:
             since_n += 1
-        bars.append({
-            "x": round(CHART_LEFT + n * slot + slot * 0.15, 1),
-            "y": round(CHART_TOP + plot_h - height, 1),
-            "w": round(slot * 0.7, 1), "h": height,
-            "mid": round(CHART_LEFT + n * slot + slot / 2, 1),
-            "label": f"−{before - n}" if week.before else f"+{since_n}",
-            "week": week,
-        })
-    ticks = [{"y": round(CHART_TOP + plot_h - plot_h * f, 1), "minutes": round(peak * f)}
-             for f in (0, 0.5, 1)]
+        bars.append(
+            {
+                "x": round(CHART_LEFT + n * slot + slot * 0.15, 1),
+                "y": round(CHART_TOP + plot_h - height, 1),
+                "w": round(slot * 0.7, 1),
+                "h": height,
+                "mid": round(CHART_LEFT + n * slot + slot / 2, 1),
+                "label": f"−{before - n}" if week.before else f"+{since_n}",
+                "week": week,
+            }
+        )
+    ticks = [
+        {"y": round(CHART_TOP + plot_h - plot_h * f, 1), "minutes": round(peak * f)}
+        for f in (0, 0.5, 1)
+    ]
     return {
-        "width": CHART_W, "height": CHART_H, "bars": bars, "ticks": ticks,
-        "left": CHART_LEFT, "right": CHART_W - CHART_RIGHT, "base": CHART_TOP + plot_h,
-        "top": CHART_TOP, "split": round(CHART_LEFT + before * slot, 1),
+        "width": CHART_W,
+        "height": CHART_H,
+        "bars": bars,
+        "ticks": ticks,
+        "left": CHART_LEFT,
+        "right": CHART_W - CHART_RIGHT,
+        "base": CHART_TOP + plot_h,
+        "top": CHART_TOP,
+        "split": round(CHART_LEFT + before * slot, 1),
     }
 
 
@@ -188,7 +213,7 @@ def _project_panel(project: Project) -> dict[str, Any]:
 def _home_panel(_user: User) -> dict[str, Any]:
     """The admin overview's summary of holds in force."""
     return {
-        "admin_panels": ["holds/_home_panel.html"],
+        "holds_panels": ["holds/_home_panel.html"],
         "holds_in_force": holds.holds_in_force(get_session()),
     }
 

@@ -24,7 +24,9 @@ def index() -> Any:
     """Your notifications, newest first, unread ones marked."""
     items = notifications.list_for(get_session(), me())
     return render_template(
-        "notifications/index.html", items=items, form=MarkReadForm(),
+        "notifications/index.html",
+        items=items,
+        form=MarkReadForm(),
         any_unread=any(n.read_at is None for n in items),
     )
 

@@ -96,7 +96,8 @@ def _read_form() -> tuple[ExportForm, payroll.Scope | None]:
     dates = preset_period(form.preset.data, _today())
     if dates is not None:
         form.start.data, form.end.data = dates
-        form.start.errors, form.end.errors = [], []
+        for date_field in (form.start, form.end):
+            date_field.errors, date_field.raw_data = [], []  # show the preset's dates
     if form.start.errors or form.end.errors:
         return form, None
     try:

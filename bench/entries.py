@@ -1,0 +1,346 @@
+"""Time-entry benchmarks on PostgreSQL: timesheet page time by table size, API entry throughput.
+
+    .venv/bin/python bench/entries.py [--admin-url URL] [--contractors 10000] [--entries 100]
+        [--small 100] [--rounds 15] [--seconds 10] [--threads 16] [--workers 4]
+
+Creates a fresh database (dropped at the end, whatever happens) and migrates it, then:
+
+1. loads ``--small`` contractors x ``--entries`` entries (10,000 by default) with set-based
+   ``INSERT ... SELECT generate_series``, times ``GET /timesheet`` for one contractor (in-process
+   test client, median of ``--rounds``), loads the rest up to ``--contractors`` x ``--entries``
+   (1,000,000 by default) and times the same page again;
+2. starts ``gunicorn -w N wsgi:app`` and posts 1-minute entries through ``POST /api/v1/entries``
+   from ``--threads`` client threads for ``--seconds``, then does the same against a bare Flask
+   endpoint (``bare_app`` below) that runs one INSERT into the same table on the same database,
+   and prints both rates and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, make_url, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tracker import create_app, migrate  # noqa: E402
+from tracker.db import unit_of_work  # noqa: E402
+from tracker.models import User  # noqa: E402
+from tracker.services import projects, tokens, users  # noqa: E402
+
+DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PROJECTS = 20
+PASSWORD = "bench-password-0123456789"  # noqa: S105 - a throwaway bench database
+SECRET = "bench-secret-key-" + "x" * 40
+
+
+def _create_database(admin_url: str) -> tuple[str, str]:
+    name = f"tracker_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def _arrange_projects() -> list[int]:
+    with unit_of_work() as session:
+        made = [
+            projects.create_project(session, None, code=f"BENCH{i}", name=f"Bench {i}",
+                                    hourly_rate="40.00")
+            for i in range(PROJECTS)
+        ]
+        session.flush()
+        return [p.id for p in made]
+
+
+def _bench_contractor(project_id: int, per: int) -> User:
+    """The contractor whose timesheet is timed: a real password, ``per`` entries, one a day."""
+    with unit_of_work() as session:
+        user = users.create_user(session, None, email="timed@bench.test", name="Timed",
+                                 role="contractor", password=PASSWORD)
+        project = projects.get_project(session, project_id)
+        projects.assign(session, None, project, user,
+                        start_date=dt.date.today() - dt.timedelta(days=per + 30))
+        session.flush()
+        _insert_entries(session, "email = 'timed@bench.test'", per)
+        return user
+
+
+def _insert_entries(session: Any, where: str, per: int) -> None:
+    session.execute(
+        text(
+            "INSERT INTO time_entries (user_id, project_id, work_date, minutes, description,"
+            " status, hourly_rate, currency, is_correction, created_by_id, created_at) "
+            "SELECT u.id, a.project_id, CAST(:today AS date) - k, 30 + (k * 7) % 60,"
+            " 'bench entry ' || k, CASE WHEN k % 3 = 0 THEN 'approved' ELSE 'submitted' END,"
+            " 40, 'EUR', false, u.id, now() "
+            "FROM users u JOIN assignments a ON a.user_id = u.id "
+            f"CROSS JOIN generate_series(0, CAST(:per AS int) - 1) AS k WHERE {where}"
+        ),
+        {"today": dt.date.today(), "per": per},
+    )
+
+
+def _load(first: int, last: int, project_ids: list[int], per: int) -> None:
+    """Contractors number first..last, each on one project with ``per`` entries, set-based."""
+    if last < first:
+        return
+    with unit_of_work() as session:
+        session.execute(
+            text(
+                "INSERT INTO users (email, name, role, active, timezone, skills, session_token,"
+                " recovery_codes, created_at) "
+                "SELECT 'c' || n || '@bench.test', 'Bench ' || n, 'contractor', true, 'UTC',"
+                " '[]', md5(random()::text), '[]', now()"
+                " FROM generate_series(CAST(:a AS int), CAST(:b AS int)) AS n"
+            ),
+            {"a": first, "b": last},
+        )
+        session.execute(
+            text(
+                "INSERT INTO assignments (user_id, project_id, start_date, origin, created_at) "
+                "SELECT u.id, (CAST(:ids AS int[]))[1 + u.id % :n], :start, 'direct', now() "
+                "FROM users u WHERE u.email LIKE 'c%@bench.test' AND NOT EXISTS "
+                "(SELECT 1 FROM assignments x WHERE x.user_id = u.id)"
+            ),
+            {"ids": project_ids, "n": len(project_ids),
+             "start": dt.date.today() - dt.timedelta(days=per + 30)},
+        )
+        _insert_entries(
+            session,
+            "u.email LIKE 'c%@bench.test' AND NOT EXISTS "
+            "(SELECT 1 FROM time_entries t WHERE t.user_id = u.id)",
+            per,
+        )
+    with unit_of_work() as session:
+        session.execute(text("ANALYZE"))
+
+
+def _count(session: Any) -> int:
+    return int(session.execute(text("SELECT count(*) FROM time_entries")).scalar_one())
+
+
+def _time_timesheet(app: Any, rounds: int) -> float:
+    client = app.test_client()
+    response = client.post("/login", data={"email": "timed@bench.test", "password": PASSWORD})
+    if response.status_code != 302:
+        raise SystemExit(f"bench login failed: {response.status_code}")
+    today = dt.date.today() - dt.timedelta(days=7)
+    week = f"{today.isocalendar()[0]}-W{today.isocalendar()[1]:02d}"
+    client.get(f"/timesheet?week={week}")
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        page = client.get(f"/timesheet?week={week}")
+        times.append(time.perf_counter() - started)
+        if page.status_code != 200 or 'class="num total week-total"' not in page.get_data(
+            as_text=True
+        ):
+            raise SystemExit(f"timesheet answered {page.status_code} without the grid")
+    return statistics.median(times)
+
+
+def bare_app() -> Any:
+    """A bare Flask endpoint doing one INSERT into time_entries (the throughput baseline)."""
+    from flask import Flask, jsonify, request
+
+    engine = create_engine(os.environ["TRACKER_DATABASE_URL"], pool_size=5, max_overflow=10)
+    app = Flask("bare")
+
+    @app.post("/insert")
+    def insert() -> Any:
+        body = request.get_json()
+        with engine.begin() as connection:
+            new_id = connection.execute(
+                text(
+                    "INSERT INTO time_entries (user_id, project_id, work_date, minutes,"
+                    " description, status, hourly_rate, currency, is_correction,"
+                    " created_by_id, created_at) VALUES (:u, :p, :d, :m, '', 'submitted', 40,"
+                    " 'EUR', false, :u, now()) RETURNING id"
+                ),
+                {"u": body["user_id"], "p": body["project_id"], "d": body["work_date"],
+                 "m": body["minutes"]},
+            ).scalar_one()
+        return jsonify({"id": new_id}), 201
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return jsonify({"status": "ok"})
+
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(target: str, url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_SECRET_KEY": SECRET,
+           "TRACKER_PASSWORD_MEMORY_KIB": "1024", "TRACKER_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", target],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # gunicorn.conf.py logs access there
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit(f"{target} did not start")
+
+
+def _hammer(port: int, path: str, bodies: list[tuple[dict[str, str], Any]], seconds: float,
+            threads: int) -> tuple[int, int]:
+    """Post from many threads for ``seconds``; returns (2xx count, other count)."""
+    ok = [0] * threads
+    bad = [0] * threads
+    stop = time.monotonic() + seconds
+
+    def run(i: int) -> None:
+        headers, make_body = bodies[i % len(bodies)]
+        rng = random.Random(i)
+        for _ in range(1_000_000):
+            if time.monotonic() >= stop:
+                return
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            payload = json.dumps(make_body(rng))
+            connection.request("POST", path, payload,
+                               {"Content-Type": "application/json", **headers})
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            if 200 <= response.status < 300:
+                ok[i] += 1
+            else:
+                bad[i] += 1
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=seconds + 60)
+    return sum(ok), sum(bad)
+
+
+def _throughput(app: Any, url: str, args: argparse.Namespace) -> None:
+    with app.app_context(), unit_of_work() as session:
+        rows = session.execute(text(
+            "SELECT u.id, a.project_id FROM users u JOIN assignments a ON a.user_id = u.id "
+            "WHERE u.email LIKE 'c%@bench.test' ORDER BY u.id LIMIT :n"), {"n": args.threads}
+        ).all()
+        people = []
+        for user_id, project_id in rows:
+            user = session.get(User, user_id)
+            _token, raw = tokens.create_token(session, None, user, "bench")
+            people.append((user_id, project_id, raw))
+
+    def day(rng: random.Random) -> str:
+        return (dt.date.today() - dt.timedelta(days=rng.randint(1, 13))).isoformat()
+
+    api_bodies = [({"Authorization": f"Bearer {raw}"},
+                   lambda rng, pid=pid: {"project_id": pid, "work_date": day(rng), "minutes": 1})
+                  for _uid, pid, raw in people]
+    bare_bodies = [({}, lambda rng, uid=uid, pid=pid: {"user_id": uid, "project_id": pid,
+                                                       "work_date": day(rng), "minutes": 1})
+                   for uid, pid, _raw in people]
+    results = {}
+    for label, target, path, bodies in (
+        ("api", "wsgi:app", "/api/v1/entries", api_bodies),
+        ("bare", "bench.entries:bare_app()", "/insert", bare_bodies),
+    ):
+        server, port = _serve(target, url, args.workers)
+        try:
+            _hammer(port, path, bodies, 2, args.threads)  # warm up the workers and pools
+            ok, bad = _hammer(port, path, bodies, args.seconds, args.threads)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        results[label] = ok / args.seconds
+        print(f"{label:>5}: {ok / args.seconds:8.1f} created/s  ({ok} created, {bad} refused"
+              f" or failed, {args.threads} client threads, gunicorn -w {args.workers})")
+    print(f"ratio api / bare insert: {results['api'] / results['bare']:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--admin-url", default=os.environ.get("TRACKER_BENCH_ADMIN_URL",
+                                                              DEFAULT_ADMIN_URL))
+    parser.add_argument("--contractors", type=int, default=10_000)
+    parser.add_argument("--entries", type=int, default=100, help="entries per contractor")
+    parser.add_argument("--small", type=int, default=100, help="contractors in the small run")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    name, url = _create_database(args.admin_url)
+    try:
+        migrate.upgrade(url)
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "WTF_CSRF_ENABLED": False,
+                          "PASSWORD_MEMORY_KIB": 1024, "LOG_LEVEL": "WARNING"})
+        with app.app_context():
+            ids = _arrange_projects()
+            _bench_contractor(ids[0], args.entries)
+            started = time.perf_counter()
+            _load(1, args.small - 1, ids, args.entries)
+            with unit_of_work() as session:
+                small = _count(session)
+            print(f"loaded {small:,} entries in {time.perf_counter() - started:.1f} s")
+        small_time = _time_timesheet(app, args.rounds)
+        with app.app_context():
+            started = time.perf_counter()
+            _load(args.small, args.contractors - 1, ids, args.entries)
+            with unit_of_work() as session:
+                large = _count(session)
+            print(f"loaded {large:,} entries in {time.perf_counter() - started:.1f} s")
+        large_time = _time_timesheet(app, args.rounds)
+        print(f"timesheet page, median of {args.rounds}: {1000 * small_time:.1f} ms at "
+              f"{small:,} entries, {1000 * large_time:.1f} ms at {large:,} entries "
+              f"(ratio {large_time / small_time:.2f})")
+        app.extensions["tracker.engine"].dispose()
+        _throughput(app, url, args)
+    finally:
+        _drop_database(args.admin_url, name)
+
+
+if __name__ == "__main__":
+    main()

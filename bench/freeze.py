@@ -1,0 +1,274 @@
+"""Freeze timings on PostgreSQL: 10 against 10,000 contractors, and under 20 busy writers.
+
+    .venv/bin/python bench/freeze.py [--admin-url URL] [--rounds N] [--load-seconds S]
+
+Creates a fresh database (dropped at the end, whatever happens), migrates it, arranges the
+contractors with set-based inserts, then times ``holds.freeze_project`` and
+``holds.unfreeze_project`` through a unit of work, counting the SQL statements each ran.
+The load run starts 20 threads (one contractor each, own app context and session) that log
+entries through ``entries.log_time`` in a loop, freezes the project while they write, and
+reports the freeze time, how many entries were committed before it and how many were refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import secrets
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, func, make_url, select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tracker import create_app, migrate
+from tracker.db import get_engine, unit_of_work
+from tracker.errors import ProjectFrozen
+from tracker.models import Project, TimeEntry, User
+from tracker.services import entries, holds, projects
+
+DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+WRITERS = 20
+
+
+def _create_database(admin_url: str) -> tuple[str, str]:
+    name = f"tracker_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    return name, url
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def _arrange(code: str, contractors: int) -> int:
+    """A project with that many contractors on it, inserted set-based; returns its id."""
+    with unit_of_work() as session:
+        project = projects.create_project(session, None, code=code, name=code, hourly_rate="40")
+        session.flush()
+        session.execute(
+            text(
+                "INSERT INTO users (email, name, role, active, timezone, skills, session_token,"
+                " recovery_codes, created_at) "
+                "SELECT :code || '-' || n || '@bench.test', 'Bench ' || n, 'contractor', true,"
+                " 'UTC', '[]', md5(random()::text), '[]', now() "
+                "FROM generate_series(1, :count) AS n"
+            ),
+            {"code": code.lower(), "count": contractors},
+        )
+        session.execute(
+            text(
+                "INSERT INTO assignments (user_id, project_id, start_date, origin, created_at) "
+                "SELECT id, :project, :start, 'direct', now() FROM users WHERE email LIKE :like"
+            ),
+            {
+                "project": project.id,
+                "start": dt.date.today() - dt.timedelta(days=60),
+                "like": f"{code.lower()}-%@bench.test",
+            },
+        )
+        return project.id
+
+
+class StatementCounter:
+    """Counts the SQL statements the engine sends while active, and times the lock wait."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock_wait = 0.0
+        self._started = 0.0
+
+    def _before(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.count += 1
+        self._started = time.perf_counter()
+
+    def _after(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "pg_advisory_xact_lock(" in statement:
+            self.lock_wait += time.perf_counter() - self._started
+
+    def __enter__(self) -> StatementCounter:
+        event.listen(get_engine(), "before_cursor_execute", self._before)
+        event.listen(get_engine(), "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        event.remove(get_engine(), "before_cursor_execute", self._before)
+        event.remove(get_engine(), "after_cursor_execute", self._after)
+
+
+def _freeze(project_id: int) -> tuple[float, int, StatementCounter]:
+    """Freeze once: seconds from the first statement to the commit, affected, statements."""
+    with StatementCounter() as counter:
+        started = time.perf_counter()
+        with unit_of_work() as session:
+            project = session.get_one(Project, project_id)
+            _hold, affected = holds.freeze_project(
+                session, None, project, reason="bench", notice="Bench freeze."
+            )
+        elapsed = time.perf_counter() - started
+    return elapsed, affected, counter
+
+
+def _unfreeze(project_id: int) -> tuple[float, int]:
+    with StatementCounter() as counter:
+        started = time.perf_counter()
+        with unit_of_work() as session:
+            project = session.get_one(Project, project_id)
+            holds.unfreeze_project(session, None, project, note="bench")
+        elapsed = time.perf_counter() - started
+    return elapsed, counter.count
+
+
+def _ms(values: list[float]) -> str:
+    return (
+        f"median {1000 * statistics.median(values):7.1f} ms  "
+        f"min {1000 * min(values):7.1f}  max {1000 * max(values):7.1f}"
+    )
+
+
+def bench_sizes(rounds: int) -> None:
+    for size in (10, 10_000):
+        project_id = _arrange(f"SIZE{size}", size)
+        freezes, unfreezes = [], []
+        statements = (0, 0)
+        for _ in range(rounds):
+            elapsed, affected, counter = _freeze(project_id)
+            if affected != size:
+                raise SystemExit(f"freeze notified {affected}, expected {size}")
+            freezes.append(elapsed)
+            lifted, n_unfreeze = _unfreeze(project_id)
+            unfreezes.append(lifted)
+            statements = (counter.count, n_unfreeze)
+        print(
+            f"{size:>6} contractors  freeze   {_ms(freezes)}  ({statements[0]} statements)\n"
+            f"{'':>6}              unfreeze {_ms(unfreezes)}  ({statements[1]} statements)"
+        )
+
+
+def _writer(
+    app: Any,
+    user_id: int,
+    project_id: int,
+    stop: threading.Event,
+    tally: dict[str, int],
+    lock: threading.Lock,
+) -> None:
+    """Log one-minute entries in a loop until refused by the hold or told to stop."""
+    n = 0
+    with app.app_context():
+        while not stop.is_set():
+            n += 1
+            day = dt.date.today() - dt.timedelta(days=1 + n % 7)
+            try:
+                with unit_of_work() as session:
+                    actor = session.get_one(User, user_id)
+                    entries.log_time(
+                        session, actor, project_id=project_id, work_date=day, minutes=1
+                    )
+                key = "committed"
+            except ProjectFrozen:
+                key = "refused"
+            with lock:
+                tally[key] = tally.get(key, 0) + 1
+            if key == "refused":
+                return
+
+
+def bench_under_load(app: Any, rounds: int, warmup: float) -> None:
+    project_id = _arrange("LOAD", WRITERS)
+    with unit_of_work() as session:
+        user_ids = list(
+            session.scalars(
+                select(User.id).where(User.email.like("load-%@bench.test")).order_by(User.id)
+            )
+        )
+    times, waits = [], []
+    for round_ in range(rounds):
+        stop, lock = threading.Event(), threading.Lock()
+        tally: dict[str, int] = {}
+        threads = [
+            threading.Thread(target=_writer, args=(app, uid, project_id, stop, tally, lock))
+            for uid in user_ids
+        ]
+        for thread in threads:
+            thread.start()
+        time.sleep(warmup)
+        with lock:
+            before = tally.get("committed", 0)
+        elapsed, _affected, counter = _freeze(project_id)
+        waits.append(counter.lock_wait)
+        time.sleep(0.3)
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+        times.append(elapsed)
+        with unit_of_work() as session:
+            rows = session.scalar(select(func.count()).where(TimeEntry.project_id == project_id))
+        print(
+            f"round {round_ + 1}: freeze {1000 * elapsed:6.1f} ms (waited "
+            f"{1000 * counter.lock_wait:5.1f} ms for the lock) while {WRITERS} writers ran "
+            f"({before} entries committed in the {warmup:.1f} s before it; "
+            f"{tally.get('committed', 0)} committed, {tally.get('refused', 0)} refused in all; "
+            f"{rows} rows on the project)"
+        )
+        _unfreeze(project_id)
+    print(f"under load ({WRITERS} writers)  freeze {_ms(times)}")
+    print(f"{'':>24}lock wait {_ms(waits)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--admin-url", default=os.environ.get("TRACKER_BENCH_ADMIN_URL", DEFAULT_ADMIN_URL)
+    )
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--load-seconds", type=float, default=1.5, help="how long the writers run before the freeze"
+    )
+    args = parser.parse_args()
+    name, url = _create_database(args.admin_url)
+    try:
+        migrate.upgrade(url)
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "SECRET_KEY": secrets.token_hex(32),
+                "DB_POOL_SIZE": WRITERS + 2,
+                "PASSWORD_MEMORY_KIB": 1024,
+            }
+        )
+        with app.app_context():
+            print(f"database {name} (PostgreSQL), {args.rounds} rounds each")
+            bench_sizes(args.rounds)
+            bench_under_load(app, args.rounds, args.load_seconds)
+        get_engine_dispose(app)
+    finally:
+        _drop_database(args.admin_url, name)
+
+
+def get_engine_dispose(app: Any) -> None:
+    app.extensions["tracker.engine"].dispose()
+
+
+if __name__ == "__main__":
+    main()
