@@ -75,8 +75,9 @@ def _drop_database(admin_url: str, name: str) -> None:
 def _arrange_projects() -> list[int]:
     with unit_of_work() as session:
         made = [
-            projects.create_project(session, None, code=f"BENCH{i}", name=f"Bench {i}",
-                                    hourly_rate="40.00")
+            projects.create_project(
+                session, None, code=f"BENCH{i}", name=f"Bench {i}", hourly_rate="40.00"
+            )
             for i in range(PROJECTS)
         ]
         session.flush()
@@ -86,11 +87,18 @@ def _arrange_projects() -> list[int]:
 def _bench_contractor(project_id: int, per: int) -> User:
     """The contractor whose timesheet is timed: a real password, ``per`` entries, one a day."""
     with unit_of_work() as session:
-        user = users.create_user(session, None, email="timed@bench.test", name="Timed",
-                                 role="contractor", password=PASSWORD)
+        user = users.create_user(
+            session,
+            None,
+            email="timed@bench.test",
+            name="Timed",
+            role="contractor",
+            password=PASSWORD,
+        )
         project = projects.get_project(session, project_id)
-        projects.assign(session, None, project, user,
-                        start_date=dt.date.today() - dt.timedelta(days=per + 30))
+        projects.assign(
+            session, None, project, user, start_date=dt.date.today() - dt.timedelta(days=per + 30)
+        )
         session.flush()
         _insert_entries(session, "email = 'timed@bench.test'", per)
         return user
@@ -133,8 +141,11 @@ def _load(first: int, last: int, project_ids: list[int], per: int) -> None:
                 "FROM users u WHERE u.email LIKE 'c%@bench.test' AND NOT EXISTS "
                 "(SELECT 1 FROM assignments x WHERE x.user_id = u.id)"
             ),
-            {"ids": project_ids, "n": len(project_ids),
-             "start": dt.date.today() - dt.timedelta(days=per + 30)},
+            {
+                "ids": project_ids,
+                "n": len(project_ids),
+                "start": dt.date.today() - dt.timedelta(days=per + 30),
+            },
         )
         _insert_entries(
             session,
@@ -144,6 +155,20 @@ def _load(first: int, last: int, project_ids: list[int], per: int) -> None:
         )
     with unit_of_work() as session:
         session.execute(text("ANALYZE"))
+
+
+def _plan(session: Any) -> str:
+    """The plan of the timesheet's entry query, to show it uses the (user_id, work_date) index."""
+    monday = dt.date.today() - dt.timedelta(days=7 + dt.date.today().weekday())
+    rows = session.execute(
+        text(
+            "EXPLAIN SELECT * FROM time_entries WHERE user_id = "
+            "(SELECT id FROM users WHERE email = 'timed@bench.test') "
+            "AND work_date >= :a AND work_date <= :b"
+        ),
+        {"a": monday, "b": monday + dt.timedelta(days=6)},
+    ).scalars()
+    return "\n".join(f"    {line}" for line in rows)
 
 
 def _count(session: Any) -> int:
@@ -188,8 +213,12 @@ def bare_app() -> Any:
                     " created_by_id, created_at) VALUES (:u, :p, :d, :m, '', 'submitted', 40,"
                     " 'EUR', false, :u, now()) RETURNING id"
                 ),
-                {"u": body["user_id"], "p": body["project_id"], "d": body["work_date"],
-                 "m": body["minutes"]},
+                {
+                    "u": body["user_id"],
+                    "p": body["project_id"],
+                    "d": body["work_date"],
+                    "m": body["minutes"],
+                },
             ).scalar_one()
         return jsonify({"id": new_id}), 201
 
@@ -208,12 +237,27 @@ def _free_port() -> int:
 
 def _serve(target: str, url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
-    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_SECRET_KEY": SECRET,
-           "TRACKER_PASSWORD_MEMORY_KIB": "1024", "TRACKER_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "TRACKER_DATABASE_URL": url,
+        "TRACKER_SECRET_KEY": SECRET,
+        "TRACKER_PASSWORD_MEMORY_KIB": "1024",
+        "TRACKER_LOG_LEVEL": "WARNING",
+    }
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", target],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # gunicorn.conf.py logs access there
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,  # gunicorn.conf.py logs access there
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -228,8 +272,9 @@ def _serve(target: str, url: str, workers: int) -> tuple[subprocess.Popen[bytes]
     raise SystemExit(f"{target} did not start")
 
 
-def _hammer(port: int, path: str, bodies: list[tuple[dict[str, str], Any]], seconds: float,
-            threads: int) -> tuple[int, int]:
+def _hammer(
+    port: int, path: str, bodies: list[tuple[dict[str, str], Any]], seconds: float, threads: int
+) -> tuple[int, int]:
     """Post from many threads for ``seconds``; returns (2xx count, other count)."""
     ok = [0] * threads
     bad = [0] * threads
@@ -243,8 +288,9 @@ def _hammer(port: int, path: str, bodies: list[tuple[dict[str, str], Any]], seco
                 return
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             payload = json.dumps(make_body(rng))
-            connection.request("POST", path, payload,
-                               {"Content-Type": "application/json", **headers})
+            connection.request(
+                "POST", path, payload, {"Content-Type": "application/json", **headers}
+            )
             response = connection.getresponse()
             response.read()
             connection.close()
@@ -263,9 +309,12 @@ def _hammer(port: int, path: str, bodies: list[tuple[dict[str, str], Any]], seco
 
 def _throughput(app: Any, url: str, args: argparse.Namespace) -> None:
     with app.app_context(), unit_of_work() as session:
-        rows = session.execute(text(
-            "SELECT u.id, a.project_id FROM users u JOIN assignments a ON a.user_id = u.id "
-            "WHERE u.email LIKE 'c%@bench.test' ORDER BY u.id LIMIT :n"), {"n": args.threads}
+        rows = session.execute(
+            text(
+                "SELECT u.id, a.project_id FROM users u JOIN assignments a ON a.user_id = u.id "
+                "WHERE u.email LIKE 'c%@bench.test' ORDER BY u.id LIMIT :n"
+            ),
+            {"n": args.threads},
         ).all()
         people = []
         for user_id, project_id in rows:
@@ -276,12 +325,25 @@ def _throughput(app: Any, url: str, args: argparse.Namespace) -> None:
     def day(rng: random.Random) -> str:
         return (dt.date.today() - dt.timedelta(days=rng.randint(1, 13))).isoformat()
 
-    api_bodies = [({"Authorization": f"Bearer {raw}"},
-                   lambda rng, pid=pid: {"project_id": pid, "work_date": day(rng), "minutes": 1})
-                  for _uid, pid, raw in people]
-    bare_bodies = [({}, lambda rng, uid=uid, pid=pid: {"user_id": uid, "project_id": pid,
-                                                       "work_date": day(rng), "minutes": 1})
-                   for uid, pid, _raw in people]
+    api_bodies = [
+        (
+            {"Authorization": f"Bearer {raw}"},
+            lambda rng, pid=pid: {"project_id": pid, "work_date": day(rng), "minutes": 1},
+        )
+        for _uid, pid, raw in people
+    ]
+    bare_bodies = [
+        (
+            {},
+            lambda rng, uid=uid, pid=pid: {
+                "user_id": uid,
+                "project_id": pid,
+                "work_date": day(rng),
+                "minutes": 1,
+            },
+        )
+        for uid, pid, _raw in people
+    ]
     results = {}
     for label, target, path, bodies in (
         ("api", "wsgi:app", "/api/v1/entries", api_bodies),
@@ -295,15 +357,18 @@ def _throughput(app: Any, url: str, args: argparse.Namespace) -> None:
             server.terminate()
             server.wait(timeout=30)
         results[label] = ok / args.seconds
-        print(f"{label:>5}: {ok / args.seconds:8.1f} created/s  ({ok} created, {bad} refused"
-              f" or failed, {args.threads} client threads, gunicorn -w {args.workers})")
+        print(
+            f"{label:>5}: {ok / args.seconds:8.1f} created/s  ({ok} created, {bad} refused"
+            f" or failed, {args.threads} client threads, gunicorn -w {args.workers})"
+        )
     print(f"ratio api / bare insert: {results['api'] / results['bare']:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--admin-url", default=os.environ.get("TRACKER_BENCH_ADMIN_URL",
-                                                              DEFAULT_ADMIN_URL))
+    parser.add_argument(
+        "--admin-url", default=os.environ.get("TRACKER_BENCH_ADMIN_URL", DEFAULT_ADMIN_URL)
+    )
     parser.add_argument("--contractors", type=int, default=10_000)
     parser.add_argument("--entries", type=int, default=100, help="entries per contractor")
     parser.add_argument("--small", type=int, default=100, help="contractors in the small run")
@@ -315,8 +380,15 @@ def main() -> None:
     name, url = _create_database(args.admin_url)
     try:
         migrate.upgrade(url)
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "WTF_CSRF_ENABLED": False,
-                          "PASSWORD_MEMORY_KIB": 1024, "LOG_LEVEL": "WARNING"})
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "SECRET_KEY": SECRET,
+                "WTF_CSRF_ENABLED": False,
+                "PASSWORD_MEMORY_KIB": 1024,
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         with app.app_context():
             ids = _arrange_projects()
             _bench_contractor(ids[0], args.entries)
@@ -331,11 +403,15 @@ def main() -> None:
             _load(args.small, args.contractors - 1, ids, args.entries)
             with unit_of_work() as session:
                 large = _count(session)
+                plan = _plan(session)
             print(f"loaded {large:,} entries in {time.perf_counter() - started:.1f} s")
+            print(f"timesheet entry query plan at {large:,} entries:\n{plan}")
         large_time = _time_timesheet(app, args.rounds)
-        print(f"timesheet page, median of {args.rounds}: {1000 * small_time:.1f} ms at "
-              f"{small:,} entries, {1000 * large_time:.1f} ms at {large:,} entries "
-              f"(ratio {large_time / small_time:.2f})")
+        print(
+            f"timesheet page, median of {args.rounds}: {1000 * small_time:.1f} ms at "
+            f"{small:,} entries, {1000 * large_time:.1f} ms at {large:,} entries "
+            f"(ratio {large_time / small_time:.2f})"
+        )
         app.extensions["tracker.engine"].dispose()
         _throughput(app, url, args)
     finally:

@@ -5,18 +5,23 @@
 Creates a fresh database (dropped at the end, whatever happens), migrates it, arranges the
 contractors with set-based inserts, then times ``holds.freeze_project`` and
 ``holds.unfreeze_project`` through a unit of work, counting the SQL statements each ran.
-The load run starts 20 threads (one contractor each, own app context and session) that log
-entries through ``entries.log_time`` in a loop, freezes the project while they write, and
-reports the freeze time, how many entries were committed before it and how many were refused.
+The load runs: 20 threads (one contractor each, own app context and session) logging entries
+through ``entries.log_time`` in a loop while the project is frozen in-process (reports the time
+spent waiting for the exclusive lock too); then the same through HTTP: a ``gunicorn -w 4``
+server, 20 API clients posting entries, and an admin freezing through ``POST …/freeze``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
+import json
 import os
 import secrets
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -31,8 +36,9 @@ from tracker import create_app, migrate
 from tracker.db import get_engine, unit_of_work
 from tracker.errors import ProjectFrozen
 from tracker.models import Project, TimeEntry, User
-from tracker.services import entries, holds, projects
+from tracker.services import entries, holds, projects, tokens, users
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WRITERS = 20
 
@@ -97,13 +103,15 @@ class StatementCounter:
         self.count = 0
         self.lock_wait = 0.0
         self._started = 0.0
+        self._thread = threading.get_ident()  # other threads share the engine: ignore them
 
     def _before(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.count += 1
-        self._started = time.perf_counter()
+        if threading.get_ident() == self._thread:
+            self.count += 1
+            self._started = time.perf_counter()
 
     def _after(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "pg_advisory_xact_lock(" in statement:
+        if threading.get_ident() == self._thread and "pg_advisory_xact_lock(" in statement:
             self.lock_wait += time.perf_counter() - self._started
 
     def __enter__(self) -> StatementCounter:
@@ -236,6 +244,133 @@ def bench_under_load(app: Any, rounds: int, warmup: float) -> None:
     print(f"{'':>24}lock wait {_ms(waits)}")
 
 
+def _post(port: int, path: str, token: str, body: Any) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(
+            "POST",
+            "/api/v1" + path,
+            body=json.dumps(body),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw) if raw else None
+    finally:
+        connection.close()
+
+
+def _serve(url: str) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn -w 4 --threads 1 on a free port against the bench database, once healthy."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    env = {
+        **os.environ,
+        "TRACKER_DATABASE_URL": url,
+        "TRACKER_SECRET_KEY": secrets.token_hex(32),
+        "TRACKER_PASSWORD_MEMORY_KIB": "1024",
+    }
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            "4",
+            "--threads",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def bench_http(url: str, rounds: int, warmup: float) -> None:
+    """20 API clients posting entries to one project while an admin freezes it over HTTP."""
+    project_id = _arrange("HTTP", WRITERS)
+    with unit_of_work() as session:
+        admin = users.create_user(
+            session, None, email="bench-admin@bench.test", name="Bench admin", role="admin"
+        )
+        admin_token = tokens.create_token(session, None, admin, "bench")[1]
+        people = session.scalars(select(User).where(User.email.like("http-%@bench.test")))
+        client_tokens = [tokens.create_token(session, None, p, "bench")[1] for p in people]
+    process, port = _serve(url)
+    times = []
+    try:
+        for round_ in range(rounds):
+            stop = threading.Event()
+            tally: dict[int, int] = {}
+            lock = threading.Lock()
+
+            def client(
+                token: str,
+                stop: threading.Event = stop,
+                tally: dict[int, int] = tally,
+                lock: threading.Lock = lock,
+            ) -> None:
+                n = 0
+                while not stop.is_set() and n < 2000:
+                    n += 1
+                    day = dt.date.today() - dt.timedelta(days=1 + n % 7)
+                    status, _ = _post(
+                        port,
+                        "/entries",
+                        token,
+                        {"project_id": project_id, "work_date": day.isoformat(), "minutes": 1},
+                    )
+                    with lock:
+                        tally[status] = tally.get(status, 0) + 1
+                    if status == 409:
+                        return
+
+            threads = [threading.Thread(target=client, args=(t,)) for t in client_tokens]
+            for thread in threads:
+                thread.start()
+            time.sleep(warmup)
+            started = time.perf_counter()
+            status, body = _post(
+                port,
+                f"/projects/{project_id}/freeze",
+                admin_token,
+                {"reason": "bench", "notice": "Bench freeze over HTTP."},
+            )
+            elapsed = time.perf_counter() - started
+            if status != 200:
+                raise SystemExit(f"freeze answered {status}: {body}")
+            time.sleep(0.3)
+            stop.set()
+            for thread in threads:
+                thread.join(60)
+            times.append(elapsed)
+            print(
+                f"round {round_ + 1}: freeze response {1000 * elapsed:6.1f} ms over HTTP while "
+                f"{WRITERS} clients posted ({tally.get(201, 0)} entries created, "
+                f"{tally.get(409, 0)} refused with 409)"
+            )
+            _post(port, f"/projects/{project_id}/unfreeze", admin_token, {})
+    finally:
+        process.terminate()
+        process.wait(30)
+    print(f"gunicorn -w 4, {WRITERS} HTTP clients  freeze response {_ms(times)}")
+    print(f"load average now {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -258,9 +393,14 @@ def main() -> None:
             }
         )
         with app.app_context():
-            print(f"database {name} (PostgreSQL), {args.rounds} rounds each")
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(
+                f"database {name} (PostgreSQL), {args.rounds} rounds each; "
+                f"{os.cpu_count()} CPUs, load average {load}"
+            )
             bench_sizes(args.rounds)
             bench_under_load(app, args.rounds, args.load_seconds)
+            bench_http(url, args.rounds, args.load_seconds)
         get_engine_dispose(app)
     finally:
         _drop_database(args.admin_url, name)

@@ -95,8 +95,9 @@ def test_declared_roles_are_known_roles(app):
 
 def _request(client: Any, method: str, path: str, api: bool, headers: Any = None) -> Any:
     if api:
-        return client.open(path, method=method, json={} if method != "GET" else None,
-                           headers=headers or {})
+        return client.open(
+            path, method=method, json={} if method != "GET" else None, headers=headers or {}
+        )
     return client.open(path, method=method, data={} if method != "GET" else None)
 
 

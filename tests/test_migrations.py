@@ -1,4 +1,4 @@
-"""The migrations build exactly the schema the models describe, and `db upgrade` is safe to rerun."""
+"""Migrations build exactly the schema the models describe; `db upgrade` is safe to rerun."""
 
 from __future__ import annotations
 
@@ -33,10 +33,12 @@ def test_the_test_database_is_at_the_head_revision(database_url):
 
 
 def _cli_app(path: Path):
-    return create_app({
-        "DATABASE_URL": f"sqlite:///{path}",
-        "SECRET_KEY": "migration-test-secret-key-0123456789",
-    })
+    return create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{path}",
+            "SECRET_KEY": "migration-test-secret-key-0123456789",
+        }
+    )
 
 
 def test_db_upgrade_creates_an_empty_sqlite_database_and_can_run_again(tmp_path):
@@ -83,14 +85,22 @@ def test_the_real_command_line_migrates_a_new_database(tmp_path):
     import sys
 
     path = tmp_path / "cli.db"
-    env = {**os.environ, "TRACKER_DATABASE_URL": f"sqlite:///{path}",
-           "TRACKER_SECRET_KEY": "migration-test-secret-key-0123456789",
-           "TRACKER_ENV": "development"}
+    env = {
+        **os.environ,
+        "TRACKER_DATABASE_URL": f"sqlite:///{path}",
+        "TRACKER_SECRET_KEY": "migration-test-secret-key-0123456789",
+        "TRACKER_ENV": "development",
+    }
     env.pop("FLASK_DEBUG", None)
     flask = str(Path(sys.executable).with_name("flask"))
     done = subprocess.run(
-        [flask, "--app", "tracker", "db", "upgrade"], env=env, capture_output=True, text=True,
-        timeout=120, check=False, cwd=Path(__file__).resolve().parent.parent,
+        [flask, "--app", "tracker", "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     assert done.returncode == 0, done.stderr
     assert "database is at revision" in done.stdout

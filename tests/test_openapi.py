@@ -49,10 +49,17 @@ def test_nothing_is_described_that_the_app_does_not_serve(app, client):
 def test_the_endpoints_of_the_contract_are_there(client):
     paths = _spec(client)["paths"]
     for path, method in (
-        ("/me", "get"), ("/users", "post"), ("/users", "get"), ("/users/{user_id}", "patch"),
-        ("/projects", "post"), ("/projects", "get"), ("/projects/{project_id}", "get"),
-        ("/projects/{project_id}", "patch"), ("/projects/{project_id}/assignments", "post"),
-        ("/projects/{project_id}/assignments", "get"), ("/assignments/{assignment_id}", "delete"),
+        ("/me", "get"),
+        ("/users", "post"),
+        ("/users", "get"),
+        ("/users/{user_id}", "patch"),
+        ("/projects", "post"),
+        ("/projects", "get"),
+        ("/projects/{project_id}", "get"),
+        ("/projects/{project_id}", "patch"),
+        ("/projects/{project_id}/assignments", "post"),
+        ("/projects/{project_id}/assignments", "get"),
+        ("/assignments/{assignment_id}", "delete"),
         ("/audit", "get"),
     ):
         assert method in paths.get(path, {}), f"{method.upper()} {path}"
@@ -73,7 +80,8 @@ def test_every_ref_resolves_to_a_component_schema(client):
     refs = set(_refs(spec))
     assert refs, "the document uses no $ref at all"
     broken = sorted(
-        ref for ref in refs
+        ref
+        for ref in refs
         if not ref.startswith("#/components/schemas/")
         or ref.removeprefix("#/components/schemas/") not in schemas
     )
@@ -89,8 +97,12 @@ def test_operations_state_roles_and_error_responses(client):
         "/UserCreate"
     )
     path_params = spec["paths"]["/projects/{project_id}"]["get"]["parameters"]
-    assert path_params[0] == {"name": "project_id", "in": "path", "required": True,
-                              "schema": {"type": "integer"}}
+    assert path_params[0] == {
+        "name": "project_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer"},
+    }
 
 
 def test_operation_ids_are_unique(client):

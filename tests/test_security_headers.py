@@ -24,8 +24,11 @@ def assert_baseline_headers(response: Any) -> None:
     assert "unsafe-inline" not in csp
     assert "unsafe-eval" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] in ("same-origin", "strict-origin-when-cross-origin",
-                                                   "no-referrer")
+    assert response.headers["Referrer-Policy"] in (
+        "same-origin",
+        "strict-origin-when-cross-origin",
+        "no-referrer",
+    )
 
 
 def test_sign_in_page_has_the_headers(client):

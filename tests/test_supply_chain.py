@@ -26,7 +26,9 @@ def test_only_allowlisted_pth_files_are_installed():
     found = sorted(
         pth.name for folder in _site_packages() if folder.is_dir() for pth in folder.glob("*.pth")
     )
-    unexpected = [name for name in found if name not in ALLOWED_PTH and not EDITABLE_PTH.match(name)]
+    unexpected = [
+        name for name in found if name not in ALLOWED_PTH and not EDITABLE_PTH.match(name)
+    ]
     assert unexpected == [], f"unexpected .pth files in site-packages: {unexpected}"
 
 
@@ -77,7 +79,10 @@ def test_the_lock_pins_every_direct_dependency():
 def test_dependencies_doc_covers_the_lock():
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "check_dependencies_doc.py")],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
 

@@ -16,13 +16,27 @@ def admin(make):
 
 @pytest.fixture
 def seeded(db, admin):
-    db.add_all([
-        AuditEvent(actor_id=admin.id, action="project.freeze", target_type="project",
-                   target_id=3, data={"n": 1}, origin="198.51.100.4"),
-        AuditEvent(actor_id=None, action="login.failure", target_type="user", data={"n": 2}),
-        AuditEvent(actor_id=admin.id, action="project.update", target_type="project",
-                   target_id=4, data={"n": 3}, at=utcnow() - dt.timedelta(days=3)),
-    ])
+    db.add_all(
+        [
+            AuditEvent(
+                actor_id=admin.id,
+                action="project.freeze",
+                target_type="project",
+                target_id=3,
+                data={"n": 1},
+                origin="198.51.100.4",
+            ),
+            AuditEvent(actor_id=None, action="login.failure", target_type="user", data={"n": 2}),
+            AuditEvent(
+                actor_id=admin.id,
+                action="project.update",
+                target_type="project",
+                target_id=4,
+                data={"n": 3},
+                at=utcnow() - dt.timedelta(days=3),
+            ),
+        ]
+    )
     db.commit()
 
 
@@ -74,8 +88,9 @@ def test_unknown_query_parameters_are_ignored(api, admin, seeded):
 
 def test_changes_made_through_the_api_are_in_the_audit_trail(api, admin):
     caller = api(admin)
-    project = caller.post("/projects", json={"code": "AUDITED", "name": "A",
-                                             "hourly_rate": "1"}).get_json()
+    project = caller.post(
+        "/projects", json={"code": "AUDITED", "name": "A", "hourly_rate": "1"}
+    ).get_json()
     events = caller.get(f"/audit?target_type=project&target_id={project['id']}").get_json()
     assert [e["action"] for e in events["events"]] == ["project.create"]
     assert events["events"][0]["actor_id"] == admin.id

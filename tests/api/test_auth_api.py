@@ -18,15 +18,24 @@ def test_me_describes_the_caller(api, make):
     user = make.contractor(name="Mo Meyer", timezone="Europe/Lisbon", skills=["go"])
     body = api(user).get("/me").get_json()
     assert {k: body[k] for k in ("id", "email", "name", "role", "timezone", "skills")} == {
-        "id": user.id, "email": user.email, "name": "Mo Meyer", "role": "contractor",
-        "timezone": "Europe/Lisbon", "skills": ["go"],
+        "id": user.id,
+        "email": user.email,
+        "name": "Mo Meyer",
+        "role": "contractor",
+        "timezone": "Europe/Lisbon",
+        "skills": ["go"],
     }
 
 
 def test_no_token_unknown_token_or_wrong_scheme_is_401(client, make):
     raw = make.token(make.contractor())
-    for headers in ({}, {"Authorization": "Bearer trk_unknown"}, {"Authorization": raw},
-                    {"Authorization": f"Basic {raw}"}, {"Authorization": "Bearer "}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer trk_unknown"},
+        {"Authorization": raw},
+        {"Authorization": f"Basic {raw}"},
+        {"Authorization": "Bearer "},
+    ):
         response = client.get("/api/v1/me", headers=headers)
         assert response.status_code == 401, headers
         assert response.get_json()["error"]["code"] == "unauthorized"
@@ -83,22 +92,29 @@ def _projects(db) -> int:
 
 def test_malformed_json_is_400(api, make, db):
     admin = api(make.admin())
-    response = admin.client.post("/api/v1/projects", data="{not json",
-                                 headers={**admin.headers, "Content-Type": "application/json"})
+    response = admin.client.post(
+        "/api/v1/projects",
+        data="{not json",
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
-    not_an_object = admin.client.post("/api/v1/projects", data="[1, 2]",
-                                      headers={**admin.headers,
-                                               "Content-Type": "application/json"})
+    not_an_object = admin.client.post(
+        "/api/v1/projects",
+        data="[1, 2]",
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
     assert not_an_object.status_code == 400
     assert _projects(db) == 0
 
 
 def test_a_wrong_content_type_is_415(api, make, db):
     admin = api(make.admin())
-    response = admin.client.post("/api/v1/projects", data="code=X&name=Y",
-                                 headers={**admin.headers,
-                                          "Content-Type": "application/x-www-form-urlencoded"})
+    response = admin.client.post(
+        "/api/v1/projects",
+        data="code=X&name=Y",
+        headers={**admin.headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 415
     assert response.get_json()["error"]["code"] == "unsupported_media_type"
     assert _projects(db) == 0
@@ -108,8 +124,9 @@ def test_an_oversized_body_is_413(api, make, db, app):
     admin = api(make.admin())
     limit = app.config["MAX_CONTENT_LENGTH"]
     big = '{"code": "BIG", "name": "' + "x" * (limit + 10) + '", "hourly_rate": "1"}'
-    response = admin.client.post("/api/v1/projects", data=big,
-                                 headers={**admin.headers, "Content-Type": "application/json"})
+    response = admin.client.post(
+        "/api/v1/projects", data=big, headers={**admin.headers, "Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "too_large"
     assert _projects(db) == 0
@@ -117,10 +134,17 @@ def test_an_oversized_body_is_413(api, make, db, app):
 
 def test_unknown_fields_and_query_parameters_are_ignored(api, make, db):
     admin = api(make.admin())
-    response = admin.post("/projects?debug=1&admin=yes", json={
-        "code": "EXTRA", "name": "Extra keys", "hourly_rate": "10", "status": "frozen",
-        "id": 12345, "created_at": "2000-01-01",
-    })
+    response = admin.post(
+        "/projects?debug=1&admin=yes",
+        json={
+            "code": "EXTRA",
+            "name": "Extra keys",
+            "hourly_rate": "10",
+            "status": "frozen",
+            "id": 12345,
+            "created_at": "2000-01-01",
+        },
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "open"
@@ -146,8 +170,9 @@ def test_healthz_answers_when_the_database_does(client):
 def test_healthz_is_503_when_the_database_does_not_answer(app_config, tmp_path):
     from tracker import create_app
 
-    broken = create_app({**app_config,
-                         "DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'db.sqlite'}"})
+    broken = create_app(
+        {**app_config, "DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'db.sqlite'}"}
+    )
     try:
         response = broken.test_client().get("/healthz")
     finally:

@@ -9,9 +9,16 @@ from sqlalchemy import func, select
 
 from tracker.models import Assignment, Project
 
-NEW = {"code": "chordus", "name": "Core banking", "client": "Chordus Bank", "seats": 2,
-       "skills": ["python"], "hourly_rate": "62.50", "currency": "EUR",
-       "open_to_reassignment": True}
+NEW = {
+    "code": "chordus",
+    "name": "Core banking",
+    "client": "Chordus Bank",
+    "seats": 2,
+    "skills": ["python"],
+    "hourly_rate": "62.50",
+    "currency": "EUR",
+    "open_to_reassignment": True,
+}
 
 
 @pytest.fixture
@@ -28,16 +35,25 @@ def test_admin_creates_a_project(admin_api):
     assert response.status_code == 201
     body = response.get_json()
     assert body == {
-        "id": body["id"], "code": "CHORDUS", "name": "Core banking", "client": "Chordus Bank",
-        "status": "open", "seats": 2, "free_seats": 2, "skills": ["python"],
-        "hourly_rate": "62.50", "currency": "EUR", "open_to_reassignment": True,
+        "id": body["id"],
+        "code": "CHORDUS",
+        "name": "Core banking",
+        "client": "Chordus Bank",
+        "status": "open",
+        "seats": 2,
+        "free_seats": 2,
+        "skills": ["python"],
+        "hourly_rate": "62.50",
+        "currency": "EUR",
+        "open_to_reassignment": True,
         "active_hold": None,
     }
 
 
 def test_currency_defaults_to_eur_and_seats_to_unlimited(admin_api):
-    body = admin_api.post("/projects", json={"code": "MIN", "name": "Minimal",
-                                             "hourly_rate": 40}).get_json()
+    body = admin_api.post(
+        "/projects", json={"code": "MIN", "name": "Minimal", "hourly_rate": 40}
+    ).get_json()
     assert (body["currency"], body["seats"], body["free_seats"]) == ("EUR", None, None)
     assert body["hourly_rate"] == "40.00"
 
@@ -77,17 +93,24 @@ def test_a_duplicate_code_is_a_422_on_the_code_field(admin_api, make):
     response = admin_api.post("/projects", json=NEW)
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {
-        "code": ["A project with this code already exists."]}
+        "code": ["A project with this code already exists."]
+    }
 
 
 def test_admin_changes_and_closes_a_project(admin_api, make, db):
     project = make.project(code="CHANGE")
-    response = admin_api.patch(f"/projects/{project.id}", json={
-        "name": "Changed", "seats": 5, "open_to_reassignment": False, "code": "IGNORED"})
+    response = admin_api.patch(
+        f"/projects/{project.id}",
+        json={"name": "Changed", "seats": 5, "open_to_reassignment": False, "code": "IGNORED"},
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert (body["name"], body["seats"], body["open_to_reassignment"], body["code"]) == (
-        "Changed", 5, False, "CHANGE")
+        "Changed",
+        5,
+        False,
+        "CHANGE",
+    )
     closed = admin_api.patch(f"/projects/{project.id}", json={"status": "closed"})
     assert closed.get_json()["status"] == "closed"
     again = admin_api.patch(f"/projects/{project.id}", json={"name": "After close"})
@@ -124,8 +147,7 @@ def test_a_contractor_sees_only_their_projects_and_never_the_hold_reason(api, ma
     listed = theirs.get("/projects").get_json()["projects"]
     assert [p["code"] for p in listed] == ["MINE"]
     assert "reason" not in listed[0]["active_hold"]
-    assert "vendor credential leak" not in theirs.get(f"/projects/{mine.id}").get_data(
-        as_text=True)
+    assert "vendor credential leak" not in theirs.get(f"/projects/{mine.id}").get_data(as_text=True)
     hidden = theirs.get(f"/projects/{other.id}")
     assert hidden.status_code == 404
     assert hidden.get_json() == theirs.get("/projects/999999").get_json()
@@ -145,22 +167,33 @@ def test_a_contractor_may_not_create_or_change_projects(api, make, db):
 def test_admin_assigns_a_contractor_with_defaults(admin_api, make):
     project = make.project()
     contractor = make.contractor()
-    response = admin_api.post(f"/projects/{project.id}/assignments",
-                              json={"user_id": contractor.id})
+    response = admin_api.post(
+        f"/projects/{project.id}/assignments", json={"user_id": contractor.id}
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body == {
-        "id": body["id"], "user_id": contractor.id, "project_id": project.id,
-        "start_date": dt.date.today().isoformat(), "end_date": None, "hourly_rate": None,
-        "origin": "direct", "from_project_id": None, "from_hold_id": None,
+        "id": body["id"],
+        "user_id": contractor.id,
+        "project_id": project.id,
+        "start_date": dt.date.today().isoformat(),
+        "end_date": None,
+        "hourly_rate": None,
+        "origin": "direct",
+        "from_project_id": None,
+        "from_hold_id": None,
     }
 
 
 def test_assignment_conflicts_are_409(admin_api, make, db):
     project = make.project(seats=1)
     first, second = make.contractor(), make.contractor()
-    assert admin_api.post(f"/projects/{project.id}/assignments",
-                          json={"user_id": first.id}).status_code == 201
+    assert (
+        admin_api.post(
+            f"/projects/{project.id}/assignments", json={"user_id": first.id}
+        ).status_code
+        == 201
+    )
     again = admin_api.post(f"/projects/{project.id}/assignments", json={"user_id": first.id})
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "already_assigned"
@@ -192,8 +225,9 @@ def test_bad_assignment_input_is_422(admin_api, make, db, body, field):
 
 def test_only_contractors_can_be_assigned(admin_api, make):
     project = make.project()
-    response = admin_api.post(f"/projects/{project.id}/assignments",
-                              json={"user_id": make.payroll().id})
+    response = admin_api.post(
+        f"/projects/{project.id}/assignments", json={"user_id": make.payroll().id}
+    )
     assert response.status_code == 422
     assert "user_id" in response.get_json()["error"]["fields"]
 
@@ -201,18 +235,25 @@ def test_only_contractors_can_be_assigned(admin_api, make):
 def test_assigning_to_a_closed_project_is_409(admin_api, make):
     project = make.project()
     admin_api.patch(f"/projects/{project.id}", json={"status": "closed"})
-    response = admin_api.post(f"/projects/{project.id}/assignments",
-                              json={"user_id": make.contractor().id})
+    response = admin_api.post(
+        f"/projects/{project.id}/assignments", json={"user_id": make.contractor().id}
+    )
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "project_closed"
 
 
 def test_unknown_project_or_user_is_404(admin_api, make):
     project = make.project()
-    assert admin_api.post("/projects/999999/assignments",
-                          json={"user_id": make.contractor().id}).status_code == 404
-    assert admin_api.post(f"/projects/{project.id}/assignments",
-                          json={"user_id": 999999}).status_code == 404
+    assert (
+        admin_api.post(
+            "/projects/999999/assignments", json={"user_id": make.contractor().id}
+        ).status_code
+        == 404
+    )
+    assert (
+        admin_api.post(f"/projects/{project.id}/assignments", json={"user_id": 999999}).status_code
+        == 404
+    )
 
 
 def test_admin_lists_and_ends_assignments(admin_api, make, db):

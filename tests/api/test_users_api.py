@@ -7,8 +7,14 @@ from sqlalchemy import func, select
 
 from tracker.models import User
 
-NEW = {"email": "Ivy@Example.com", "name": "Ivy Ito", "role": "contractor",
-       "timezone": "Asia/Tokyo", "skills": ["Go", "sql"], "hourly_rate": "48.00"}
+NEW = {
+    "email": "Ivy@Example.com",
+    "name": "Ivy Ito",
+    "role": "contractor",
+    "timezone": "Asia/Tokyo",
+    "skills": ["Go", "sql"],
+    "hourly_rate": "48.00",
+}
 
 
 @pytest.fixture
@@ -25,8 +31,13 @@ def test_admin_creates_a_user(admin_api, db):
     assert response.status_code == 201
     body = response.get_json()
     assert body == {
-        "id": body["id"], "email": "ivy@example.com", "name": "Ivy Ito", "role": "contractor",
-        "active": True, "timezone": "Asia/Tokyo", "skills": ["go", "sql"],
+        "id": body["id"],
+        "email": "ivy@example.com",
+        "name": "Ivy Ito",
+        "role": "contractor",
+        "active": True,
+        "timezone": "Asia/Tokyo",
+        "skills": ["go", "sql"],
         "hourly_rate": "48.00",
     }
     assert db.get(User, body["id"]).email == "ivy@example.com"
@@ -34,8 +45,9 @@ def test_admin_creates_a_user(admin_api, db):
 
 def test_a_user_created_with_a_password_can_sign_in(admin_api, client):
     admin_api.post("/users", json={**NEW, "password": "an api set passphrase"})
-    signed_in = client.post("/login", data={"email": "ivy@example.com",
-                                            "password": "an api set passphrase"})
+    signed_in = client.post(
+        "/login", data={"email": "ivy@example.com", "password": "an api set passphrase"}
+    )
     assert signed_in.status_code == 302
 
 
@@ -73,7 +85,8 @@ def test_a_duplicate_email_is_a_422_on_the_email_field(admin_api, make, db):
     response = admin_api.post("/users", json=NEW)
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {
-        "email": ["A user with this email already exists."]}
+        "email": ["A user with this email already exists."]
+    }
 
 
 def test_admin_lists_users(admin_api, make):
@@ -85,10 +98,16 @@ def test_admin_lists_users(admin_api, make):
 
 def test_admin_changes_a_user(admin_api, make, db):
     user = make.contractor()
-    response = admin_api.patch(f"/users/{user.id}", json={
-        "name": "Changed", "skills": ["rust"], "hourly_rate": 51.5, "timezone": "UTC",
-        "email": "ignored@example.com",
-    })
+    response = admin_api.patch(
+        f"/users/{user.id}",
+        json={
+            "name": "Changed",
+            "skills": ["rust"],
+            "hourly_rate": 51.5,
+            "timezone": "UTC",
+            "email": "ignored@example.com",
+        },
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert (body["name"], body["skills"], body["hourly_rate"]) == ("Changed", ["rust"], "51.50")

@@ -16,8 +16,16 @@ def _users(db) -> int:
 
 def test_user_create_with_a_password_from_stdin(runner, db, client):
     result = runner.invoke(
-        args=["user", "create", "Cli.User@Example.com", "--name", "Cli User", "--role", "admin",
-              "--password-stdin"],
+        args=[
+            "user",
+            "create",
+            "Cli.User@Example.com",
+            "--name",
+            "Cli User",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
         input="a cli chosen passphrase\n",
     )
     assert result.exit_code == 0, result.output
@@ -25,17 +33,35 @@ def test_user_create_with_a_password_from_stdin(runner, db, client):
     assert "setup" not in result.output
     user = db.scalar(select(User).where(User.email == "cli.user@example.com"))
     assert user.role == "admin"
-    assert client.post("/login", data={"email": "cli.user@example.com",
-                                       "password": "a cli chosen passphrase"}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": "cli.user@example.com", "password": "a cli chosen passphrase"}
+        ).status_code
+        == 302
+    )
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "user.create"))
     assert event.origin == "cli"
     assert "a cli chosen passphrase" not in str(event.data)
 
 
 def test_user_create_without_a_password_prints_a_working_setup_link(runner, db, app):
-    result = runner.invoke(args=["user", "create", "new@example.com", "--name", "New Person",
-                                 "--role", "contractor", "--timezone", "Europe/Berlin",
-                                 "--skills", "python,sql", "--hourly-rate", "50"])
+    result = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "new@example.com",
+            "--name",
+            "New Person",
+            "--role",
+            "contractor",
+            "--timezone",
+            "Europe/Berlin",
+            "--skills",
+            "python,sql",
+            "--hourly-rate",
+            "50",
+        ]
+    )
     assert result.exit_code == 0, result.output
     match = re.search(r"http://tracker\.test(/setup/\S+)", result.output)
     assert match
@@ -49,10 +75,14 @@ def test_user_create_without_a_password_prints_a_working_setup_link(runner, db, 
     ("args", "says"),
     [
         (["not-an-email", "--name", "X", "--role", "contractor"], "error: email:"),
-        (["x@example.com", "--name", "X", "--role", "contractor", "--timezone", "Mars/Base"],
-         "error: timezone: Unknown timezone"),
-        (["x@example.com", "--name", "X", "--role", "contractor", "--hourly-rate", "-2"],
-         "error: hourly_rate: Cannot be negative."),
+        (
+            ["x@example.com", "--name", "X", "--role", "contractor", "--timezone", "Mars/Base"],
+            "error: timezone: Unknown timezone",
+        ),
+        (
+            ["x@example.com", "--name", "X", "--role", "contractor", "--hourly-rate", "-2"],
+            "error: hourly_rate: Cannot be negative.",
+        ),
     ],
 )
 def test_bad_user_input_is_one_error_line_and_exit_1(runner, db, args, says):
@@ -67,23 +97,36 @@ def test_bad_user_input_is_one_error_line_and_exit_1(runner, db, args, says):
 
 def test_a_duplicate_email_is_refused(runner, db, make):
     make.contractor(email="dup@example.com")
-    result = runner.invoke(args=["user", "create", "DUP@example.com", "--name", "Again",
-                                 "--role", "contractor"])
+    result = runner.invoke(
+        args=["user", "create", "DUP@example.com", "--name", "Again", "--role", "contractor"]
+    )
     assert result.exit_code == 1
     assert result.output.strip() == "error: email: A user with this email already exists."
 
 
 def test_a_weak_stdin_password_is_refused(runner, db):
-    result = runner.invoke(args=["user", "create", "weak@example.com", "--name", "W", "--role",
-                                 "admin", "--password-stdin"], input="password1234\n")
+    result = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "weak@example.com",
+            "--name",
+            "W",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input="password1234\n",
+    )
     assert result.exit_code == 1
     assert result.output.startswith("error: password:")
     assert _users(db) == 0
 
 
 def test_an_unknown_role_is_a_usage_error(runner):
-    result = runner.invoke(args=["user", "create", "r@example.com", "--name", "R", "--role",
-                                 "root"])
+    result = runner.invoke(
+        args=["user", "create", "r@example.com", "--name", "R", "--role", "root"]
+    )
     assert result.exit_code == 2
 
 
@@ -124,8 +167,7 @@ def test_demo_fills_an_empty_database_and_refuses_a_second_time(runner, db):
     assert result.exit_code == 0, result.output
     assert "demo data:" in result.output
     assert db.scalar(select(func.count()).select_from(Project)) >= 8
-    assert db.scalar(select(func.count()).select_from(User).where(
-        User.role == "contractor")) >= 40
+    assert db.scalar(select(func.count()).select_from(User).where(User.role == "contractor")) >= 40
     assert db.scalar(select(func.count()).select_from(TimeEntry)) > 0
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 1

@@ -499,3 +499,10 @@ def test_two_entries_for_the_same_day_at_the_same_instant_cannot_pass_24_hours(a
     with app.app_context():
         total = get_session().scalar(select(func.sum(TimeEntry.minutes)))
     assert total == 780
+
+
+def test_entries_logged_before_a_hold_stay_approvable(db, make, setup):
+    contractor, admin, project = setup
+    entry = make.entry(contractor, project, work_date=YESTERDAY)
+    make.hold(project)
+    assert entries.approve(db, admin, [entry.id])[0].status == "approved"

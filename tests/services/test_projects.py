@@ -14,11 +14,24 @@ from tracker.services import projects
 
 
 def test_a_project_is_created_open_with_clean_values(db):
-    project = projects.create_project(db, None, code=" chordus ", name="Core", client="",
-                                      seats="3", skills="Python, SQL", hourly_rate="62.5")
-    assert (project.code, project.status, project.seats, project.skills, project.hourly_rate,
-            project.currency) == ("CHORDUS", "open", 3, ["python", "sql"], Decimal("62.50"),
-                                  "EUR")
+    project = projects.create_project(
+        db,
+        None,
+        code=" chordus ",
+        name="Core",
+        client="",
+        seats="3",
+        skills="Python, SQL",
+        hourly_rate="62.5",
+    )
+    assert (
+        project.code,
+        project.status,
+        project.seats,
+        project.skills,
+        project.hourly_rate,
+        project.currency,
+    ) == ("CHORDUS", "open", 3, ["python", "sql"], Decimal("62.50"), "EUR")
 
 
 @pytest.mark.parametrize(
@@ -81,8 +94,10 @@ def test_updates_are_audited_with_before_and_after(db, make):
     projects.update_project(db, None, project, name="After", seats=4)
     db.commit()
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "project.update"))
-    assert event.data == {"before": {"name": "Before", "seats": None},
-                          "after": {"name": "After", "seats": 4}}
+    assert event.data == {
+        "before": {"name": "Before", "seats": None},
+        "after": {"name": "After", "seats": 4},
+    }
 
 
 def test_seats_are_never_oversubscribed(db, make):
@@ -98,8 +113,9 @@ def test_seats_are_never_oversubscribed(db, make):
 def test_zero_seats_means_nobody_and_no_seats_means_unlimited(db, make):
     closed_door = make.project(seats=0)
     with pytest.raises(ProjectFull):
-        projects.assign(db, None, db.get(Project, closed_door.id),
-                        db.get(User, make.contractor().id))
+        projects.assign(
+            db, None, db.get(Project, closed_door.id), db.get(User, make.contractor().id)
+        )
     db.rollback()
     open_door = make.project(seats=None)
     for _ in range(3):
@@ -121,8 +137,9 @@ def test_a_person_is_on_a_project_once_at_a_time(db, make):
 
 
 def test_ending_keeps_the_assignment_and_cannot_happen_twice(db, make):
-    assignment = make.assign(make.project(), make.contractor(),
-                             start_date=dt.date.today() - dt.timedelta(days=3))
+    assignment = make.assign(
+        make.project(), make.contractor(), start_date=dt.date.today() - dt.timedelta(days=3)
+    )
     row = db.get(Assignment, assignment.id)
     projects.end_assignment(db, None, row)
     db.commit()

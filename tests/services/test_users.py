@@ -22,17 +22,38 @@ def test_emails_are_unique_whatever_their_case(db, make):
 
 def test_all_bad_fields_are_reported_together(db):
     with pytest.raises(Invalid) as caught:
-        users.create_user(db, None, email="bad", name="", role="chief", timezone="Moon/Base",
-                          skills=[3], hourly_rate="1.234")
-    assert set(caught.value.fields) == {"email", "name", "role", "timezone", "skills",
-                                        "hourly_rate"}
+        users.create_user(
+            db,
+            None,
+            email="bad",
+            name="",
+            role="chief",
+            timezone="Moon/Base",
+            skills=[3],
+            hourly_rate="1.234",
+        )
+    assert set(caught.value.fields) == {
+        "email",
+        "name",
+        "role",
+        "timezone",
+        "skills",
+        "hourly_rate",
+    }
     db.rollback()
     assert db.scalar(select(User)) is None
 
 
 def test_a_created_user_is_audited_without_secrets(db):
-    user = users.create_user(db, None, email="a@example.com", name="A", role="contractor",
-                             password="a perfectly fine passphrase", hourly_rate="10")
+    user = users.create_user(
+        db,
+        None,
+        email="a@example.com",
+        name="A",
+        role="contractor",
+        password="a perfectly fine passphrase",
+        hourly_rate="10",
+    )
     db.commit()
     assert user.hourly_rate == Decimal("10.00")
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "user.create"))
@@ -78,9 +99,11 @@ def test_hashes_are_argon2id_with_the_configured_parameters(app):
     digest = passwords.hash_password("some passphrase here")
     assert digest.startswith("$argon2id$")
     time_cost, memory, lanes = passwords.parameters()
-    assert (time_cost, memory, lanes) == (app.config["PASSWORD_TIME_COST"],
-                                          app.config["PASSWORD_MEMORY_KIB"],
-                                          app.config["PASSWORD_PARALLELISM"])
+    assert (time_cost, memory, lanes) == (
+        app.config["PASSWORD_TIME_COST"],
+        app.config["PASSWORD_MEMORY_KIB"],
+        app.config["PASSWORD_PARALLELISM"],
+    )
     assert f"m={memory},t={time_cost},p={lanes}" in digest
 
 
@@ -153,13 +176,17 @@ def test_a_first_admin_link_dies_once_an_admin_exists(db, make):
 
 def test_sign_in_throttles_per_account_with_the_same_answer(db, make):
     user = make.contractor()
-    answers = [auth.authenticate(db, user.email, "wrong password!!", "192.0.2.7",
-                                 max_attempts=3) for _ in range(3)]
+    answers = [
+        auth.authenticate(db, user.email, "wrong password!!", "192.0.2.7", max_attempts=3)
+        for _ in range(3)
+    ]
     db.commit()
     assert {a.message for a in answers} == {auth.FAILED}
-    throttled = auth.authenticate(db, user.email, "factory-password-1234", "192.0.2.8",
-                                  max_attempts=3)
+    throttled = auth.authenticate(
+        db, user.email, "factory-password-1234", "192.0.2.8", max_attempts=3
+    )
     assert throttled.code == "rate_limited"
-    unknown = auth.authenticate(db, "nobody@example.com", "wrong password!!", "192.0.2.9",
-                                max_attempts=3)
+    unknown = auth.authenticate(
+        db, "nobody@example.com", "wrong password!!", "192.0.2.9", max_attempts=3
+    )
     assert unknown.message == auth.FAILED

@@ -23,24 +23,41 @@ def test_changing_the_password_ends_other_sessions_and_keeps_this_one(app, clien
     auth.login(user)
     other = app.test_client()
     other.post("/login", data={"email": user.email, "password": PASSWORD})
-    response = client.post("/account/password", data={
-        "pw-current_password": PASSWORD, "pw-new_password": NEW_PASSWORD,
-    }, follow_redirects=True)
+    response = client.post(
+        "/account/password",
+        data={
+            "pw-current_password": PASSWORD,
+            "pw-new_password": NEW_PASSWORD,
+        },
+        follow_redirects=True,
+    )
     assert "Your password is changed." in response.get_data(as_text=True)
     assert client.get("/account/").status_code == 200
     assert other.get("/").status_code == 302
-    assert app.test_client().post(
-        "/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 302
-    assert app.test_client().post(
-        "/login", data={"email": user.email, "password": PASSWORD}).status_code == 401
+    assert (
+        app.test_client()
+        .post("/login", data={"email": user.email, "password": NEW_PASSWORD})
+        .status_code
+        == 302
+    )
+    assert (
+        app.test_client()
+        .post("/login", data={"email": user.email, "password": PASSWORD})
+        .status_code
+        == 401
+    )
 
 
 def test_a_wrong_current_password_is_refused_beside_the_field(client, auth, make):
     user = make.contractor()
     auth.login(user)
-    response = client.post("/account/password", data={
-        "pw-current_password": "not my password!", "pw-new_password": NEW_PASSWORD,
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "pw-current_password": "not my password!",
+            "pw-new_password": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "This is not your current password." in page.split('id="pw-current_password-error"')[1]
@@ -48,12 +65,18 @@ def test_a_wrong_current_password_is_refused_beside_the_field(client, auth, make
 
 def test_a_weak_new_password_is_refused_beside_the_field(client, auth, make):
     auth.login(make.contractor())
-    for weak, message in (("short", "Use at least 12 characters."),
-                          ("password1234", "common passwords"),
-                          ("x" * 129, "Field cannot be longer than 128 characters.")):
-        response = client.post("/account/password", data={
-            "pw-current_password": PASSWORD, "pw-new_password": weak,
-        })
+    for weak, message in (
+        ("short", "Use at least 12 characters."),
+        ("password1234", "common passwords"),
+        ("x" * 129, "Field cannot be longer than 128 characters."),
+    ):
+        response = client.post(
+            "/account/password",
+            data={
+                "pw-current_password": PASSWORD,
+                "pw-new_password": weak,
+            },
+        )
         page = response.get_data(as_text=True)
         assert message in page.split('id="pw-new_password-error"')[1].split("</p>")[0], weak
 
@@ -61,8 +84,7 @@ def test_a_weak_new_password_is_refused_beside_the_field(client, auth, make):
 def test_a_new_token_is_shown_once_and_works_against_the_api(app, client, auth, make, db):
     user = make.contractor()
     auth.login(user)
-    page = client.post("/account/tokens", data={"tk-name": "laptop script"}).get_data(
-        as_text=True)
+    page = client.post("/account/tokens", data={"tk-name": "laptop script"}).get_data(as_text=True)
     raw = _token(page)
     api = app.test_client()
     me = api.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
@@ -96,8 +118,10 @@ def test_revoking_someone_elses_token_is_a_404_and_leaves_it_working(app, client
     assert response.status_code == 404
     db.refresh(token)
     assert token.revoked_at is None
-    assert app.test_client().get(
-        "/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert (
+        app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code
+        == 200
+    )
 
 
 def test_a_token_needs_a_name(client, auth, make, db):

@@ -21,13 +21,29 @@ def events(db, admin, make):
     """A few known events: two actors, two actions, one of them ten days ago."""
     other = make.admin(name="Other Admin")
     rows = [
-        AuditEvent(actor_id=admin.id, action="project.freeze", target_type="project",
-                   target_id=7, data={"reason": "marker-freeze"}, origin="203.0.113.9"),
-        AuditEvent(actor_id=other.id, action="user.update", target_type="user",
-                   target_id=8, data={"after": {"name": "marker-update"}}),
-        AuditEvent(actor_id=other.id, action="project.freeze", target_type="project",
-                   target_id=9, data={"reason": "marker-old"},
-                   at=utcnow() - dt.timedelta(days=10)),
+        AuditEvent(
+            actor_id=admin.id,
+            action="project.freeze",
+            target_type="project",
+            target_id=7,
+            data={"reason": "marker-freeze"},
+            origin="203.0.113.9",
+        ),
+        AuditEvent(
+            actor_id=other.id,
+            action="user.update",
+            target_type="user",
+            target_id=8,
+            data={"after": {"name": "marker-update"}},
+        ),
+        AuditEvent(
+            actor_id=other.id,
+            action="project.freeze",
+            target_type="project",
+            target_id=9,
+            data={"reason": "marker-old"},
+            at=utcnow() - dt.timedelta(days=10),
+        ),
     ]
     db.add_all(rows)
     db.commit()

@@ -12,8 +12,13 @@ from sqlalchemy import func, select
 from tracker.models import Assignment, AuditEvent, Project
 
 NEW = {
-    "code": "chordus", "name": "Core banking", "client": "Chordus Bank", "seats": "2",
-    "skills": "python, SQL", "hourly_rate": "62.50", "currency": "eur",
+    "code": "chordus",
+    "name": "Core banking",
+    "client": "Chordus Bank",
+    "seats": "2",
+    "skills": "python, SQL",
+    "hourly_rate": "62.50",
+    "currency": "eur",
     "open_to_reassignment": "y",
 }
 
@@ -47,8 +52,14 @@ def test_admin_creates_a_project(client, admin, db):
     assert project.currency == "EUR"
     assert project.open_to_reassignment is True
     assert project.status == "open"
-    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "project.create",
-                                              AuditEvent.target_id == project.id)) is not None
+    assert (
+        db.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "project.create", AuditEvent.target_id == project.id
+            )
+        )
+        is not None
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,10 +96,17 @@ def test_admin_edits_a_project(client, admin, db, make):
     project = make.project(code="EDITME", seats=3)
     form = client.get(f"/admin/projects/{project.id}/edit").get_data(as_text=True)
     assert 'value="EDITME"' in form
-    response = client.post(f"/admin/projects/{project.id}/edit", data={
-        **NEW, "code": "EDITME", "name": "Renamed", "seats": "", "hourly_rate": "70",
-        "open_to_reassignment": "",
-    })
+    response = client.post(
+        f"/admin/projects/{project.id}/edit",
+        data={
+            **NEW,
+            "code": "EDITME",
+            "name": "Renamed",
+            "seats": "",
+            "hourly_rate": "70",
+            "open_to_reassignment": "",
+        },
+    )
     assert response.status_code == 302
     db.refresh(project)
     assert project.name == "Renamed"
@@ -102,8 +120,9 @@ def test_admin_edits_a_project(client, admin, db, make):
 def test_editing_refuses_a_code_another_project_has(client, admin, db, make):
     make.project(code="TAKEN")
     project = make.project(code="MINE")
-    page = client.post(f"/admin/projects/{project.id}/edit",
-                       data={**NEW, "code": "TAKEN"}).get_data(as_text=True)
+    page = client.post(
+        f"/admin/projects/{project.id}/edit", data={**NEW, "code": "TAKEN"}
+    ).get_data(as_text=True)
     assert "already exists" in _field_error(page, "code")
     db.refresh(project)
     assert project.code == "MINE"
@@ -111,13 +130,15 @@ def test_editing_refuses_a_code_another_project_has(client, admin, db, make):
 
 def test_closing_a_project_keeps_it_and_refuses_changes(client, admin, db, make):
     project = make.project(code="DONE")
-    page = client.post(f"/admin/projects/{project.id}/close",
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/admin/projects/{project.id}/close", follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "Project DONE is closed." in page
     db.refresh(project)
     assert project.status == "closed"
-    page = client.post(f"/admin/projects/{project.id}/edit", data={**NEW, "code": "DONE"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"/admin/projects/{project.id}/edit", data={**NEW, "code": "DONE"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "closed and cannot be changed" in page
     db.refresh(project)
     assert project.name != NEW["name"]
@@ -126,15 +147,24 @@ def test_closing_a_project_keeps_it_and_refuses_changes(client, admin, db, make)
 def test_admin_assigns_contractors_within_the_seats(client, admin, db, make):
     project = make.project(code="SMALL", seats=1)
     first, second = make.contractor(name="First One"), make.contractor(name="Second One")
-    page = client.post(f"/admin/projects/{project.id}/assign", data={
-        "user_id": str(first.id), "hourly_rate": "55.00", "start_date": "2026-11-02",
-    }, follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"/admin/projects/{project.id}/assign",
+        data={
+            "user_id": str(first.id),
+            "hourly_rate": "55.00",
+            "start_date": "2026-11-02",
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "First One is now on SMALL." in page
     assignment = db.scalar(select(Assignment).where(Assignment.user_id == first.id))
     assert assignment.hourly_rate == Decimal("55.00")
     assert assignment.start_date == dt.date(2026, 11, 2)
-    full = client.post(f"/admin/projects/{project.id}/assign",
-                       data={"user_id": str(second.id)}, follow_redirects=True)
+    full = client.post(
+        f"/admin/projects/{project.id}/assign",
+        data={"user_id": str(second.id)},
+        follow_redirects=True,
+    )
     assert "Project SMALL has no free seat." in full.get_data(as_text=True)
     assert db.scalar(select(func.count()).select_from(Assignment)) == 1
 
@@ -142,8 +172,11 @@ def test_admin_assigns_contractors_within_the_seats(client, admin, db, make):
 def test_a_bad_rate_override_is_refused(client, admin, db, make):
     project = make.project()
     contractor = make.contractor()
-    page = client.post(f"/admin/projects/{project.id}/assign", data={
-        "user_id": str(contractor.id), "hourly_rate": "-3"}, follow_redirects=True)
+    page = client.post(
+        f"/admin/projects/{project.id}/assign",
+        data={"user_id": str(contractor.id), "hourly_rate": "-3"},
+        follow_redirects=True,
+    )
     assert "Cannot be negative." in page.get_data(as_text=True)
     assert db.scalar(select(func.count()).select_from(Assignment)) == 0
 
@@ -152,19 +185,21 @@ def test_ending_an_assignment_keeps_it_as_history_and_frees_the_seat(client, adm
     project = make.project(code="ROTATE", seats=1)
     leaving, joining = make.contractor(), make.contractor(name="Joining Person")
     assignment = make.assign(project, leaving)
-    page = client.post(f"/admin/projects/assignments/{assignment.id}/end",
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"/admin/projects/assignments/{assignment.id}/end", follow_redirects=True
+    ).get_data(as_text=True)
     assert "The assignment has ended; its entries are kept." in page
     db.refresh(assignment)
     assert assignment.end_date == dt.date.today()
-    page = client.post(f"/admin/projects/{project.id}/assign",
-                       data={"user_id": str(joining.id)}, follow_redirects=True)
+    page = client.post(
+        f"/admin/projects/{project.id}/assign",
+        data={"user_id": str(joining.id)},
+        follow_redirects=True,
+    )
     assert "Joining Person is now on ROTATE." in page.get_data(as_text=True)
 
 
-def test_the_project_page_lists_assignments_and_the_index_lists_projects(
-    client, admin, make
-):
+def test_the_project_page_lists_assignments_and_the_index_lists_projects(client, admin, make):
     project = make.project(code="SHOWN", name="Visible project", seats=4)
     contractor = make.contractor(name="Dana Developer")
     make.assign(project, contractor)

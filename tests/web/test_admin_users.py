@@ -13,8 +13,12 @@ from tests.conftest import PASSWORD
 from tracker.models import AuditEvent, User
 
 NEW = {
-    "email": "Nia.Novak@Example.com", "name": "Nia Novak", "role": "contractor",
-    "timezone": "Europe/Berlin", "skills": "Python, security, python", "hourly_rate": "45.50",
+    "email": "Nia.Novak@Example.com",
+    "name": "Nia Novak",
+    "role": "contractor",
+    "timezone": "Europe/Berlin",
+    "skills": "Python, security, python",
+    "hourly_rate": "45.50",
 }
 
 
@@ -47,8 +51,11 @@ def test_admin_creates_a_contractor_with_all_details(client, admin, db):
     assert user.skills == ["python", "security"]
     assert user.hourly_rate == Decimal("45.50")
     assert user.password_hash is None  # they set it through the one-time link
-    event = db.scalar(select(AuditEvent).where(
-        AuditEvent.action == "user.create", AuditEvent.target_id == user.id))
+    event = db.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "user.create", AuditEvent.target_id == user.id
+        )
+    )
     assert event is not None
     assert event.actor_id == admin.id
     assert event.data["after"]["email"] == "nia.novak@example.com"
@@ -68,8 +75,14 @@ def test_the_welcome_link_lets_the_new_user_set_a_password_once(app, client, adm
 
 
 def test_admin_creates_a_payroll_user(client, admin, db):
-    data = {**NEW, "email": "pat@example.com", "name": "Pat Payroll", "role": "payroll",
-            "hourly_rate": "", "skills": ""}
+    data = {
+        **NEW,
+        "email": "pat@example.com",
+        "name": "Pat Payroll",
+        "role": "payroll",
+        "hourly_rate": "",
+        "skills": "",
+    }
     assert client.post("/admin/users/new", data=data).status_code == 302
     user = db.scalar(select(User).where(User.email == "pat@example.com"))
     assert user.role == "payroll"
@@ -115,14 +128,24 @@ def test_a_duplicate_email_is_refused_beside_the_field(client, admin, db, make):
 
 def test_admin_edits_a_user(client, admin, db, make):
     user = make.contractor(name="Old Name")
-    response = client.post(f"/admin/users/{user.id}", data={
-        "name": "New Name", "role": "contractor", "timezone": "Asia/Tokyo",
-        "skills": "go", "hourly_rate": "60",
-    })
+    response = client.post(
+        f"/admin/users/{user.id}",
+        data={
+            "name": "New Name",
+            "role": "contractor",
+            "timezone": "Asia/Tokyo",
+            "skills": "go",
+            "hourly_rate": "60",
+        },
+    )
     assert response.status_code == 302
     db.refresh(user)
     assert (user.name, user.timezone, user.skills, user.hourly_rate) == (
-        "New Name", "Asia/Tokyo", ["go"], Decimal("60.00"))
+        "New Name",
+        "Asia/Tokyo",
+        ["go"],
+        Decimal("60.00"),
+    )
 
 
 def test_disabling_a_user_ends_their_session_and_blocks_sign_in(app, client, admin, db, make):
@@ -140,8 +163,12 @@ def test_disabling_a_user_ends_their_session_and_blocks_sign_in(app, client, adm
     client.post(f"/admin/users/{user.id}/enable")
     db.refresh(user)
     assert user.active is True
-    assert app.test_client().post(
-        "/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert (
+        app.test_client()
+        .post("/login", data={"email": user.email, "password": PASSWORD})
+        .status_code
+        == 302
+    )
 
 
 def test_an_admin_cannot_disable_themselves(client, admin, db):
@@ -156,22 +183,27 @@ def test_a_password_reset_link_works_once_and_ends_old_sessions(app, client, adm
     theirs = app.test_client()
     theirs.post("/login", data={"email": user.email, "password": PASSWORD})
     page = client.post(f"/admin/users/{user.id}/reset", follow_redirects=True).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "Password reset link" in page
     link = _link(page)
     fresh = app.test_client()
     assert fresh.post(link, data={"password": "the reset passphrase"}).status_code == 302
     assert theirs.get("/").status_code == 302  # the old session ended
     assert app.test_client().post(link, data={"password": "again a passphrase"}).status_code == 404
-    assert app.test_client().post(
-        "/login", data={"email": user.email, "password": "the reset passphrase"}
-    ).status_code == 302
+    assert (
+        app.test_client()
+        .post("/login", data={"email": user.email, "password": "the reset passphrase"})
+        .status_code
+        == 302
+    )
 
 
 def test_a_reset_link_refuses_a_weak_password_and_stays_usable(app, client, admin, make):
     user = make.contractor()
-    link = _link(client.post(f"/admin/users/{user.id}/reset",
-                             follow_redirects=True).get_data(as_text=True))
+    link = _link(
+        client.post(f"/admin/users/{user.id}/reset", follow_redirects=True).get_data(as_text=True)
+    )
     short = app.test_client().post(link, data={"password": "short"})
     assert "Use at least 12 characters." in short.get_data(as_text=True)
     common = app.test_client().post(link, data={"password": "password1234"})
@@ -186,7 +218,8 @@ def test_sign_out_everywhere_ends_every_session_of_the_user(app, client, admin, 
         device.post("/login", data={"email": user.email, "password": PASSWORD})
         assert device.get("/").status_code == 200
     page = client.post(f"/admin/users/{user.id}/signout", follow_redirects=True).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "signed out everywhere" in page
     assert phone.get("/").status_code == 302
     assert laptop.get("/").status_code == 302
@@ -196,9 +229,16 @@ def test_a_role_change_ends_the_users_sessions(app, client, admin, db, make):
     user = make.contractor()
     theirs = app.test_client()
     theirs.post("/login", data={"email": user.email, "password": PASSWORD})
-    client.post(f"/admin/users/{user.id}", data={
-        "name": user.name, "role": "payroll", "timezone": "UTC", "skills": "", "hourly_rate": "",
-    })
+    client.post(
+        f"/admin/users/{user.id}",
+        data={
+            "name": user.name,
+            "role": "payroll",
+            "timezone": "UTC",
+            "skills": "",
+            "hourly_rate": "",
+        },
+    )
     db.refresh(user)
     assert user.role == "payroll"
     assert theirs.get("/").status_code == 302

@@ -17,12 +17,17 @@ def test_setup_link_creates_the_first_admin_once(client, db, app):
     assert "Create the first admin" in page.get_data(as_text=True)
     response = client.post(
         f"/setup/{token}",
-        data={"name": "Ada Admin", "email": "Ada@Example.com", "timezone": "Europe/Berlin",
-              "password": "a long admin passphrase"},
+        data={
+            "name": "Ada Admin",
+            "email": "Ada@Example.com",
+            "timezone": "Europe/Berlin",
+            "password": "a long admin passphrase",
+        },
     )
     assert response.status_code == 302
     admin = db.scalar(select(User).where(User.email == "ada@example.com"))
-    assert admin is not None and admin.role == "admin"
+    assert admin is not None
+    assert admin.role == "admin"
     assert client.get("/").status_code == 200
     again = client.get(f"/setup/{token}")
     assert again.status_code == 404
@@ -31,8 +36,9 @@ def test_setup_link_creates_the_first_admin_once(client, db, app):
 def test_login_with_wrong_password_or_unknown_email_gives_the_same_answer(client, make):
     user = make.contractor()
     wrong = client.post("/login", data={"email": user.email, "password": "not the password!"})
-    unknown = client.post("/login", data={"email": "nobody@example.com",
-                                          "password": "not the password!"})
+    unknown = client.post(
+        "/login", data={"email": "nobody@example.com", "password": "not the password!"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert "Email or password is not right." in wrong.get_data(as_text=True)
     assert "Email or password is not right." in unknown.get_data(as_text=True)
@@ -52,7 +58,8 @@ def test_contractor_signs_in_and_sees_their_projects(client, auth, make):
     make.assign(project, user)
     auth.login(user)
     page = client.get("/").get_data(as_text=True)
-    assert "CHORDUS" in page and "Core banking" in page
+    assert "CHORDUS" in page
+    assert "Core banking" in page
 
 
 def test_logout_makes_the_old_cookie_useless(client, auth, make, app):
@@ -70,7 +77,8 @@ def test_logout_makes_the_old_cookie_useless(client, auth, make, app):
 def test_next_parameter_only_goes_to_this_site(client, make):
     user = make.contractor()
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
-        response = client.post(f"/login?next={target}",
-                               data={"email": user.email, "password": "factory-password-1234"})
+        response = client.post(
+            f"/login?next={target}", data={"email": user.email, "password": "factory-password-1234"}
+        )
         assert response.headers["Location"] in ("/", "http://tracker.test/")
         client.post("/logout")

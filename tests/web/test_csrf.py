@@ -80,8 +80,13 @@ def test_an_admin_form_without_a_token_is_refused_and_saves_nothing(client, make
 def test_an_admin_form_with_the_token_works(client, make, db):
     _sign_in(client, make.admin())
     token = _token(client, "/admin/projects/new")
-    data = {"code": "CSRFTEST", "name": "Real", "hourly_rate": "50.00", "currency": "EUR",
-            "csrf_token": token}
+    data = {
+        "code": "CSRFTEST",
+        "name": "Real",
+        "hourly_rate": "50.00",
+        "currency": "EUR",
+        "csrf_token": token,
+    }
     response = client.post("/admin/projects/new", data=data)
     assert response.status_code == 302
     assert db.scalar(select(Project).where(Project.code == "CSRFTEST")) is not None

@@ -254,3 +254,19 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_1_or_30_entries(
     with count_queries(app) as thirty:
         assert client.get("/").status_code == 200
     assert len(one) == len(thirty)
+
+
+def test_a_closed_project_is_refused_beside_the_project_field(client, casey, db):
+    _contractor, project = casey
+    from tracker.services import projects
+
+    projects.update_project(db, None, db.merge(project), status="closed")
+    db.commit()
+    response = client.post(
+        "/entries/new",
+        data={"project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "1"},
+    )
+    assert response.status_code == 409
+    error = re.search(r'<p class="error" id="project_id-error">([^<]*)</p>', text(response))
+    assert "CHORDUS is closed" in error.group(1)
+    assert entry_count(db) == 0

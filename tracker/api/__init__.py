@@ -14,7 +14,7 @@ def json_body(allowed: set[str] | None = None) -> dict[str, Any]:
 
     Keys outside ``allowed`` are dropped, so a field the caller may not set is never applied.
     """
-    if not request.mimetype == "application/json":
+    if request.mimetype != "application/json":
         abort(415)
     data = request.get_json(silent=True)
     if data is None:

@@ -7,7 +7,8 @@ from flask.cli import with_appcontext
 
 from tracker.cli import refusals
 from tracker.db import unit_of_work
-from tracker.services import audit, demo as demo_service
+from tracker.services import audit
+from tracker.services import demo as demo_service
 
 
 @click.command("demo")

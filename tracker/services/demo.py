@@ -17,10 +17,12 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (documented demo credential)
 
 CLIENTS = ["Chordus Bank", "Northwind Health", "Helio Logistics", "Verdant Energy"]
 PROJECTS = [
-    ("CHORDUS", "Core banking migration", "Chordus Bank", 12, ["python", "sql", "security"], "62.50"),
+    ("CHORDUS", "Core banking migration", "Chordus Bank", 12, ["python", "sql", "security"],
+     "62.50"),
     ("CHORPAY", "Payments API hardening", "Chordus Bank", 6, ["security", "go"], "75.00"),
     ("NWPORTAL", "Patient portal", "Northwind Health", 8, ["react", "accessibility"], "55.00"),
-    ("NWDATA", "Clinical data pipeline", "Northwind Health", 6, ["python", "spark", "sql"], "60.00"),
+    ("NWDATA", "Clinical data pipeline", "Northwind Health", 6, ["python", "spark", "sql"],
+     "60.00"),
     ("HELIOFLEET", "Fleet tracking", "Helio Logistics", 10, ["go", "kafka"], "58.00"),
     ("HELIOWMS", "Warehouse system upgrade", "Helio Logistics", 5, ["java", "sql"], "52.00"),
     ("VERDGRID", "Grid telemetry", "Verdant Energy", 8, ["python", "iot"], "65.00"),
@@ -46,7 +48,7 @@ def load(session: Session, seed: int = 7, weeks: int = 4) -> list[str]:
     """Fill an empty database with demo data. Raises Conflict when it already has projects."""
     if session.scalar(select(func.count()).select_from(projects.Project)):
         raise Conflict("the database already has projects; demo data goes into an empty one")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (repeatable demo data, not a secret)
     admin = users.find_by_email(session, "admin@example.com") or users.create_user(
         session, None, email="admin@example.com", name="Alex Admin", role="admin",
         password=DEMO_PASSWORD,

@@ -16,8 +16,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
 from tracker.errors import (
@@ -28,10 +28,11 @@ from tracker.errors import (
     NotFound,
     PeriodLocked,
 )
-from tracker.models import Notification, Project, TimeEntry, User, utcnow
+from tracker.models import Assignment, Notification, Project, TimeEntry, User, utcnow
 from tracker.services import audit, locks, validation
+from tracker.services.entry_approvals import approve, reject
+from tracker.services.entry_lists import list_entries
 from tracker.services.entry_rules import (
-    assignments_of,
     backdating_window,
     check_assigned,
     check_open,
@@ -73,6 +74,26 @@ def _lock_projects(session: Session, project_ids: set[int]) -> dict[int, Project
     for pid in sorted(project_ids):
         found[pid] = session.get(Project, pid, populate_existing=True)
     return found
+
+
+def _lock_project_for(
+    session: Session, project_id: int, owner: User
+) -> tuple[Project | None, list[Assignment]]:
+    """The shared lock, then the project and the owner's assignments on it in one read."""
+    locks.share_project(session, project_id)
+    rows = session.execute(
+        select(Project, Assignment)
+        .outerjoin(
+            Assignment,
+            and_(Assignment.project_id == Project.id, Assignment.user_id == owner.id),
+        )
+        .where(Project.id == project_id)
+        .order_by(Assignment.end_date.is_not(None), Assignment.id.desc())
+        .execution_options(populate_existing=True)
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [a for _, a in rows if a is not None]
 
 
 def _lock_entry(session: Session, entry_id: int) -> TimeEntry | None:
@@ -163,9 +184,8 @@ def log_time(
         raise Forbidden("Only an admin can make a correction entry.")
     if not isinstance(project_id, int) or isinstance(project_id, bool):
         raise Invalid.field("project_id", "Choose a project.")
-    found = _lock_projects(session, {project_id})[project_id]
+    found, held = _lock_project_for(session, project_id, owner)
     backfill = not actor.is_admin and corrects_entry_id is None
-    held = assignments_of(session, owner, project_id) if found is not None else []
     project = check_open(
         session, actor, owner, found, work_date, creating=backfill, via=via, assignments=held
     )
@@ -338,150 +358,6 @@ def delete_entry(
     audit.record(session, actor, "entry.delete", entry, before=before)
     session.delete(entry)
     session.flush()
-
-
-def _for_review(session: Session, actor: User, entry_ids: list[int]) -> list[TimeEntry]:
-    if not actor.is_admin:
-        raise Forbidden("Only admins approve or reject time.")
-    ids = sorted({int(i) for i in entry_ids})
-    if not ids:
-        raise Invalid.field("entry_ids", "Choose at least one entry.")
-    query = select(TimeEntry).where(TimeEntry.id.in_(ids)).order_by(TimeEntry.id)
-    if is_postgres(session):
-        query = query.with_for_update()
-    found = list(session.scalars(query.execution_options(populate_existing=True)))
-    if len(found) != len(ids):
-        raise NotFound("Some of these entries no longer exist.")
-    for entry in found:
-        if entry.exported:
-            raise EntryLocked(f"Entry {entry.id} has been exported to payroll and cannot change.")
-    return found
-
-
-def approve(session: Session, actor: User, entry_ids: list[int]) -> list[TimeEntry]:
-    """Approve entries (read-only for their contractors from now). Raises Forbidden, NotFound,
-    Invalid, EntryLocked (exported)."""
-    found = _for_review(session, actor, entry_ids)
-    now = utcnow()
-    for entry in found:
-        if entry.status == "approved":
-            continue
-        before = audit.snapshot(entry, "status", "approved_by_id", "rejection_reason")
-        entry.status, entry.approved_by_id, entry.approved_at = "approved", actor.id, now
-        entry.rejection_reason = None
-        entry.updated_at = now
-        audit.record(
-            session,
-            actor,
-            "entry.approve",
-            entry,
-            before=before,
-            after=audit.snapshot(entry, "status", "approved_by_id", "rejection_reason"),
-        )
-    session.flush()
-    return found
-
-
-def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> list[TimeEntry]:
-    """Reject entries with a reason and notify each owner. Raises Forbidden, NotFound, Invalid,
-    EntryLocked (exported)."""
-    text = validation.plain_text(reason, "reason", validation.DESCRIPTION_MAX, multiline=True)
-    if not text:
-        raise Invalid.field("reason", "Say why the time is rejected; the contractor sees it.")
-    found = _for_review(session, actor, entry_ids)
-    codes = {
-        p.id: p.code
-        for p in session.scalars(
-            select(Project).where(Project.id.in_({e.project_id for e in found}))
-        )
-    }
-    now = utcnow()
-    for entry in found:
-        before = audit.snapshot(entry, "status", "approved_by_id", "rejection_reason")
-        entry.status, entry.rejection_reason = "rejected", text
-        entry.approved_by_id, entry.approved_at, entry.updated_at = None, None, now
-        session.add(
-            Notification(
-                user_id=entry.user_id,
-                kind="entry_rejected",
-                entry_id=entry.id,
-                project_id=entry.project_id,
-                message=(
-                    f"Your {entry.minutes / 60:.2f} h on {codes[entry.project_id]} for "
-                    f"{entry.work_date.isoformat()} were rejected: {text}"
-                ),
-            )
-        )
-        audit.record(
-            session,
-            actor,
-            "entry.reject",
-            entry,
-            before=before,
-            after=audit.snapshot(entry, "status", "approved_by_id", "rejection_reason"),
-        )
-    session.flush()
-    return found
-
-
-def _cursor(value: str) -> tuple[dt.date, int]:
-    try:
-        day, _, ident = value.partition("_")
-        return dt.date.fromisoformat(day), int(ident)
-    except ValueError:
-        raise Invalid.field(
-            "cursor", "This cursor is not valid; start from the first page."
-        ) from None
-
-
-def list_entries(
-    session: Session,
-    viewer: User,
-    *,
-    user_id: int | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    project_id: int | None = None,
-    status: str | None = None,
-    after: str | None = None,
-    limit: int = 50,
-) -> tuple[list[TimeEntry], str | None]:
-    """Entries newest work date first, keyset-paginated; contractors see only their own.
-
-    Returns (entries, next_cursor). Raises Invalid (bad cursor, status or limit).
-    """
-    if not 1 <= limit <= 500:
-        raise Invalid.field("limit", "Use a limit from 1 to 500.")
-    if status is not None and status not in ("submitted", "approved", "rejected"):
-        raise Invalid.field("status", "Use submitted, approved or rejected.")
-    query = (
-        select(TimeEntry)
-        .options(joinedload(TimeEntry.project), joinedload(TimeEntry.user))
-        .order_by(TimeEntry.work_date.desc(), TimeEntry.id.desc())
-        .limit(limit + 1)
-    )
-    if not viewer.is_admin:
-        query = query.where(TimeEntry.user_id == viewer.id)
-    elif user_id is not None:
-        query = query.where(TimeEntry.user_id == user_id)
-    if start is not None:
-        query = query.where(TimeEntry.work_date >= start)
-    if end is not None:
-        query = query.where(TimeEntry.work_date <= end)
-    if project_id is not None:
-        query = query.where(TimeEntry.project_id == project_id)
-    if status is not None:
-        query = query.where(TimeEntry.status == status)
-    if after:
-        day, ident = _cursor(after)
-        query = query.where(
-            (TimeEntry.work_date < day) | ((TimeEntry.work_date == day) & (TimeEntry.id < ident))
-        )
-    rows = list(session.scalars(query).unique())
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        return rows[:limit], f"{last.work_date.isoformat()}_{last.id}"
-    return rows, None
 
 
 __all__ = [

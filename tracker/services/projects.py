@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -77,7 +78,7 @@ def active_counts(session: Session, project_ids: list[int]) -> dict[int, int]:
         .where(Assignment.project_id.in_(project_ids), Assignment.end_date.is_(None))
         .group_by(Assignment.project_id)
     )
-    return {pid: count for pid, count in rows}
+    return {row[0]: row[1] for row in rows}
 
 
 def free_seats(session: Session, project: Project) -> int | None:
@@ -99,7 +100,7 @@ def active_holds(session: Session, project_ids: list[int]) -> dict[int, Hold]:
 
 
 def _clean_project(values: dict[str, Any], partial: bool) -> dict[str, Any]:
-    parsers = {
+    parsers: dict[str, Callable[[Any], Any]] = {
         "code": validation.project_code,
         "name": lambda v: validation.required_text(v, "name"),
         "client": lambda v: validation.plain_text(v, "client"),
@@ -141,7 +142,9 @@ def create_project(session: Session, actor: User | None, **values: Any) -> Proje
     return project
 
 
-def update_project(session: Session, actor: User | None, project: Project, **values: Any) -> Project:
+def update_project(
+    session: Session, actor: User | None, project: Project, **values: Any
+) -> Project:
     """Change a project's fields; ``status="closed"`` closes it for good.
 
     Raises Invalid, Duplicate or ProjectClosed (a closed project cannot change or reopen).

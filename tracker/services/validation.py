@@ -55,7 +55,7 @@ def plain_text(value: Any, field: str, max_length: int = 200, multiline: bool = 
 
 
 def project_code(value: Any, field: str = "code") -> str:
-    """A short upper-case code such as CHORDUS (2–20 letters, digits, - or _)."""
+    """A short upper-case code such as CHORDUS (2 to 20 letters, digits, - or _)."""
     code = str(value or "").strip().upper()
     if not CODE_RE.match(code):
         raise Invalid.field(
@@ -109,7 +109,9 @@ def timezone(value: Any, field: str = "timezone") -> str:
     """An IANA timezone name such as Europe/Berlin."""
     name = str(value or "UTC").strip()
     if name not in _zones():
-        raise Invalid.field(field, f"Unknown timezone {name!r}; use an IANA name like Europe/Berlin.")
+        raise Invalid.field(
+            field, f"Unknown timezone {name!r}; use an IANA name like Europe/Berlin."
+        )
     return name
 
 

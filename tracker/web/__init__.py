@@ -11,7 +11,6 @@ from werkzeug.exceptions import HTTPException
 from tracker.errors import DomainError
 from tracker.web import context
 
-
 # Page areas, each a module with a ``bp`` blueprint.
 BLUEPRINTS = (
     "auth", "home", "account", "admin_users", "admin_projects", "admin_audit",

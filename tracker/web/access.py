@@ -66,4 +66,4 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 def me() -> Any:
     """The signed-in User model object (not Flask-Login's proxy), for passing to services."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()

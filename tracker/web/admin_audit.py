@@ -32,15 +32,17 @@ def _date(name: str) -> dt.date | None:
 def index() -> Any:
     """Audit events with filters and keyset paging (``before`` = the last id seen)."""
     db = get_session()
-    filters = {
-        "actor_id": _int("actor_id"),
-        "action": (request.args.get("action") or "").strip() or None,
-        "target_type": (request.args.get("target_type") or "").strip() or None,
-        "target_id": _int("target_id"),
-        "start": _date("from"),
-        "end": _date("to"),
-    }
-    events = audit.search(db, **filters, before_id=_int("before"), limit=PAGE + 1)
+    events = audit.search(
+        db,
+        actor_id=_int("actor_id"),
+        action=(request.args.get("action") or "").strip() or None,
+        target_type=(request.args.get("target_type") or "").strip() or None,
+        target_id=_int("target_id"),
+        start=_date("from"),
+        end=_date("to"),
+        before_id=_int("before"),
+        limit=PAGE + 1,
+    )
     more = len(events) > PAGE
     events = events[:PAGE]
     people = {u.id: u for u in users.list_users(db)}

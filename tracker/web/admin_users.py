@@ -36,7 +36,7 @@ class UserForm(FlaskForm):
 
 
 class EditUserForm(UserForm):
-    email = None  # type: ignore[assignment]  # emails are fixed once created
+    email = None  # emails are fixed once created
 
 
 class EmptyForm(FlaskForm):
@@ -44,7 +44,7 @@ class EmptyForm(FlaskForm):
 
 
 def _with_timezones(form: UserForm) -> UserForm:
-    form.timezone.choices = validation.timezones()  # type: ignore[assignment]
+    form.timezone.choices = validation.timezones()
     return form
 
 

@@ -117,7 +117,7 @@ def setup(token: str) -> Any:
     first_admin = link.user_id is None
     form: PasswordForm = FirstAdminForm() if first_admin else PasswordForm()
     if isinstance(form, FirstAdminForm):
-        form.timezone.choices = validation.timezones()  # type: ignore[assignment]
+        form.timezone.choices = validation.timezones()
     if form.validate_on_submit():
         try:
             with unit_of_work() as db:

@@ -12,7 +12,7 @@ def show_error(form: FlaskForm, exc: DomainError, field_map: dict[str, str] | No
     """Attach a refused action's messages to the form's fields, or flash it when no field fits."""
     field_map = field_map or {}
     if isinstance(exc, Invalid):
-        unplaced = []
+        unplaced: list[str] = []
         for name, messages in exc.fields.items():
             field = getattr(form, field_map.get(name, name), None)
             if field is not None and hasattr(field, "errors"):
