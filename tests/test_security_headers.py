@@ -143,3 +143,14 @@ def test_pages_carry_no_inline_script_or_style(client, auth, make):
         assert "<script>" not in body, path
         assert " style=" not in body, path
         assert "<style" not in body, path
+
+
+def test_api_answers_are_never_cached(api, make):
+    response = api(make.contractor()).get("/me")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_error_pages_are_in_the_site_style(client):
+    page = client.get("/no-such-page").get_data(as_text=True)
+    assert '<header class="site">' in page
+    assert "/static/app.css" in page

@@ -115,6 +115,8 @@ def _security_headers(response: Response) -> Response:
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if current_user and getattr(current_user, "is_authenticated", False):
+    # Private pages and every API answer (token-authenticated) must not be kept by caches.
+    signed_in = current_user and getattr(current_user, "is_authenticated", False)
+    if signed_in or request.path.startswith("/api/"):
         headers.setdefault("Cache-Control", "no-store")
     return response

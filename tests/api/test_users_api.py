@@ -145,3 +145,30 @@ def test_other_roles_may_not_manage_users(api, make, role, db):
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
     assert _users(db) == before
+
+
+def test_an_admin_cannot_disable_themselves_through_the_api(api, make, db):
+    admin = make.admin()
+    make.admin()  # not the last admin either
+    response = api(admin).patch(f"/users/{admin.id}", json={"active": False})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "active": ["You cannot disable your own account."]
+    }
+    db.refresh(admin)
+    assert admin.active is True
+
+
+def test_the_last_active_admin_keeps_the_role(api, make, db):
+    admin = make.admin()
+    caller = api(admin)
+    response = caller.patch(f"/users/{admin.id}", json={"role": "contractor"})
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"role"}
+    other = make.admin()
+    assert caller.patch(f"/users/{other.id}", json={"role": "payroll"}).status_code == 200
+    second = make.admin()
+    assert caller.patch(f"/users/{admin.id}", json={"role": "contractor"}).status_code == 200
+    db.refresh(admin)
+    assert admin.role == "contractor"
+    assert second.role == "admin"

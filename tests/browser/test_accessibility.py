@@ -24,6 +24,13 @@ UNLABELLED = """() => [...document.querySelectorAll(
   })
   .map(el => el.outerHTML.slice(0, 120))"""
 
+# Charts must be inline SVG images with a text alternative (a title, label or labelledby).
+UNNAMED_CHARTS = """() => [...document.querySelectorAll('svg:not([aria-hidden="true"])')]
+  .filter(svg => svg.getAttribute('role') !== 'img'
+    || !(svg.getAttribute('aria-label') || svg.getAttribute('aria-labelledby')
+         || svg.querySelector(':scope > title')))
+  .map(svg => svg.outerHTML.slice(0, 100))"""
+
 # Text whose contrast with what is behind it is under WCAG AA (4.5:1, or 3:1 for large text).
 LOW_CONTRAST = """() => {
   const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
@@ -74,6 +81,13 @@ def _audit(page: Page, paths: list[str]) -> list[str]:
             continue
         for html in page.evaluate(UNLABELLED):
             problems.append(f"{path}: unlabelled {html}")
+        jumps = page.evaluate(
+            "() => [...document.querySelectorAll('[tabindex]')]"
+            ".filter(el => el.tabIndex > 0).map(el => el.outerHTML.slice(0, 100))"
+        )
+        problems += [f"{path}: positive tabindex breaks the tab order {html}" for html in jumps]
+        for html in page.evaluate(UNNAMED_CHARTS):
+            problems.append(f"{path}: chart without a text alternative {html}")
         for text in page.evaluate(LOW_CONTRAST):
             problems.append(f"{path}: low contrast {text}")
         live = page.locator(".flashes")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -45,7 +47,7 @@ def _freeze(admin: Page, code: str) -> None:
 def test_a_hold_stops_time_entry_and_the_contractor_moves_to_an_offered_project(
     seed: Factory, page: Page, second_page: Page
 ) -> None:
-    admin = seed.admin(name="Ada Admin", email="ada@example.com")
+    admin = seed.admin(name="Ada Admin", email="ada@example.com", timezone="Europe/Berlin")
     casey = seed.contractor(
         name="Casey Contractor", email="casey@example.com", skills="python, security"
     )
@@ -66,6 +68,9 @@ def test_a_hold_stops_time_entry_and_the_contractor_moves_to_an_offered_project(
     sign_in(page, admin.email)
     _freeze(page, "CHORDUS")
 
+    # Each person reads the hold's start in their own timezone.
+    expect(page.locator(".hold-current")).to_contain_text(re.compile(r"since \S+ \S+ CES?T"))
+
     # Submitting now is refused, beside the project, with the admin's notice.
     contractor.get_by_role("button", name="Log hours").click()
     error = contractor.locator(".field.has-error .error")
@@ -79,6 +84,7 @@ def test_a_hold_stops_time_entry_and_the_contractor_moves_to_an_offered_project(
         banner = contractor.get_by_role("alert").filter(has_text="is on hold since")
         expect(banner, f"banner on {label}").to_contain_text("CHORDUS — Chordus platform")
         expect(banner, f"notice on {label}").to_contain_text(NOTICE)
+        expect(banner, f"local time on {label}").to_contain_text(re.compile(r"since \S+ \S+ UTC"))
     _nav(contractor, "Log hours")
     held_option = contractor.get_by_label("Project").locator("option", has_text="CHORDUS")
     expect(held_option).to_contain_text("on hold since")

@@ -46,6 +46,34 @@ def _log_with_keys(page: Page, project_letters: str, hours: str, text: str) -> N
     page.keyboard.press("Enter")
 
 
+def _tab_order(page: Page, stop: Locator, limit: int = 20) -> list[str]:
+    """The distinct fields Tab visits from the focused one until ``stop`` (ids or tag names)."""
+    visited: list[str] = []
+    for _ in range(limit):
+        here = page.evaluate("() => document.activeElement.id || document.activeElement.tagName")
+        if not visited or visited[-1] != here:
+            visited.append(here)
+        if stop.evaluate("el => el === document.activeElement"):
+            return visited
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {stop}: {visited}")
+
+
+def test_the_log_hours_form_is_tabbed_in_reading_order(seed: Factory, page: Page) -> None:
+    kim = seed.contractor(name="Kim Keys", email="kim@example.com")
+    seed.assign(seed.project(code="CHORDUS", name="Chordus platform"), kim)
+    page.goto("/login")
+    page.keyboard.type(kim.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Log hours").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Project")).to_be_focused()
+    order = _tab_order(page, page.get_by_role("button", name="Log hours"))
+    assert order == ["project_id", "work_date", "hours", "description", "BUTTON"]
+
+
 def test_a_contractor_logs_a_days_hours_without_a_mouse(seed: Factory, page: Page) -> None:
     kim = seed.contractor(name="Kim Keys", email="kim@example.com")
     for code, name in (("CHORDUS", "Chordus platform"), ("NIMBUS", "Nimbus migration")):

@@ -293,3 +293,16 @@ def test_notifications_are_marked_read_only_by_their_owner(db, make):
     db.commit()
     assert notifications.unread_count(db, bob) == 0
     assert notifications.unread_count(db, alice) == 1
+
+
+def test_a_long_hold_shows_the_four_weeks_before_and_the_latest_twelve_since(db, make):
+    project = make.project()
+    started = utcnow() - dt.timedelta(days=100)
+    make.hold(project, started_at=started)
+    today = utcnow().date()
+    [impact] = holds.holds_in_force(db, today=today)
+    since = [w for w in impact.weeks if not w.before]
+    assert len([w for w in impact.weeks if w.before]) == 4
+    assert impact.weeks[3].end == started.date() - dt.timedelta(days=1)
+    assert len(since) == 12
+    assert since[-1].start <= today <= since[-1].end

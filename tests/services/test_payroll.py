@@ -10,12 +10,14 @@ import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, update
 
 from tracker.db import unit_of_work
 from tracker.errors import DomainError, Invalid
-from tracker.models import AuditEvent, ExportBatch, TimeEntry, utcnow
-from tracker.services import payroll
+from tracker.models import AuditEvent, ExportBatch, Project, TimeEntry, User, utcnow
+from tracker.services import payroll, payroll_batches
 
 START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
 APPROVED_AT = dt.datetime(2026, 4, 1, 8, 0, 5, tzinfo=dt.UTC)
@@ -253,13 +255,45 @@ def test_database_writer_matches_the_python_writer_byte_for_byte(db, make, is_po
     assert totals_db == payroll._totals_in_python(db, payroll.make_scope(START, END, "all"))
 
 
+# Any text PostgreSQL can store (no NUL), with awkward first characters made likely.
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+) | st.sampled_from(["=1+2", "-2+3", "@SUM(A1)", "\tx", "\r\n", '"', ",", ""])
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=_TEXT, project_name=_TEXT, description=_TEXT)
+def test_both_writers_agree_on_any_text(db, make, is_postgres, name, project_name, description):
+    if not is_postgres:
+        pytest.skip("the database writer (COPY) exists on PostgreSQL only")
+    entry = db.scalar(select(TimeEntry).where(TimeEntry.minutes == -7))
+    if entry is None:  # arranged once; each example only rewrites the text
+        admin, user = make.admin(), make.contractor()
+        project = make.project(hourly_rate="33.33")
+        entry = _approved(make, admin, user, project, START, -7, is_correction=True)
+    # Written directly: the forms refuse control characters, the writers must not rely on it.
+    db.execute(update(TimeEntry).where(TimeEntry.id == entry.id).values(description=description))
+    db.execute(update(User).where(User.id == entry.user_id).values(name=name))
+    db.execute(
+        update(Project)
+        .where(Project.id == entry.project_id)
+        .values(name=project_name, client=description)
+    )
+    db.commit()
+    for layout in ("detail", "summary"):
+        fast = _export(db, layout, database_writer=True)
+        assert fast == _export(db, layout, database_writer=False)
+
+
 def test_a_batch_marks_its_entries_and_keeps_its_exact_bytes(db, make, people, app):
     admin, ada, bob, eur, usd = people
     a = _approved(make, admin, ada, eur, START, 90)
     b = _approved(make, admin, bob, usd, END, 45)
     make.entry(ada, eur, work_date=START, minutes=30)  # submitted: not in an approved batch
     with app.app_context(), unit_of_work() as session:
-        batch = payroll.create_batch(session, admin, START, END)
+        batch = payroll_batches.create_batch(session, admin, START, END)
         batch_id = batch.id
     batch = db.get(ExportBatch, batch_id)
     assert batch.sha256 == hashlib.sha256(batch.content).hexdigest()
@@ -283,10 +317,10 @@ def test_a_later_batch_over_the_same_period_holds_only_new_entries(db, make, peo
     admin, ada, _bob, eur, _usd = people
     _approved(make, admin, ada, eur, START, 60)
     with app.app_context(), unit_of_work() as session:
-        first = payroll.create_batch(session, admin, START, END).id
+        first = payroll_batches.create_batch(session, admin, START, END).id
     late = _approved(make, admin, ada, eur, START + dt.timedelta(days=3), 30)
     with app.app_context(), unit_of_work() as session:
-        second = payroll.create_batch(
+        second = payroll_batches.create_batch(
             session, admin, START - dt.timedelta(days=10), END + dt.timedelta(days=10)
         ).id
     rows = _rows(db.get(ExportBatch, second).content)
@@ -297,7 +331,7 @@ def test_a_later_batch_over_the_same_period_holds_only_new_entries(db, make, peo
         pytest.raises(Invalid, match="Nothing to export"),
         unit_of_work() as session,
     ):
-        payroll.create_batch(session, admin, START, END)
+        payroll_batches.create_batch(session, admin, START, END)
     assert db.scalar(select(ExportBatch.id).where(ExportBatch.id > second)) is None
 
 
@@ -333,7 +367,7 @@ def test_two_batches_at_the_same_instant_never_export_an_entry_twice(db, make, p
             barrier.wait(timeout=10)
             try:
                 with unit_of_work() as session:
-                    payroll.create_batch(session, admin, START, END)
+                    payroll_batches.create_batch(session, admin, START, END)
                 outcomes.append("made")
             except DomainError as exc:
                 outcomes.append(exc.code)

@@ -82,3 +82,69 @@ def test_next_parameter_only_goes_to_this_site(client, make):
         )
         assert response.headers["Location"] in ("/", "http://tracker.test/")
         client.post("/logout")
+
+
+def test_login_starts_a_fresh_session(client, make):
+    user = make.contractor()
+    client.get("/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    client.post("/login", data={"email": user.email, "password": "factory-password-1234"})
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session.permanent
+
+
+def test_an_idle_session_ends(client, auth, make, app):
+    auth.login(make.contractor())
+    idle = app.config["SESSION_IDLE_HOURS"] * 3600
+    with client.session_transaction() as session:
+        session["seen_at"] -= idle + 60
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_a_session_ends_after_its_absolute_lifetime_however_active(client, auth, make, app):
+    auth.login(make.contractor())
+    absolute = app.config["SESSION_ABSOLUTE_DAYS"] * 86400
+    with client.session_transaction() as session:
+        session["login_at"] -= absolute + 60
+    assert client.get("/").status_code == 302
+
+
+def test_the_session_cookie_is_httponly_and_lax(client, make):
+    user = make.contractor()
+    response = client.post(
+        "/login", data={"email": user.email, "password": "factory-password-1234"}
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_reauth_refuses_a_wrong_password(client, auth, make):
+    auth.login(make.admin())
+    with client.session_transaction() as session:
+        session["auth_at"] -= 3600
+    response = client.post("/reauth?next=/admin/users/new", data={"password": "wrong one!!"})
+    assert "This is not your password." in response.get_data(as_text=True)
+    assert client.get("/admin/users/new").status_code == 302
+
+
+def test_login_success_is_audited_with_the_address(client, make, db):
+    user = make.contractor()
+    client.post(
+        "/login",
+        data={"email": user.email, "password": "factory-password-1234"},
+        environ_base={"REMOTE_ADDR": "198.51.100.23"},
+    )
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "login.success"))
+    assert event.actor_id == user.id
+    assert event.origin == "198.51.100.23"
+
+
+def test_an_unknown_setup_link_is_a_404_page(client):
+    response = client.get("/setup/not-a-real-token")
+    assert response.status_code == 404
+    assert "expired or has already been used" in response.get_data(as_text=True)

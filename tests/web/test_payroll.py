@@ -85,8 +85,8 @@ def test_custom_dates_in_the_wrong_order_are_refused_beside_the_field(client, au
 
 def test_download_streams_the_csv_with_bom_and_is_audited(client, auth, make, data, db):
     auth.login(make.payroll())
-    # buffered: the test client runs each request in its own contextvars Context (conftest),
-    # so a streamed body must be read inside it; a server reads it in the request's thread.
+    # buffered: the test client runs each request in its own contextvars Context (conftest), so
+    # a streamed body is read inside it, as a server reads it in the request's own thread.
     response = client.get(
         "/payroll/export.csv",
         query_string={**PERIOD, "layout": "summary", "bom": "y"},

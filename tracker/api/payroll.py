@@ -11,7 +11,7 @@ from tracker.api.access import api_roles, caller
 from tracker.api.openapi import doc, register_schema
 from tracker.db import get_session, unit_of_work
 from tracker.errors import Invalid
-from tracker.services import payroll
+from tracker.services import payroll, payroll_batches
 
 _date = {"type": "string", "format": "date"}
 register_schema(
@@ -92,7 +92,7 @@ def create_batch() -> Any:
     """Export the period's entries not in a batch yet and mark them exported (locked)."""
     body = json_body({"start", "end", "status"})
     with unit_of_work() as db:
-        batch = payroll.create_batch(
+        batch = payroll_batches.create_batch(
             db, caller(), body.get("start"), body.get("end"), body.get("status") or "approved"
         )
     return jsonify(schemas.payroll_batch(batch, caller().email)), 201
@@ -107,7 +107,7 @@ def list_batches() -> Any:
         {
             "batches": [
                 schemas.payroll_batch(batch, email)
-                for batch, email in payroll.list_batches(get_session())
+                for batch, email in payroll_batches.list_batches(get_session())
             ]
         }
     )
@@ -119,15 +119,16 @@ def list_batches() -> Any:
 def batch_csv(batch_id: int) -> Any:
     """A batch's CSV: the same bytes every time; their SHA-256 is the batch's ``sha256``."""
     with unit_of_work() as db:
-        batch = payroll.get_batch(db, batch_id)
+        batch = payroll_batches.get_batch(db, batch_id)
         payroll.record_export(
             db, caller(), payroll.Scope(batch.period_start, batch.period_end), "detail", batch=batch
         )
+    filename = payroll_batches.batch_filename(batch)
     return Response(
         batch.content,
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="{payroll.batch_filename(batch)}"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "X-Content-SHA256": batch.sha256,
         },
     )

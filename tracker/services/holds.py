@@ -292,6 +292,7 @@ class WeekHours:
 
     @property
     def end(self) -> dt.date:
+        """The window's last day."""
         return self.start + dt.timedelta(days=6)
 
 

@@ -1,24 +1,24 @@
-"""Payroll export (design rules 17-20): the period filter, streamed CSV, totals, export batches.
+"""Payroll export (design rules 17-19): the period filter, the streamed CSV, totals, audit.
 
-Web, API and CLI call these; the CSV writers themselves live in ``payroll_csv``.
+Web, API and CLI call these; the CSV writers live in ``payroll_csv``, batches (rule 20) in
+``payroll_batches``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker.db import is_postgres
-from tracker.errors import Invalid, NotFound
+from tracker.errors import Invalid
 from tracker.models import ExportBatch, Project, TimeEntry, User
-from tracker.services import audit, locks
+from tracker.services import audit
 from tracker.services import payroll_csv as writers
 
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
@@ -101,7 +101,8 @@ def check_layout(layout: Any) -> str:
     return str(layout)
 
 
-def _conditions(scope: Scope) -> list[ColumnElement[bool]]:
+def conditions(scope: Scope) -> list[ColumnElement[bool]]:
+    """The WHERE conditions selecting a scope's entries."""
     if scope.batch_id is not None:
         return [TimeEntry.export_batch_id == scope.batch_id]
     conditions = [
@@ -115,7 +116,7 @@ def _conditions(scope: Scope) -> list[ColumnElement[bool]]:
 
 
 def _where_sql(scope: Scope) -> tuple[str, dict[str, Any]]:
-    """The same filter as ``_conditions``, as SQL with psycopg parameters, for COPY."""
+    """The same filter as ``conditions``, as SQL with psycopg parameters, for COPY."""
     if scope.batch_id is not None:
         return "e.export_batch_id = %(batch_id)s", {"batch_id": scope.batch_id}
     where = "e.work_date >= %(start)s AND e.work_date <= %(end)s AND e.status = ANY(%(statuses)s)"
@@ -160,7 +161,7 @@ def _detail_rows(session: Session, scope: Scope) -> Iterator[list[Any]]:
         .join(User, User.id == TimeEntry.user_id)
         .join(Project, Project.id == TimeEntry.project_id)
         .outerjoin(approver, approver.id == TimeEntry.approved_by_id)
-        .where(*_conditions(scope))
+        .where(*conditions(scope))
         .order_by(
             TimeEntry.work_date,
             _code_point_order(session, User.email),
@@ -185,7 +186,7 @@ def _summary_rows(session: Session, scope: Scope) -> Iterator[list[Any]]:
         )
         .join(User, User.id == TimeEntry.user_id)
         .join(Project, Project.id == TimeEntry.project_id)
-        .where(*_conditions(scope))
+        .where(*conditions(scope))
         .order_by(
             _code_point_order(session, User.email),
             _code_point_order(session, Project.code),
@@ -239,7 +240,7 @@ def stream_and_close(
 
 def count_entries(session: Session, scope: Scope) -> int:
     """How many entries an export holds (one aggregate over the entries table)."""
-    return session.scalar(select(func.count(TimeEntry.id)).where(*_conditions(scope))) or 0
+    return session.scalar(select(func.count(TimeEntry.id)).where(*conditions(scope))) or 0
 
 
 def record_export(
@@ -317,7 +318,7 @@ def _totals_in_database(session: Session, scope: Scope) -> Totals:
             func.sum(amount),
         )
         .join(User, User.id == TimeEntry.user_id)
-        .where(*_conditions(scope))
+        .where(*conditions(scope))
         .group_by(User.id, User.email, User.name, TimeEntry.currency)
         .order_by(_code_point_order(session, User.email), TimeEntry.currency)
     )
@@ -328,7 +329,7 @@ def _totals_in_python(session: Session, scope: Scope) -> Totals:
     query = (
         select(User.email, User.name, TimeEntry.currency, TimeEntry.minutes, TimeEntry.hourly_rate)
         .join(User, User.id == TimeEntry.user_id)
-        .where(*_conditions(scope))
+        .where(*conditions(scope))
         .order_by(_code_point_order(session, User.email), TimeEntry.currency)
     )
     groups: dict[tuple[str, str], list[Any]] = {}
@@ -338,97 +339,6 @@ def _totals_in_python(session: Session, scope: Scope) -> Totals:
         group[4] += minutes
         group[5] += writers.amount(minutes, rate)
     return _collect(groups.values())
-
-
-def create_batch(
-    session: Session, actor: User | None, start: Any, end: Any, status: Any = "approved"
-) -> ExportBatch:
-    """Export the period's entries not in a batch yet, mark them exported, keep the bytes.
-
-    Raises Invalid (bad period, or nothing left to export).
-    """
-    scope = make_scope(start, end, status)
-    # First, so two batches at the same instant queue here (SQLite: BEGIN IMMEDIATE already).
-    locks.payroll_export(session)
-    batch = ExportBatch(
-        period_start=scope.start,
-        period_end=scope.end,
-        status_filter=scope.status,
-        created_by_id=actor.id if actor is not None else None,
-        sha256="",
-        content=b"",
-    )
-    session.add(batch)
-    session.flush()  # the batch needs its id before entries can point at it
-    # Claim first, render after: the file holds exactly the rows this UPDATE marked, even if
-    # an entry is approved while the batch is being written.
-    result: Any = session.execute(
-        update(TimeEntry)
-        .where(*_conditions(Scope(scope.start, scope.end, scope.status, unexported_only=True)))
-        .values(export_batch_id=batch.id)
-        .execution_options(synchronize_session=False)
-    )
-    claimed = result.rowcount
-    if not claimed:
-        raise Invalid(
-            {
-                "period": [
-                    "Nothing to export: no entries in this period, or all of them are "
-                    "already in a batch."
-                ]
-            },
-            message="Nothing to export: no entries in this period, or all of them are already "
-            "in a batch.",
-        )
-    mine = Scope(scope.start, scope.end, scope.status, batch_id=batch.id)
-    content = b"".join(export_chunks(session, mine, "detail"))
-    summed = totals(session, mine)
-    batch.content = content
-    batch.sha256 = hashlib.sha256(content).hexdigest()
-    batch.row_count = summed.entries
-    batch.total_minutes = summed.minutes
-    batch.totals = {
-        currency: writers.number(value) for currency, value in summed.by_currency.items()
-    }
-    audit.record(
-        session,
-        actor,
-        "payroll.batch",
-        batch,
-        target_type="export_batch",
-        start=scope.start,
-        end=scope.end,
-        status=scope.status,
-        rows=batch.row_count,
-        total_minutes=batch.total_minutes,
-        totals=batch.totals,
-        sha256=batch.sha256,
-    )
-    session.flush()
-    return batch
-
-
-def list_batches(session: Session) -> list[tuple[ExportBatch, str | None]]:
-    """Every batch, newest first, with its creator's email (None: made from the CLI)."""
-    rows = session.execute(
-        select(ExportBatch, User.email)
-        .outerjoin(User, User.id == ExportBatch.created_by_id)
-        .order_by(ExportBatch.id.desc())
-    )
-    return [(batch, email) for batch, email in rows]
-
-
-def get_batch(session: Session, batch_id: int) -> ExportBatch:
-    """One batch. Raises NotFound."""
-    batch = session.get(ExportBatch, batch_id)
-    if batch is None:
-        raise NotFound("No such export batch.")
-    return batch
-
-
-def batch_filename(batch: ExportBatch) -> str:
-    """The download name of a batch's CSV."""
-    return f"payroll-batch-{batch.id}-{batch.period_start}-{batch.period_end}.csv"
 
 
 def export_filename(scope: Scope, layout: str) -> str:

@@ -104,7 +104,8 @@ def create_user(
 def update_user(session: Session, actor: User | None, user: User, **changes: Any) -> User:
     """Change name, role, active, timezone, skills or hourly_rate. Raises Invalid.
 
-    A role change or a disable ends the user's sessions.
+    A role change or a disable ends the user's sessions. Nobody disables their own account, and
+    the last active admin keeps the role (someone must be able to manage the portal).
     """
     parsers = {
         "name": lambda v: validation.required_text(v, "name"),
@@ -125,6 +126,7 @@ def update_user(session: Session, actor: User | None, user: User, **changes: Any
             errors.update(exc.fields)
     if errors:
         raise Invalid(errors)
+    _keep_an_admin(session, actor, user, clean)
     before = audit.snapshot(user, *USER_FIELDS)
     for key, value in clean.items():
         setattr(user, key, value)
@@ -134,6 +136,26 @@ def update_user(session: Session, actor: User | None, user: User, **changes: Any
     if before != after:
         audit.record(session, actor, "user.update", user, **audit.changes(before, after))
     return user
+
+
+def _keep_an_admin(
+    session: Session, actor: User | None, user: User, clean: dict[str, Any]
+) -> None:
+    """Refuse a self-disable, and a change that would leave the portal without an active admin."""
+    disabling = user.active and clean.get("active") is False
+    if disabling and actor is not None and actor.id == user.id:
+        raise Invalid.field("active", "You cannot disable your own account.")
+    demoting = "role" in clean and clean["role"] != "admin"
+    if user.role != "admin" or not user.active or not (disabling or demoting):
+        return
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == "admin", User.active.is_(True), User.id != user.id)
+    )
+    if not others:
+        field = "active" if disabling else "role"
+        raise Invalid.field(field, "This is the only active admin; make another admin first.")
 
 
 def set_password(session: Session, actor: User | None, user: User, password: str) -> None:

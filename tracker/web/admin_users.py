@@ -10,7 +10,7 @@ from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
-from tracker.errors import DomainError
+from tracker.errors import DomainError, Invalid
 from tracker.services import projects, users, validation
 from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import show_error
@@ -137,9 +137,6 @@ def act(user_id: int, action: str) -> Any:
         with unit_of_work() as db:
             user = users.get_user(db, user_id)
             if action in ("disable", "enable"):
-                if user.id == me().id:
-                    flash("You cannot disable your own account.", "error")
-                    return redirect(url_for("admin_users.detail", user_id=user_id))
                 users.update_user(db, me(), user, active=action == "enable")
                 message = f"{user.name} is now {'active' if user.active else 'disabled'}."
             elif action == "reset":
@@ -150,6 +147,10 @@ def act(user_id: int, action: str) -> Any:
             else:
                 users.end_sessions(db, me(), user)
                 message = f"{user.name} is signed out everywhere."
+    except Invalid as exc:
+        for messages in exc.fields.values():
+            for text in messages:
+                flash(text, "error")
     except DomainError as exc:
         flash(exc.message, "error")
     else:

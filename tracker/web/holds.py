@@ -16,6 +16,7 @@ from tracker.security import login_is_recent
 from tracker.services import holds, projects
 from tracker.web import admin_projects, home
 from tracker.web.access import me, recent_login, roles
+from tracker.web.context import local
 from tracker.web.forms import show_error
 
 bp = Blueprint("holds", __name__, url_prefix="/admin/holds")
@@ -111,7 +112,7 @@ def freeze(project_id: int) -> Any:
                 show_error(form, exc)
             else:
                 flash(
-                    f"{project.code} is on hold since {hold.started_at:%H:%M} UTC; "
+                    f"{project.code} is on hold since {local(hold.started_at)}; "
                     f"{_people(count)} notified.",
                     "success",
                 )
@@ -163,12 +164,10 @@ def hours_chart(impact: holds.HoldImpact) -> dict[str, Any]:
     plot_h = CHART_H - CHART_TOP - CHART_BOTTOM
     slot = plot_w / max(len(weeks), 1)
     before = sum(1 for w in weeks if w.before)
+    first_day = impact.hold.started_at.date()
     bars = []
-    since_n = 0
     for n, week in enumerate(weeks):
         height = round(plot_h * week.minutes / peak, 1)
-        if not week.before:
-            since_n += 1
         bars.append(
             {
                 "x": round(CHART_LEFT + n * slot + slot * 0.15, 1),
@@ -176,7 +175,9 @@ def hours_chart(impact: holds.HoldImpact) -> dict[str, Any]:
                 "w": round(slot * 0.7, 1),
                 "h": height,
                 "mid": round(CHART_LEFT + n * slot + slot / 2, 1),
-                "label": f"−{before - n}" if week.before else f"+{since_n}",
+                "label": f"−{before - n}"
+                if week.before
+                else f"+{(week.start - first_day).days // 7 + 1}",
                 "week": week,
             }
         )

@@ -22,7 +22,7 @@ from wtforms.validators import Optional
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, Invalid
-from tracker.services import payroll
+from tracker.services import payroll, payroll_batches
 from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import show_error
 
@@ -167,7 +167,9 @@ def download() -> Any:
 @roles("admin", "payroll")
 def batches() -> Any:
     """Every export batch: who, when, period, rows, totals and SHA-256."""
-    return render_template("payroll/batches.html", batches=payroll.list_batches(get_session()))
+    return render_template(
+        "payroll/batches.html", batches=payroll_batches.list_batches(get_session())
+    )
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])
@@ -184,7 +186,7 @@ def new_batch() -> Any:
     if request.method == "POST" and form.validate_on_submit():
         try:
             with unit_of_work() as db:
-                batch = payroll.create_batch(db, me(), scope.start, scope.end, scope.status)
+                batch = payroll_batches.create_batch(db, me(), scope.start, scope.end, scope.status)
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -197,6 +199,8 @@ def new_batch() -> Any:
             return redirect(url_for("payroll.batches"))
     elif request.method == "POST":
         flash("The form expired; check the totals and confirm again.", "error")
+    form.start.data, form.end.data = scope.start.isoformat(), scope.end.isoformat()
+    form.status.data = scope.status
     preview = payroll.totals(
         get_session(), payroll.Scope(scope.start, scope.end, scope.status, unexported_only=True)
     )
@@ -209,15 +213,16 @@ def new_batch() -> Any:
 def batch_csv(batch_id: int) -> Any:
     """A batch's CSV again, byte for byte as it was created."""
     with unit_of_work() as db:
-        batch = payroll.get_batch(db, batch_id)
+        batch = payroll_batches.get_batch(db, batch_id)
         payroll.record_export(
             db, me(), payroll.Scope(batch.period_start, batch.period_end), "detail", batch=batch
         )
+    filename = payroll_batches.batch_filename(batch)
     return Response(
         batch.content,
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="{payroll.batch_filename(batch)}"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "X-Content-SHA256": batch.sha256,
         },
     )
