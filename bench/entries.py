@@ -3,12 +3,13 @@
     .venv/bin/python bench/entries.py [--admin-url URL] [--contractors 10000] [--entries 100]
         [--small 100] [--rounds 15] [--seconds 10] [--threads 16] [--workers 4]
 
-Creates a fresh database (dropped at the end, whatever happens) and migrates it, then:
+Creates fresh databases (dropped at the end, whatever happens) and migrates them, then:
 
-1. loads ``--small`` contractors x ``--entries`` entries (10,000 by default) with set-based
-   ``INSERT ... SELECT generate_series``, times ``GET /timesheet`` for one contractor (in-process
-   test client, median of ``--rounds``), loads the rest up to ``--contractors`` x ``--entries``
-   (1,000,000 by default) and times the same page again;
+1. loads two databases with set-based ``INSERT ... SELECT generate_series``: ``--small``
+   contractors x ``--entries`` entries (10,000 by default) and ``--contractors`` x ``--entries``
+   (1,000,000 by default), and times ``GET /timesheet`` for the same contractor (same entries)
+   in both (in-process test client, median of ``--rounds``, the two timed in alternation so the
+   load of a shared machine falls on both alike);
 2. starts ``gunicorn -w N wsgi:app`` and posts 1-minute entries through ``POST /api/v1/entries``
    from ``--threads`` client threads for ``--seconds``, then does the same against a bare Flask
    endpoint (``bare_app`` below) that runs one INSERT into the same table on the same database,
@@ -180,24 +181,31 @@ def _count(session: Any) -> int:
     return int(session.execute(text("SELECT count(*) FROM time_entries")).scalar_one())
 
 
-def _time_timesheet(app: Any, rounds: int) -> float:
+def _timesheet_client(app: Any) -> tuple[Any, str]:
+    """A test client signed in as the timed contractor, and last week's timesheet URL."""
     client = app.test_client()
     response = client.post("/login", data={"email": "timed@bench.test", "password": PASSWORD})
     if response.status_code != 302:
         raise SystemExit(f"bench login failed: {response.status_code}")
-    today = dt.date.today() - dt.timedelta(days=7)
-    week = f"{today.isocalendar()[0]}-W{today.isocalendar()[1]:02d}"
-    client.get(f"/timesheet?week={week}")
-    times = []
+    last_week = dt.date.today() - dt.timedelta(days=7)
+    year, week, _ = last_week.isocalendar()
+    path = f"/timesheet?week={year}-W{week:02d}"
+    client.get(path)  # warm up templates, pools and caches
+    return client, path
+
+
+def _time_timesheets(apps: list[Any], rounds: int) -> list[float]:
+    """Median page time per app, the apps timed in alternation so machine load hits all alike."""
+    clients = [_timesheet_client(app) for app in apps]
+    times: list[list[float]] = [[] for _ in apps]
     for _ in range(rounds):
-        started = time.perf_counter()
-        page = client.get(f"/timesheet?week={week}")
-        times.append(time.perf_counter() - started)
-        if page.status_code != 200 or 'class="num total week-total"' not in page.get_data(
-            as_text=True
-        ):
-            raise SystemExit(f"timesheet answered {page.status_code} without the grid")
-    return statistics.median(times)
+        for i, (client, path) in enumerate(clients):
+            started = time.perf_counter()
+            page = client.get(path)
+            times[i].append(time.perf_counter() - started)
+            if page.status_code != 200 or "week-total" not in page.get_data(as_text=True):
+                raise SystemExit(f"timesheet answered {page.status_code} without the grid")
+    return [statistics.median(t) for t in times]
 
 
 def bare_app() -> Any:
@@ -349,22 +357,35 @@ def _throughput(app: Any, url: str, args: argparse.Namespace) -> None:
         )
         for uid, pid, _raw in people
     ]
-    results = {}
-    for label, target, path, bodies in (
-        ("api", "wsgi:app", "/api/v1/entries", api_bodies),
-        ("bare", "bench.entries:bare_app()", "/insert", bare_bodies),
-    ):
-        server, port = _serve(target, url, args.workers)
-        try:
-            _hammer(port, path, bodies, 2, args.threads)  # warm up the workers and pools
-            ok, bad = _hammer(port, path, bodies, args.seconds, args.threads)
-        finally:
+    runs = {
+        "api": ("wsgi:app", "/api/v1/entries", api_bodies),
+        "bare": ("bench.entries:bare_app()", "/insert", bare_bodies),
+    }
+    servers = {label: _serve(target, url, args.workers) for label, (target, _, _) in runs.items()}
+    totals = {label: [0, 0] for label in runs}
+    try:
+        for label, (_target, path, bodies) in runs.items():
+            _hammer(servers[label][1], path, bodies, 2, args.threads)  # warm up workers, pools
+        # Alternate short windows so the load of a shared machine falls on both alike.
+        windows = 5
+        for _ in range(windows):
+            for label, (_target, path, bodies) in runs.items():
+                ok, bad = _hammer(
+                    servers[label][1], path, bodies, args.seconds / windows, args.threads
+                )
+                totals[label][0] += ok
+                totals[label][1] += bad
+    finally:
+        for server, _port in servers.values():
             server.terminate()
             server.wait(timeout=30)
+    results = {}
+    for label, (ok, bad) in totals.items():
         results[label] = ok / args.seconds
         print(
             f"{label:>5}: {ok / args.seconds:8.1f} created/s  ({ok} created, {bad} refused"
-            f" or failed, {args.threads} client threads, gunicorn -w {args.workers})"
+            f" or failed, {args.threads} client threads, gunicorn -w {args.workers},"
+            f" {windows} alternating windows)"
         )
     print(f"ratio api / bare insert: {results['api'] / results['bare']:.2f}")
 
@@ -382,44 +403,45 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
+    small_name, small_url = _create_database(args.admin_url)
     name, url = _create_database(args.admin_url)
     try:
-        migrate.upgrade(url)
-        app = create_app(
-            {
-                "DATABASE_URL": url,
-                "SECRET_KEY": SECRET,
-                "WTF_CSRF_ENABLED": False,
-                "PASSWORD_MEMORY_KIB": 1024,
-                "LOG_LEVEL": "WARNING",
-            }
-        )
-        with app.app_context():
-            ids = _arrange_projects()
-            _bench_contractor(ids[0], args.entries)
-            started = time.perf_counter()
-            _load(1, args.small - 1, ids, args.entries)
-            with unit_of_work() as session:
-                small = _count(session)
-            print(f"loaded {small:,} entries in {time.perf_counter() - started:.1f} s")
-        small_time = _time_timesheet(app, args.rounds)
-        with app.app_context():
-            started = time.perf_counter()
-            _load(args.small, args.contractors - 1, ids, args.entries)
-            with unit_of_work() as session:
-                large = _count(session)
-                plan = _plan(session)
-            print(f"loaded {large:,} entries in {time.perf_counter() - started:.1f} s")
-            print(f"timesheet entry query plan at {large:,} entries:\n{plan}")
-        large_time = _time_timesheet(app, args.rounds)
+        apps = []
+        for target, contractors in ((small_url, args.small), (url, args.contractors)):
+            migrate.upgrade(target)
+            app = create_app(
+                {
+                    "DATABASE_URL": target,
+                    "SECRET_KEY": SECRET,
+                    "WTF_CSRF_ENABLED": False,
+                    "PASSWORD_MEMORY_KIB": 1024,
+                    "LOG_LEVEL": "WARNING",
+                }
+            )
+            with app.app_context():
+                ids = _arrange_projects()
+                _bench_contractor(ids[0], args.entries)
+                started = time.perf_counter()
+                _load(1, contractors - 1, ids, args.entries)
+                with unit_of_work() as session:
+                    count = _count(session)
+                    plan = _plan(session)
+            print(f"loaded {count:,} entries in {time.perf_counter() - started:.1f} s")
+            apps.append((app, count))
+        print(f"timesheet entry query plan at {count:,} entries:\n{plan}")
+        small_time, large_time = _time_timesheets([a for a, _ in apps], args.rounds)
+        (small_app, small), (app, large) = apps
         print(
-            f"timesheet page, median of {args.rounds}: {1000 * small_time:.1f} ms at "
-            f"{small:,} entries, {1000 * large_time:.1f} ms at {large:,} entries "
-            f"(ratio {large_time / small_time:.2f})"
+            f"timesheet page, median of {args.rounds} (alternating): {1000 * small_time:.1f} ms"
+            f" at {small:,} entries, {1000 * large_time:.1f} ms at {large:,} entries"
+            f" (ratio {large_time / small_time:.2f})"
         )
+        small_app.extensions["tracker.engine"].dispose()
+        _drop_database(args.admin_url, small_name)
         app.extensions["tracker.engine"].dispose()
         _throughput(app, url, args)
     finally:
+        _drop_database(args.admin_url, small_name)
         _drop_database(args.admin_url, name)
 
 

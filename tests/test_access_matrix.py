@@ -7,7 +7,7 @@ Decisions asserted here:
 - HTML routes, anonymous: a redirect to the sign-in page, for every method (also POST-only routes).
 - HTML routes, signed in with a role not allowed: 403.
 - API routes: no token 401, a role not allowed 403.
-- Allowed roles: never 401/403 (a 404 for the placeholder id 999999 is fine).
+- Allowed roles: never 401/403, never 5xx (a 404 for the placeholder id 999999 is fine).
 """
 
 from __future__ import annotations
@@ -147,6 +147,8 @@ def test_signed_in_roles_get_403_unless_allowed(app, make):
             location = response.headers.get("Location", "")
             if role in declared:
                 signed_out = status == 302 and "/login" in location
+                if status >= 500:
+                    problems.append(f"{role} {method} {path}: {status} on an empty request")
                 if status in (401, 403) or (signed_out and rule.endpoint not in SIGNS_OUT):
                     problems.append(f"{role} {method} {path}: {status} but the role is allowed")
             elif status != 403:
@@ -168,6 +170,8 @@ def test_api_tokens_get_403_unless_the_role_is_allowed(app, make):
         for role in ROLES:
             response = _request(client, method, path, api=True, headers=headers[role])
             status = response.status_code
+            if role in declared and status >= 500:
+                problems.append(f"{role} {method} {path}: {status} on an empty request")
             if role in declared and status in (401, 403):
                 problems.append(f"{role} {method} {path}: {status} but the role is allowed")
             if role not in declared and status != 403:

@@ -126,12 +126,12 @@ def _close_session(_exc: BaseException | None) -> None:
 def unit_of_work(session: Session | None = None) -> Iterator[Session]:
     """One transaction around a request's or command's changes: commit on success, else roll back.
 
-    Any read transaction already open (loading the signed-in user, say) is ended first, so the
-    write transaction begins fresh — on SQLite that is where BEGIN IMMEDIATE takes the lock.
+    A transaction the request already opened (reading the caller's token, say) simply carries on:
+    on SQLite every transaction began with BEGIN IMMEDIATE, so it already holds the write lock,
+    and on PostgreSQL each statement reads fresh data under READ COMMITTED. One request, one
+    transaction, one commit.
     """
     session = session or get_session()
-    if session.in_transaction():
-        session.commit()
     try:
         yield session
         session.commit()

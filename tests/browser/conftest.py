@@ -1,9 +1,9 @@
 """Browser fixtures: a real server on its own SQLite file, Chromium through Playwright, helpers.
 
-The server is started once per run (``flask run`` in a subprocess, after ``db upgrade``); every
-test starts from empty tables, so tests stay independent. Each test gets a fresh browser context
-and page, and fails at teardown when the page logged a console error or threw (Content-Security-
-Policy violations are console errors in Chromium).
+The server is started once for this folder (``flask run`` in a subprocess, after ``db upgrade``);
+every test starts from empty tables, so tests stay independent. Each test gets a fresh browser
+context and page, and fails at teardown when the page logged a console error, threw, broke the
+Content-Security-Policy (a console error in Chromium) or asked for anything outside the app.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> N
     raise RuntimeError(f"the server did not answer /healthz:\n{log.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server() -> Iterator[Server]:
     """The app served by ``flask run`` on a free port and a fresh, migrated SQLite file."""
     with tempfile.TemporaryDirectory(prefix="tracker-browser-") as name:
@@ -157,7 +157,7 @@ def _serve(folder: Path) -> Iterator[Server]:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def seed_app(server: Server) -> Any:
     """An app object in the test process pointed at the server's database (for arranging data)."""
     return create_app(
@@ -200,7 +200,7 @@ def seed(live: Server, seed_app: Any) -> Iterator[Factory]:
             engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless."""
     if sync_playwright is None:

@@ -7,12 +7,13 @@ linked), plus the detail and form pages people spend time on. Files are named
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import DESKTOP, PHONE, ROOT, Scenario, nav_paths, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, ROOT, Scenario, monday, nav_paths, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +49,10 @@ def test_screenshots_of_every_main_page(scenario: Scenario, page: Page) -> None:
     written: list[str] = []
 
     sign_in(page, scenario.contractor.email)
-    written += _photograph(page, "contractor", _pages_of(page, ["/entries/new"]))
+    last_week = (monday() - dt.timedelta(days=7)).strftime("%G-W%V")
+    written += _photograph(
+        page, "contractor", _pages_of(page, ["/entries/new", f"/timesheet?week={last_week}"])
+    )
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, scenario.newcomer.email)

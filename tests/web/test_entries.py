@@ -270,3 +270,15 @@ def test_a_closed_project_is_refused_beside_the_project_field(client, casey, db)
     error = re.search(r'<p class="error" id="project_id-error">([^<]*)</p>', text(response))
     assert "CHORDUS is closed" in error.group(1)
     assert entry_count(db) == 0
+
+
+def test_after_saving_only_same_site_next_addresses_are_followed(client, casey, make):
+    contractor, project = casey
+    entry = make.entry(contractor, project, work_date=YESTERDAY, minutes=60)
+    data = {"project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "2"}
+    for evil in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        response = client.post(f"/entries/{entry.id}/edit?next={evil}", data=data)
+        assert response.status_code == 302
+        assert "evil" not in response.location
+    ok = client.post(f"/entries/{entry.id}/edit?next=/entries?status=submitted", data=data)
+    assert ok.location.endswith("/entries?status=submitted")

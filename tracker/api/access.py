@@ -47,7 +47,8 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
             raw = _bearer()
             db = get_session()
             user = tokens.authenticate(db, raw) if raw else None
-            db.commit()  # keep last_used_at; end the read transaction before any unit of work
+            if db.dirty:
+                db.commit()  # last_used_at moved on (at most every few minutes): keep it
             if user is None:
                 _deny(None, "no valid token")
                 raise Unauthorized("A valid API token is required (Authorization: Bearer <token>).")

@@ -12,7 +12,7 @@ from tracker.errors import DomainError, Invalid
 from tracker.models import Project, TimeEntry, User
 from tracker.services import entries, projects, timesheet
 from tracker.web import home
-from tracker.web.access import me, roles
+from tracker.web.access import me, roles, safe_next
 from tracker.web.context import hmm
 from tracker.web.entry_forms import (
     EmptyForm,
@@ -136,8 +136,8 @@ def index() -> Any:
 
 
 def _back(entry: TimeEntry | None = None) -> str:
-    target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
+    target = safe_next(request.form.get("next") or request.args.get("next"), default="")
+    if target:
         return target
     if me().is_admin:
         return url_for("approvals.index")
