@@ -195,3 +195,31 @@ def test_a_route_without_a_role_check_is_caught(app):
     app.add_url_rule("/undeclared-for-test", "undeclared_for_test", undeclared)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "undeclared_for_test")
     assert _declared(app, rule) is None
+
+
+def test_no_get_request_changes_anything(app, make, db):
+    """Every change writes an audit event, so GETs by any role must add none (no state via GET)."""
+    from sqlalchemy import func, select
+
+    from tracker.models import AuditEvent
+
+    clients = _web_clients(app, make)
+    headers = {
+        role: {"Authorization": f"Bearer {make.token(user)}"}
+        for role, (_client, user) in clients.items()
+    }
+
+    def changes() -> int:
+        return db.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action.not_like("api.%"), AuditEvent.action.not_like("login.%"))
+        )
+
+    before = changes()
+    for rule, method, path in _routes(app):
+        if method != "GET":
+            continue
+        for role, (client, _user) in clients.items():
+            _request(client, "GET", path, api=_is_api(rule), headers=headers[role])
+    assert changes() == before

@@ -19,7 +19,7 @@ from tracker.errors import (
     ProjectFull,
 )
 from tracker.models import Assignment, Hold, Project, User, utcnow
-from tracker.services import audit, validation
+from tracker.services import audit, locks, validation
 
 PROJECT_FIELDS = (
     "code", "name", "client", "status", "seats", "skills", "hourly_rate", "currency",
@@ -151,6 +151,11 @@ def update_project(
     Freezing goes through ``tracker.services.holds``, never through here.
     """
     status = values.pop("status", None)
+    if status == "closed":
+        # Closing changes whether entries may be written, like a freeze: take the exclusive
+        # per-project lock first and read the status only after it is granted (design rule 9).
+        locks.exclusive_project(session, project.id)
+        session.refresh(project)
     if status is not None and status not in ("closed", project.status):
         raise Invalid.field("status", "Only 'closed' can be set here; use freeze and unfreeze.")
     if project.status == "closed" and (values or status not in (None, "closed")):
