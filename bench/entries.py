@@ -24,8 +24,6 @@ import http.client
 import json
 import os
 import random
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,11 +32,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests import live  # noqa: E402
 from tracker import create_app, migrate  # noqa: E402
 from tracker.db import unit_of_work  # noqa: E402
 from tracker.models import User  # noqa: E402
@@ -50,27 +49,6 @@ PASSWORD = "bench-password-0123456789"  # noqa: S105 - a throwaway bench databas
 SECRET = "bench-secret-key-" + "x" * 40
 
 
-def _create_database(admin_url: str) -> tuple[str, str]:
-    name = f"tracker_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        )
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
 
 
 def _arrange_projects() -> list[int]:
@@ -242,14 +220,9 @@ def bare_app() -> Any:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 def _serve(target: str, url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
+    port = live.free_port()
     env = {
         **os.environ,
         "TRACKER_DATABASE_URL": url,
@@ -403,8 +376,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
-    small_name, small_url = _create_database(args.admin_url)
-    name, url = _create_database(args.admin_url)
+    small_name, small_url = live.create_postgres(args.admin_url, "tracker_bench")
+    name, url = live.create_postgres(args.admin_url, "tracker_bench")
     try:
         apps = []
         for target, contractors in ((small_url, args.small), (url, args.contractors)):
@@ -437,12 +410,12 @@ def main() -> None:
             f" (ratio {large_time / small_time:.2f})"
         )
         small_app.extensions["tracker.engine"].dispose()
-        _drop_database(args.admin_url, small_name)
+        live.drop_postgres(args.admin_url, small_name)
         app.extensions["tracker.engine"].dispose()
         _throughput(app, url, args)
     finally:
-        _drop_database(args.admin_url, small_name)
-        _drop_database(args.admin_url, name)
+        live.drop_postgres(args.admin_url, small_name)
+        live.drop_postgres(args.admin_url, name)
 
 
 if __name__ == "__main__":

@@ -22,18 +22,18 @@ import hashlib
 import http.client
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests import live  # noqa: E402
 from tracker import create_app, migrate  # noqa: E402
 from tracker.db import get_engine, unit_of_work  # noqa: E402
 from tracker.services import payroll, projects, tokens, users  # noqa: E402
@@ -47,27 +47,6 @@ PROJECTS = 20
 READ_BYTES = 1 << 20
 
 
-def _create_database(admin_url: str) -> tuple[str, str]:
-    name = f"tracker_bench_export_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        )
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
 
 
 def _arrange(rows: int) -> str:
@@ -136,12 +115,6 @@ def _arrange(rows: int) -> str:
     return token
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
 
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
@@ -159,7 +132,7 @@ class Server:
     """A one-worker gunicorn on a free port, with the production settings file."""
 
     def __init__(self, url: str) -> None:
-        self.port = _free_port()
+        self.port = live.free_port()
         env = {
             **os.environ,
             "TRACKER_DATABASE_URL": url,
@@ -291,7 +264,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="entries to generate")
     parser.add_argument("--repeat", type=int, default=2, help="downloads per size (best kept)")
     args = parser.parse_args()
-    name, url = _create_database(args.admin_url)
+    name, url = live.create_postgres(args.admin_url, "tracker_bench")
     try:
         migrate.upgrade(url)
         app = create_app(
@@ -307,7 +280,7 @@ def main() -> int:
             _measure(url, token, days, args.repeat) for days in (total_days // 10, total_days)
         ]
     finally:
-        _drop_database(args.admin_url, name)
+        live.drop_postgres(args.admin_url, name)
     print(
         f"{'rows':>10} {'MB':>7} {'app s':>7} {'app rows/s':>11} {'psql s':>7} "
         f"{'psql rows/s':>12} {'ratio':>6} {'base RSS MiB':>13} {'peak MiB':>9} same"

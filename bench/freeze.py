@@ -28,10 +28,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, make_url, select, text
+from sqlalchemy import event, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests import live
 from tracker import create_app, migrate
 from tracker.db import get_engine, unit_of_work
 from tracker.errors import ProjectFrozen
@@ -43,28 +44,6 @@ DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WRITERS = 20
 
 
-def _create_database(admin_url: str) -> tuple[str, str]:
-    name = f"tracker_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    return name, url
-
-
-def _drop_database(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        )
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
 
 
 def _arrange(code: str, contractors: int) -> int:
@@ -381,7 +360,7 @@ def main() -> None:
         "--load-seconds", type=float, default=1.5, help="how long the writers run before the freeze"
     )
     args = parser.parse_args()
-    name, url = _create_database(args.admin_url)
+    name, url = live.create_postgres(args.admin_url, "tracker_bench")
     try:
         migrate.upgrade(url)
         app = create_app(
@@ -403,7 +382,7 @@ def main() -> None:
             bench_http(url, args.rounds, args.load_seconds)
         get_engine_dispose(app)
     finally:
-        _drop_database(args.admin_url, name)
+        live.drop_postgres(args.admin_url, name)
 
 
 def get_engine_dispose(app: Any) -> None:

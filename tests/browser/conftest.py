@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests import live as live_servers
 from tests.factories import Factory
 from tracker import create_app
 from tracker.db import Base, make_engine
@@ -54,12 +54,6 @@ try:
     from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 except ImportError:  # pragma: no cover - the venv has it; say so clearly if not
     sync_playwright = None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:
@@ -109,7 +103,7 @@ def server() -> Iterator[Server]:
 
 
 def _serve(folder: Path) -> Iterator[Server]:
-    port = _free_port()
+    port = live_servers.free_port()
     url = f"http://127.0.0.1:{port}"
     database_url = f"sqlite:///{folder / 'tracker.db'}"
     env = {

@@ -6,95 +6,28 @@ PostgreSQL, whichever the run uses); every request starts behind one barrier.
 
 from __future__ import annotations
 
-import http.client
-import json
-import os
-import socket
-import subprocess
-import tempfile
 import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from tests import live
 from tracker.models import Assignment
 
-ROOT = Path(__file__).resolve().parents[2]
 REQUEST_TIMEOUT = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _healthy(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/healthz")
-        response = connection.getresponse()
-        response.read()
-        return response.status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="module")
 def server(database_url: str) -> Iterator[int]:
     """A 4-worker gunicorn server on a free port; yields the port, always stopped at the end."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TRACKER_DATABASE_URL": database_url,
-        "TRACKER_SECRET_KEY": "race-test-secret-key-0123456789-abcdefghijkl",
-        "TRACKER_PASSWORD_MEMORY_KIB": "1024",
-    }
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "-w", "4", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not _healthy(port):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail("gunicorn did not start:\n" + log.read().decode()[-3000:])
-                time.sleep(0.2)
-            yield port
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    with live.gunicorn(database_url, workers=4) as port:
+        yield port
 
 
 def _post(port: int, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    try:
-        connection.request(
-            "POST",
-            "/api/v1" + path,
-            body=json.dumps(body),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        response = connection.getresponse()
-        return response.status, json.loads(response.read() or b"null")
-    finally:
-        connection.close()
+    return live.call(port, "POST", path, token, body, timeout=REQUEST_TIMEOUT)
 
 
 def _all_at_once(calls: list[Any]) -> list[tuple[int, Any]]:
