@@ -204,7 +204,9 @@ class Assignment(Base):
     ended_by_id: Mapped[user_fk_or_none]
 
     user: Mapped[User] = relationship(foreign_keys="[Assignment.user_id]", lazy="raise_on_sql")
-    project: Mapped[Project] = relationship(foreign_keys="[Assignment.project_id]", lazy="raise_on_sql")
+    project: Mapped[Project] = relationship(
+        foreign_keys="[Assignment.project_id]", lazy="raise_on_sql"
+    )
 
     @property
     def is_active(self) -> bool:
@@ -252,7 +254,9 @@ class TimeEntry(Base):
     updated_at: Mapped[timestamp]
 
     user: Mapped[User] = relationship(foreign_keys="[TimeEntry.user_id]", lazy="raise_on_sql")
-    project: Mapped[Project] = relationship(foreign_keys="[TimeEntry.project_id]", lazy="raise_on_sql")
+    project: Mapped[Project] = relationship(
+        foreign_keys="[TimeEntry.project_id]", lazy="raise_on_sql"
+    )
 
     @property
     def exported(self) -> bool:
