@@ -29,10 +29,12 @@ def _int_env(name: str, default: int) -> int:
 bind = os.environ.get("TRACKER_BIND", "127.0.0.1:8000")
 workers = _int_env("TRACKER_WORKERS", 2 * _cores() + 1)
 
-# Plain sync workers, one request at a time each. With TRACKER_THREADS above 1 gunicorn switches
-# these to its threaded (gthread) worker by itself.
-worker_class = "sync"
-threads = _int_env("TRACKER_THREADS", 1)
+# Threaded (gthread) workers: each serves a few requests at once, so a short request such as a
+# freeze during an incident never queues behind slow ones (entry posts waiting on a lock, a
+# streamed payroll download). Keep TRACKER_THREADS at or below TRACKER_DB_POOL_SIZE (default 5):
+# each thread may hold one database connection.
+worker_class = "gthread"
+threads = _int_env("TRACKER_THREADS", 4)
 
 # A worker silent for longer than this is killed and replaced; on SIGTERM, requests in flight get
 # this long to finish before the worker is stopped.

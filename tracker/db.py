@@ -83,7 +83,12 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the database write lock up front, so two transactions never both read
         # and then fail to upgrade; this is SQLite's side of the race-free rules (design rule 9).
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A long read that never writes (a streamed payroll export) asks for sqlite_read_only: a
+        # deferred BEGIN takes no write lock, and under WAL it never blocks writers.
+        if connection.get_execution_options().get("sqlite_read_only"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_postgres(session: Session) -> bool:

@@ -101,7 +101,7 @@ def test_admin_changes_and_closes_a_project(admin_api, make, db):
     project = make.project(code="CHANGE")
     response = admin_api.patch(
         f"/projects/{project.id}",
-        json={"name": "Changed", "seats": 5, "open_to_reassignment": False, "code": "IGNORED"},
+        json={"name": "Changed", "seats": 5, "open_to_reassignment": False, "code": "change"},
     )
     assert response.status_code == 200
     body = response.get_json()
@@ -116,6 +116,19 @@ def test_admin_changes_and_closes_a_project(admin_api, make, db):
     again = admin_api.patch(f"/projects/{project.id}", json={"name": "After close"})
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "project_closed"
+
+
+@pytest.mark.parametrize(("field", "value"), [("code", "RENAMED"), ("currency", "USD")])
+def test_code_and_currency_cannot_change_through_the_api(admin_api, make, db, field, value):
+    project = make.project(code="FIXED")
+    response = admin_api.patch(f"/projects/{project.id}", json={"name": "New name", field: value})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert set(error["fields"]) == {field}
+    assert "cannot change once the project exists" in error["fields"][field][0]
+    db.refresh(project)
+    assert (project.code, project.currency, project.name) == ("FIXED", "EUR", project.name)
+    assert project.name != "New name"  # nothing of the refused change was applied
 
 
 def test_freezing_is_not_possible_through_patch(admin_api, make):

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
-from tracker.models import Assignment, Notification
+from tracker.models import Assignment, AuditEvent, Notification
 from tracker.services import reassignment
+
+YESTERDAY = dt.date.today() - dt.timedelta(days=1)
+
+
+def _was_on(make, project, user) -> None:
+    """The user had an assignment on the project that ended yesterday."""
+    assignment = make.assign(project, user)
+    make.db.get(Assignment, assignment.id).end_date = YESTERDAY
+    make.db.commit()
 
 
 @pytest.fixture
@@ -79,10 +90,10 @@ def test_accepting_an_offer_returns_the_new_assignment(api, make, db, held):
     ("arrange", "code"),
     [
         ("full", "project_full"),
-        ("private", "not_open_to_reassignment"),
+        ("private", "not_open_to_reassignment"),  # a project they were on: its real reason
         ("already", "already_assigned"),
         ("lifted", "not_on_hold"),
-        ("closed", "project_closed"),
+        ("closed", "project_closed"),  # a project they were on
     ],
 )
 def test_accept_refusals_have_their_codes(api, make, db, held, arrange, code):
@@ -101,6 +112,8 @@ def test_accept_refusals_have_their_codes(api, make, db, held, arrange, code):
         unfrozen = make.project(code="UNHELD")
         make.assign(unfrozen, contractor)
         chordus = unfrozen
+    if arrange in ("private", "closed"):
+        _was_on(make, target, contractor)
     if arrange == "closed":
         api(make.admin()).patch(f"/projects/{target.id}", json={"status": "closed"})
     response = client.post(
@@ -115,6 +128,7 @@ def test_accept_refusals_have_their_codes(api, make, db, held, arrange, code):
 def test_accept_with_a_frozen_target_reports_the_hold(api, make, held):
     contractor, chordus, _hold = held
     target = make.project(code="ALSOHELD")
+    make.assign(target, contractor)  # on both held projects: its banner shows them this notice
     other = make.hold(target, notice="Vendor incident")
     response = api(contractor).post(
         "/reassignment", json={"from_project_id": chordus.id, "to_project_id": target.id}
@@ -215,3 +229,50 @@ def test_openapi_describes_the_reassignment_routes(client):
     assert "get" in spec["paths"]["/reassignment/offers"]
     assert "post" in spec["paths"]["/projects/{project_id}/reassign"]
     assert "Offer" in spec["components"]["schemas"]
+
+
+def test_projects_that_are_neither_offered_nor_theirs_answer_404_and_tell_nothing(
+    api, make, db, held
+):
+    contractor, chordus, _hold = held
+    stranger = make.contractor()
+    secret = make.project(code="SECRET")
+    make.assign(secret, stranger)
+    make.hold(secret, notice="Secret project paused")
+    hidden = make.project(code="HIDDEN", open_to_reassignment=False)
+    shut = make.project(code="SHUT")
+    api(make.admin()).patch(f"/projects/{shut.id}", json={"status": "closed"})
+    client = api(contractor)
+    for target in (secret, hidden, shut):
+        response = client.post(
+            "/reassignment", json={"from_project_id": chordus.id, "to_project_id": target.id}
+        )
+        assert response.status_code == 404
+        raw = response.get_data(as_text=True)
+        assert response.get_json()["error"]["code"] == "not_found"
+        assert target.code not in raw
+        assert "hold" not in response.get_json()["error"]
+        assert "paused" not in raw
+    missing = client.post(
+        "/reassignment", json={"from_project_id": chordus.id, "to_project_id": 999_999}
+    )
+    assert missing.get_json() == response.get_json()  # the same answer as a missing project
+    refused = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "reassignment.refused")
+    ).all()
+    assert [e.data["refused"] for e in refused] == ["not_found"] * 4
+
+
+def test_a_held_project_they_have_left_answers_its_state_but_never_its_notice(api, make, db, held):
+    contractor, chordus, _hold = held
+    left = make.project(code="LEFT")
+    _was_on(make, left, contractor)
+    make.hold(left, notice="Only for the people on LEFT")
+    response = api(contractor).post(
+        "/reassignment", json={"from_project_id": chordus.id, "to_project_id": left.id}
+    )
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "project_frozen"
+    assert "hold" not in error
+    assert "Only for the people" not in response.get_data(as_text=True)

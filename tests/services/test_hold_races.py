@@ -240,7 +240,11 @@ def _healthy(port: int) -> bool:
 
 @pytest.fixture(scope="module")
 def server(database_url: str) -> Iterator[int]:
-    """gunicorn -w 4 --threads 1 on a free port against the test database; always stopped."""
+    """gunicorn -w 4 gthread x 4 threads (as gunicorn.conf.py) on a free port; always stopped.
+
+    Threaded workers as in production: with one thread per worker, the freeze request could sit
+    in a worker's queue behind entry posts, which is queueing, not the freeze itself.
+    """
     port = _free_port()
     env = {
         **os.environ,
@@ -254,8 +258,10 @@ def server(database_url: str) -> Iterator[int]:
                 str(ROOT / ".venv/bin/gunicorn"),
                 "-w",
                 "4",
+                "--worker-class",
+                "gthread",
                 "--threads",
-                "1",
+                "4",
                 "-b",
                 f"127.0.0.1:{port}",
                 "wsgi:app",

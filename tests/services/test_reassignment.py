@@ -125,6 +125,17 @@ def test_offer_compares_the_project_rate_with_the_held_override(make, db):
     assert offer.comparable
 
 
+def test_a_zero_override_is_the_held_rate_not_the_project_rate(make, db):
+    contractor = make.contractor()
+    chordus = make.project(code="CHORDUS", hourly_rate="40.00")
+    make.assign(chordus, contractor, hourly_rate="0.00")  # unpaid there: entries use 0.00
+    make.hold(chordus)
+    make.project(code="PAID", hourly_rate="45.00")
+    offer = _offers(db, contractor)[0]
+    assert offer.held_rate == Decimal("0.00")
+    assert offer.difference == Decimal("45.00")
+
+
 def test_accept_creates_a_reassignment_and_keeps_the_original(app, make, db, held):
     contractor, chordus, hold = held
     target = make.project(code="NEWJOB", hourly_rate="45.00", seats=2)
@@ -167,10 +178,13 @@ def test_accept_notifies_and_audits_with_the_hold(app, make, db, held):
     ("arrange", "error"),
     [
         ("full", ProjectFull),
-        ("private", NotOpenToReassignment),
+        ("private", NotFound),  # neither offered nor theirs: nothing about it is told
         ("already", AlreadyAssigned),
-        ("closed", ProjectClosed),
-        ("frozen", ProjectFrozen),
+        ("closed", NotFound),
+        ("frozen", NotFound),
+        ("private-was-on", NotOpenToReassignment),  # theirs (ended): its real reason
+        ("closed-was-on", ProjectClosed),
+        ("frozen-was-on", ProjectFrozen),
     ],
 )
 def test_accept_refuses_a_project_that_is_not_on_offer(app, make, db, held, arrange, error):
@@ -178,12 +192,17 @@ def test_accept_refuses_a_project_that_is_not_on_offer(app, make, db, held, arra
     target = make.project(
         code="TARGET",
         seats=1 if arrange == "full" else None,
-        open_to_reassignment=arrange != "private",
+        open_to_reassignment=not arrange.startswith("private"),
     )
     if arrange == "full":
         make.assign(target, make.contractor())
     if arrange == "already":
         make.assign(target, contractor)
+    if arrange.endswith("-was-on"):
+        ended = make.assign(target, contractor)
+        db.get(Assignment, ended.id).end_date = reassignment.local_today(contractor)
+        db.commit()
+        arrange = arrange.removesuffix("-was-on")
     if arrange == "closed":
         with unit_of_work(db):
             projects.update_project(db, None, db.get(Project, target.id), status="closed")

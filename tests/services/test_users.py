@@ -174,7 +174,7 @@ def test_a_first_admin_link_dies_once_an_admin_exists(db, make):
         users.find_setup_link(db, token)
 
 
-def test_sign_in_throttles_per_account_with_the_same_answer(db, make):
+def test_sign_in_throttles_per_account_and_address_with_the_same_answer(db, make):
     user = make.contractor()
     answers = [
         auth.authenticate(db, user.email, "wrong password!!", "192.0.2.7", max_attempts=3)
@@ -182,10 +182,16 @@ def test_sign_in_throttles_per_account_with_the_same_answer(db, make):
     ]
     db.commit()
     assert {a.message for a in answers} == {auth.FAILED}
+    # The address that made the failures is refused, even with the right password …
     throttled = auth.authenticate(
-        db, user.email, "factory-password-1234", "192.0.2.8", max_attempts=3
+        db, user.email, "factory-password-1234", "192.0.2.7", max_attempts=3
     )
     assert throttled.code == "rate_limited"
+    # … but the owner elsewhere is not locked out by someone else's guesses.
+    assert (
+        auth.authenticate(db, user.email, "factory-password-1234", "192.0.2.8", max_attempts=3)
+        == user
+    )
     unknown = auth.authenticate(
         db, "nobody@example.com", "wrong password!!", "192.0.2.9", max_attempts=3
     )

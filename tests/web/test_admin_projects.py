@@ -95,7 +95,9 @@ def test_a_duplicate_code_is_refused_beside_the_field(client, admin, db, make):
 def test_admin_edits_a_project(client, admin, db, make):
     project = make.project(code="EDITME", seats=3)
     form = client.get(f"/admin/projects/{project.id}/edit").get_data(as_text=True)
-    assert 'value="EDITME"' in form
+    assert "<dd>EDITME</dd>" in form  # shown, not editable
+    assert 'name="code"' not in form
+    assert 'name="currency"' not in form
     response = client.post(
         f"/admin/projects/{project.id}/edit",
         data={
@@ -117,15 +119,15 @@ def test_admin_edits_a_project(client, admin, db, make):
     assert event.data["before"]["name"] != event.data["after"]["name"] == "Renamed"
 
 
-def test_editing_refuses_a_code_another_project_has(client, admin, db, make):
-    make.project(code="TAKEN")
+def test_editing_keeps_the_code_and_currency(client, admin, db, make):
     project = make.project(code="MINE")
-    page = client.post(
-        f"/admin/projects/{project.id}/edit", data={**NEW, "code": "TAKEN"}
-    ).get_data(as_text=True)
-    assert "already exists" in _field_error(page, "code")
+    response = client.post(
+        f"/admin/projects/{project.id}/edit",
+        data={**NEW, "code": "RENAMED", "currency": "USD", "name": "Still mine"},
+    )
+    assert response.status_code == 302
     db.refresh(project)
-    assert project.code == "MINE"
+    assert (project.code, project.currency, project.name) == ("MINE", "EUR", "Still mine")
 
 
 def test_closing_a_project_keeps_it_and_refuses_changes(client, admin, db, make):

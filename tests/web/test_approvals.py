@@ -178,3 +178,16 @@ def test_an_admin_corrects_an_entry_with_a_negative_correction(client, team, mak
         },
     )
     assert negative.status_code == 422
+
+
+def test_amounts_are_rounded_half_up_as_payroll_pays_them(client, make, auth):
+    admin = make.admin()
+    contractor = make.contractor()
+    cheap = make.project(code="CHEAP", hourly_rate="0.30")
+    make.entry(contractor, cheap, work_date=YESTERDAY, minutes=1)  # 0.005 → 0.01 (CSV, API)
+    make.entry(contractor, cheap, work_date=YESTERDAY, minutes=3)  # 0.015 → 0.02, not 0.01
+    auth.login(admin)
+    page = text(client.get("/admin/approvals", query_string={"status": ""}))
+    assert "0.01 EUR" in page
+    assert "0.02 EUR" in page
+    assert "0.00 EUR" not in page

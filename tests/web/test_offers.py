@@ -238,3 +238,38 @@ def test_contractor_cannot_bulk_move(client, auth, make, held):
         f"/admin/projects/{chordus.id}/reassign", data={"to_project_id": target.id, "who": "all"}
     )
     assert response.status_code == 403
+
+
+def _reassigned_page(app, client, make, target, how_many: int) -> tuple[str, int]:
+    """The admin page of ``target`` after ``how_many`` people came from as many held projects."""
+    from tests.web.entry_helpers import count_queries
+
+    for _ in range(how_many):
+        origin = make.project()
+        person = make.contractor()
+        make.assign(origin, person)
+        make.db.add(
+            Assignment(
+                user_id=person.id,
+                project_id=target.id,
+                start_date=origin.created_at.date(),
+                origin="reassignment",
+                from_project_id=origin.id,
+            )
+        )
+        make.db.commit()
+    with count_queries(app) as statements:
+        page = _text(client.get(f"/admin/projects/{target.id}"))
+    return page, len(statements)
+
+
+def test_the_project_page_loads_the_origin_codes_in_one_query(app, client, auth, make):
+    auth.login(make.admin())
+    target = make.project(code="TARGET")
+    first, one = _reassigned_page(app, client, make, target, 1)
+    page, five = _reassigned_page(app, client, make, target, 4)
+    assert five == one  # four more reassigned rows, from four more projects: no more queries
+    codes = re.findall(r"reassigned</span> from (\w+) \(project #", page)
+    assert len(codes) == 5
+    assert all(code.startswith("PRJ") for code in codes)
+    assert re.search(r"reassigned</span> from PRJ\d+ \(project #\d+\)", first)

@@ -6,12 +6,18 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import threading
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tracker.models import AuditEvent, ExportBatch, TimeEntry
+from tests.conftest import PASSWORD
+from tracker.db import unit_of_work
+from tracker.models import AuditEvent, ExportBatch, Hold, Project, TimeEntry, User
+from tracker.services import holds
 from tracker.web.payroll import preset_period
 
 START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
@@ -185,3 +191,91 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get("/payroll/export.csv", query_string=PERIOD)
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+class _Thread(threading.Thread):
+    """Runs a function; keeps its result or its exception, and says when it is done."""
+
+    def __init__(self, work: Any) -> None:
+        super().__init__(daemon=True)
+        self.work, self.result, self.error = work, None, None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self.result = self.work()
+        except BaseException as exc:  # reported by the test
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+@pytest.mark.slow
+def test_a_half_read_download_never_holds_up_a_freeze(app, make, db):
+    """SQLite: the streamed export reads in a deferred transaction, so writers go on (WAL)."""
+    payroll_user, admin, contractor = make.payroll(), make.admin(), make.contractor()
+    project = make.project(code="BIG")
+    rows = 150  # with 1,500-character descriptions: several 64 KiB chunks
+    db.add_all(
+        TimeEntry(
+            user_id=contractor.id,
+            project_id=project.id,
+            work_date=START + dt.timedelta(days=i % 28),
+            minutes=60,
+            description="x" * 1500,
+            status="approved",
+            hourly_rate=project.hourly_rate,
+            currency=project.currency,
+            created_by_id=contractor.id,
+        )
+        for i in range(rows)
+    )
+    db.commit()
+    started, finish = threading.Event(), threading.Event()
+
+    def download() -> bytes:
+        # A plain client in its own thread: the streamed body is read where the request ran.
+        browser = FlaskClient(app, app.response_class, use_cookies=True)
+        login = {"email": payroll_user.email, "password": PASSWORD}
+        assert browser.post("/login", data=login).status_code == 302
+        response = browser.get("/payroll/export.csv", query_string=PERIOD, buffered=False)
+        try:
+            chunks = iter(response.response)
+            first = next(chunks)
+            started.set()
+            finish.wait(60)
+            return first + b"".join(chunks)
+        finally:
+            started.set()
+            response.close()
+
+    def freeze() -> int:
+        with app.app_context(), unit_of_work() as session:
+            hold, _ = holds.freeze_project(
+                session,
+                session.get(User, admin.id),
+                session.get(Project, project.id),
+                reason="incident",
+                notice="Paused.",
+            )
+            return hold.id
+
+    reader = _Thread(download)
+    reader.start()
+    freezer = None
+    try:
+        assert started.wait(60)
+        assert reader.error is None, reader.error
+        assert not reader.done.is_set(), "the download was not half-read"
+        freezer = _Thread(freeze)
+        freezer.start()
+        assert freezer.done.wait(3), "the freeze waited for the download to finish"
+        assert freezer.error is None, freezer.error
+    finally:
+        finish.set()
+        assert reader.done.wait(60)
+        if freezer is not None:
+            assert freezer.done.wait(60)
+    assert reader.error is None, reader.error
+    assert len(_rows(reader.result)) == rows
+    assert db.get(Hold, freezer.result).project_id == project.id

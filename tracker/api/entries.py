@@ -123,7 +123,7 @@ def _date_param(name: str) -> dt.date | None:
 
 
 @bp.post("/entries")
-@api_roles(*ALL_ROLES)
+@api_roles("contractor", "admin")
 @doc(request="EntryCreate", response="Entry", status=201, errors=(404, 409, 422))
 def create_entry() -> Any:
     """Log time (an admin may pass user_id to log for a contractor)."""
@@ -182,7 +182,7 @@ def get_entry(entry_id: int) -> Any:
 
 
 @bp.patch("/entries/<int:entry_id>")
-@api_roles(*ALL_ROLES)
+@api_roles("contractor", "admin")
 @doc(request="EntryUpdate", response="Entry", errors=(404, 409, 422))
 def update_entry(entry_id: int) -> Any:
     """Change work_date, hours/minutes, description or project_id; same rules as create."""
@@ -193,7 +193,7 @@ def update_entry(entry_id: int) -> Any:
 
 
 @bp.delete("/entries/<int:entry_id>")
-@api_roles(*ALL_ROLES)
+@api_roles("contractor", "admin")
 @doc(status=204, errors=(404, 409, 422))
 def delete_entry(entry_id: int) -> Any:
     """Delete an entry."""

@@ -15,10 +15,28 @@ from tracker.errors import Invalid
 from tracker.models import Project, User
 from tracker.services import projects, users
 
-CREATE_FIELDS = {"code", "name", "client", "seats", "skills", "hourly_rate", "currency",
-                 "open_to_reassignment"}
-UPDATE_FIELDS = {"name", "client", "seats", "skills", "hourly_rate", "open_to_reassignment",
-                 "status"}
+CREATE_FIELDS = {
+    "code",
+    "name",
+    "client",
+    "seats",
+    "skills",
+    "hourly_rate",
+    "currency",
+    "open_to_reassignment",
+}
+# code and currency are passed on so the service refuses a change (422 with fields), as on the web.
+UPDATE_FIELDS = {
+    "name",
+    "client",
+    "seats",
+    "skills",
+    "hourly_rate",
+    "open_to_reassignment",
+    "status",
+    "code",
+    "currency",
+}
 
 
 def project_json(items: list[Project], viewer: User) -> list[dict[str, Any]]:
@@ -29,8 +47,10 @@ def project_json(items: list[Project], viewer: User) -> list[dict[str, Any]]:
     holds = projects.active_holds(db, ids)
     return [
         schemas.project(
-            p, None if p.seats is None else max(p.seats - counts.get(p.id, 0), 0),
-            holds.get(p.id), viewer,
+            p,
+            None if p.seats is None else max(p.seats - counts.get(p.id, 0), 0),
+            holds.get(p.id),
+            viewer,
         )
         for p in items
     ]
@@ -69,7 +89,10 @@ def get_project(project_id: int) -> Any:
 @api_roles("admin")
 @doc(request="ProjectUpdate", response="Project", errors=(404, 409, 422))
 def update_project(project_id: int) -> Any:
-    """Change name, client, seats, skills, hourly_rate, open_to_reassignment, status closed."""
+    """Change name, client, seats, skills, hourly_rate, open_to_reassignment, status closed.
+
+    A different ``code`` or ``currency`` is refused with 422 (they are fixed once created).
+    """
     body = json_body(UPDATE_FIELDS)
     with unit_of_work() as db:
         project = projects.update_project(
@@ -91,7 +114,10 @@ def _date(value: Any, field: str) -> dt.date | None:
 @api_roles("admin")
 @doc(request="AssignmentCreate", response="Assignment", status=201, errors=(404, 409, 422))
 def create_assignment(project_id: int) -> Any:
-    """Assign a contractor (start_date defaults to today); 409 project_full, already_assigned."""
+    """Assign a contractor; 409 project_full, already_assigned.
+
+    start_date defaults to the contractor's today; hourly_rate to their default rate, if any.
+    """
     body = json_body({"user_id", "hourly_rate", "start_date"})
     user_id = body.get("user_id")
     if not isinstance(user_id, int) or isinstance(user_id, bool):
@@ -99,7 +125,10 @@ def create_assignment(project_id: int) -> Any:
     with unit_of_work() as db:
         project = projects.get_project(db, project_id)
         assignment = projects.assign(
-            db, caller(), project, users.get_user(db, user_id),
+            db,
+            caller(),
+            project,
+            users.get_user(db, user_id),
             hourly_rate=body.get("hourly_rate"),
             start_date=_date(body.get("start_date"), "start_date"),
         )
@@ -114,8 +143,11 @@ def list_assignments(project_id: int) -> Any:
     db = get_session()
     project = projects.get_project(db, project_id)
     return jsonify(
-        {"assignments": [schemas.assignment(a)
-                         for a in projects.list_assignments(db, project=project)]}
+        {
+            "assignments": [
+                schemas.assignment(a) for a in projects.list_assignments(db, project=project)
+            ]
+        }
     )
 
 

@@ -44,7 +44,7 @@ def export(start: str, end: str, status: str, layout: str, bom: bool, output: IO
         scope = payroll_service.make_scope(start, end, status)
         with unit_of_work() as session:
             payroll_service.record_export(session, None, scope, layout, bom)
-        for chunk in payroll_service.export_chunks(get_session(), scope, layout, bom):
+        for chunk in payroll_service.stream_and_close(get_session(), scope, layout, bom):
             output.write(chunk)
         output.flush()
 

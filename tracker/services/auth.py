@@ -1,4 +1,15 @@
-"""Signing in: the same answer for unknown users and wrong passwords, throttled, audited."""
+"""Signing in and re-entering the password: the same answer for unknown users and wrong
+passwords, throttled in the database (every process and host sees the same counts), audited.
+
+Throttling (security.md: "without letting an attacker lock a victim out for long"):
+
+- per (account, client address): after ``max_attempts`` failures in the window that address is
+  refused for that account, even with the right password;
+- per client address, whatever the account: refused after 20 times ``max_attempts``;
+- per account across many addresses: never refused outright, since anyone could then keep the
+  owner out; the answer is only slowed down (``login_delay``, at most about a second), and a
+  correct password from a clean address still signs in.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +18,48 @@ import datetime as dt
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tracker.errors import RateLimited, Unauthorized
+from tracker.errors import Invalid, RateLimited, Unauthorized
 from tracker.models import LoginAttempt, User, utcnow
 from tracker.services import audit, passwords
 from tracker.services.users import find_by_email
 
 FAILED = "Email or password is not right."
+TOO_MANY = "Too many sign-in attempts. Wait a few minutes and try again."
+NOT_YOURS = "This is not your password."
+ADDRESS_FACTOR = 20  # failures per address (any account) = this times max_attempts
+DELAY_CAP_SECONDS = 1.0
+REAUTH_PREFIX = "reauth:"
+
+
+def _failures(session: Session, since: dt.datetime, **keys: str) -> int:
+    query = select(func.count()).where(LoginAttempt.at > since)
+    for name, value in keys.items():
+        query = query.where(getattr(LoginAttempt, name) == value)
+    return int(session.scalar(query) or 0)
+
+
+def _clean_email(email: str | None) -> str:
+    return (email or "").strip().lower()[:254]
+
+
+def login_delay(
+    session: Session,
+    email: str,
+    *,
+    max_attempts: int = 5,
+    window_seconds: int = 900,
+    cap_seconds: float = DELAY_CAP_SECONDS,
+) -> float:
+    """Seconds to hold back the answer to a sign-in for an account with many recent failures.
+
+    Counted over every address: 0 below ``max_attempts``, then 0.25 s doubling per further
+    failure, never more than ``cap_seconds``. The caller waits outside any transaction.
+    """
+    since = utcnow() - dt.timedelta(seconds=window_seconds)
+    excess = _failures(session, since, email=_clean_email(email)) - max_attempts
+    if excess < 0:
+        return 0.0
+    return min(cap_seconds, 0.25 * 2 ** min(excess, 8))
 
 
 def authenticate(
@@ -27,37 +74,70 @@ def authenticate(
     """The active user with these credentials, or the refusal to show.
 
     The refusal is returned, not raised, so the edge commits the failure record with it.
-
-    Failures are counted per account and per client address in the database, so every app
-    process and host sees the same count; the window is short so nobody is locked out for long.
+    RateLimited when this address has ``max_attempts`` failures for this account in the window,
+    or 20 times that for any accounts; failures from other addresses never refuse a correct
+    password (see the module docstring). A correct password clears this address's failures
+    for the account only, so an attacker's count elsewhere keeps running down on its own.
     """
-    email = (email or "").strip().lower()[:254]
+    email = _clean_email(email)
+    address = (address or "?")[:100]
     since = utcnow() - dt.timedelta(seconds=window_seconds)
-    per_account = session.scalar(
-        select(func.count()).where(LoginAttempt.email == email, LoginAttempt.at > since)
-    )
-    per_address = session.scalar(
-        select(func.count()).where(LoginAttempt.address == address, LoginAttempt.at > since)
-    )
-    if (per_account or 0) >= max_attempts or (per_address or 0) >= max_attempts * 20:
+    pair = _failures(session, since, email=email, address=address)
+    per_address = _failures(session, since, address=address)
+    if pair >= max_attempts or per_address >= max_attempts * ADDRESS_FACTOR:
         audit.record(session, None, "login.throttled", target_type="user", email=email)
-        return RateLimited(
-            "Too many sign-in attempts. Wait a few minutes and try again.",
-            retry_after=window_seconds,
-        )
+        return RateLimited(TOO_MANY, retry_after=window_seconds)
     user = find_by_email(session, email)
     ok = passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         session.add(LoginAttempt(email=email, address=address))
         audit.record(
-            session, None, "login.failure", target_type="user",
-            target_id=user.id if user else None, email=email,
+            session,
+            None,
+            "login.failure",
+            target_type="user",
+            target_id=user.id if user else None,
+            email=email,
         )
         return Unauthorized(FAILED)
     assert user.password_hash is not None  # verify() is False without one  # noqa: S101
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    session.execute(
+        delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.address == address)
+    )
     user.last_login_at = utcnow()
     audit.record(session, user, "login.success", user)
     return user
+
+
+def reauthenticate(
+    session: Session,
+    user: User,
+    password: str,
+    address: str,
+    *,
+    max_attempts: int = 5,
+    window_seconds: int = 900,
+) -> RateLimited | Invalid | None:
+    """Check the signed-in user's password before a sensitive action; None when it is right.
+
+    The refusal is returned, not raised, so the edge commits the failure record with it.
+    Failures are counted per user in the database (a stolen session cannot guess the password
+    for long) and audited as ``reauth.failure``; after ``max_attempts`` in the window the answer
+    is RateLimited, even for the right password, until the window has passed.
+    """
+    key = f"{REAUTH_PREFIX}{user.id}"
+    since = utcnow() - dt.timedelta(seconds=window_seconds)
+    if _failures(session, since, email=key) >= max_attempts:
+        audit.record(session, user, "reauth.throttled", user)
+        return RateLimited(
+            "Too many wrong passwords. Wait a few minutes and try again.",
+            retry_after=window_seconds,
+        )
+    if not passwords.verify(user.password_hash, password):
+        session.add(LoginAttempt(email=key, address=(address or "?")[:100]))
+        audit.record(session, user, "reauth.failure", user)
+        return Invalid.field("password", NOT_YOURS)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == key))
+    return None

@@ -13,7 +13,7 @@ the change is in the ``entry.update`` audit event's before/after values.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -29,7 +29,7 @@ from tracker.errors import (
     PeriodLocked,
 )
 from tracker.models import Assignment, Notification, Project, TimeEntry, User, utcnow
-from tracker.services import audit, locks, validation
+from tracker.services import audit, locks, payroll_csv, validation
 from tracker.services.entry_approvals import approve, reject
 from tracker.services.entry_lists import list_entries
 from tracker.services.entry_rules import (
@@ -58,12 +58,11 @@ ENTRY_FIELDS = (
 )
 UPDATABLE = frozenset({"work_date", "minutes", "hours", "description", "project_id"})
 DAY_LIMIT = 1440
-CENT = Decimal("0.01")
 
 
 def amount(entry: TimeEntry) -> Decimal:
-    """What the entry pays: minutes / 60 * rate, rounded half-up to cents."""
-    return (Decimal(entry.minutes) * entry.hourly_rate / 60).quantize(CENT, ROUND_HALF_UP)
+    """What the entry pays: minutes / 60 * rate, rounded half-up to cents, as payroll pays it."""
+    return payroll_csv.amount(entry.minutes, entry.hourly_rate)
 
 
 def _lock_projects(session: Session, project_ids: set[int]) -> dict[int, Project | None]:
@@ -102,6 +101,26 @@ def _lock_entry(session: Session, entry_id: int) -> TimeEntry | None:
     if is_postgres(session):
         query = query.with_for_update()
     return session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def _lock_entry_and_projects(
+    session: Session, entry_id: int, project_ids: set[int]
+) -> tuple[TimeEntry, dict[int, Project | None]]:
+    """Shared locks on the projects, then the entry re-read; its current project locked too.
+
+    The projects were chosen from a read made before any lock, so the entry may have moved in
+    between. Once re-read it is row-locked (PostgreSQL) and cannot move again, so one more round
+    of locks covers its project for sure. Raises NotFound.
+    """
+    found = _lock_projects(session, project_ids)
+    for _round in range(2):
+        entry = _lock_entry(session, entry_id)
+        if entry is None:
+            raise NotFound("No such entry.")
+        if entry.project_id in found:
+            return entry, found
+        found.update(_lock_projects(session, {entry.project_id}))
+    raise EntryLocked("This entry is being changed by someone else right now; try again.")
 
 
 def _day_total(session: Session, user_id: int, day: dt.date, exclude: int | None) -> int:
@@ -244,6 +263,15 @@ def get_entry(session: Session, viewer: User, entry_id: int) -> TimeEntry:
     return entry
 
 
+def _check_correction(actor: User, entry: TimeEntry) -> None:
+    """A correction entry is the admin's: its contractor may not change it. Raises EntryLocked."""
+    if entry.is_correction and not actor.is_admin:
+        raise EntryLocked(
+            "This is a correction an admin made to your hours; only an admin can change or "
+            "remove it. Ask an admin if it looks wrong."
+        )
+
+
 def _check_locked(actor: User, entry: TimeEntry) -> None:
     if entry.exported:
         raise EntryLocked(
@@ -277,10 +305,9 @@ def update_entry(
     target_id = changes.get("project_id", current.project_id)
     if not isinstance(target_id, int) or isinstance(target_id, bool):
         raise Invalid.field("project_id", "Choose a project.")
-    found = _lock_projects(session, {current.project_id, target_id})
-    entry = _lock_entry(session, entry_id)
-    if entry is None:
-        raise NotFound("No such entry.")
+    entry, found = _lock_entry_and_projects(session, entry_id, {current.project_id, target_id})
+    if "project_id" not in changes:
+        target_id = entry.project_id  # where it is now, not where the first read saw it
     owner = owner_of(session, entry)
     checked = {
         pid: check_open(
@@ -292,8 +319,9 @@ def update_entry(
             creating=False,
             via=via,
         )
-        for pid in sorted(found)
+        for pid in sorted({entry.project_id, target_id})
     }
+    _check_correction(actor, entry)
     project = checked[target_id]
     day = parse_day(changes.get("work_date", entry.work_date))
     today = today or local_today(owner, now)
@@ -338,12 +366,11 @@ def delete_entry(
 ) -> None:
     """Delete an entry. Raises NotFound, ProjectFrozen, ProjectClosed, PeriodLocked, EntryLocked."""
     current = get_entry(session, actor, entry_id)
-    project = _lock_projects(session, {current.project_id})[current.project_id]
-    entry = _lock_entry(session, entry_id)
-    if entry is None:
-        raise NotFound("No such entry.")
+    entry, found = _lock_entry_and_projects(session, entry_id, {current.project_id})
+    project = found[entry.project_id]
     owner = owner_of(session, entry)
     check_open(session, actor, owner, project, entry.work_date, creating=False, via=via)
+    _check_correction(actor, entry)
     today = today or local_today(owner, now)
     _check_window(actor, entry.work_date, today, backdating_window(backdating_days))
     _check_locked(actor, entry)

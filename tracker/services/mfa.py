@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -10,16 +11,23 @@ import struct
 import time
 from urllib.parse import quote
 
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tracker.errors import Invalid
-from tracker.models import User
+from tracker.db import is_postgres
+from tracker.errors import Invalid, RateLimited
+from tracker.models import LoginAttempt, User, utcnow
 from tracker.services import audit, passwords
 
 STEP = 30
 DIGITS = 6
 ISSUER = "tracker"
 RECOVERY_CODES = 10
+# Rows of the login_attempts table (the schema is fixed) keyed per user: failed second-step
+# codes, and the last TOTP time step accepted (in ``address``), so a code works only once.
+FAILURE_PREFIX = "mfa:"
+USED_PREFIX = "totp:"
+TOO_MANY = "Too many wrong codes. Sign in again in a few minutes."
 
 
 def new_secret() -> str:
@@ -40,16 +48,21 @@ def code_at(secret: str, when: float | None = None) -> str:
     return _code(secret, int((time.time() if when is None else when) // STEP))
 
 
-def check_code(secret: str, code: str, when: float | None = None, window: int = 1) -> bool:
-    """True when code matches the current step or one step either side (clock drift)."""
+def matching_step(secret: str, code: str, when: float | None = None, window: int = 1) -> int | None:
+    """The time step whose code this is (current step or one either side), or None."""
     clean = "".join(ch for ch in code if ch.isdigit())
     if len(clean) != DIGITS:
-        return False
+        return None
     counter = int((time.time() if when is None else when) // STEP)
-    return any(
-        hmac.compare_digest(_code(secret, counter + drift), clean)
-        for drift in range(-window, window + 1)
-    )
+    for drift in range(-window, window + 1):
+        if hmac.compare_digest(_code(secret, counter + drift), clean):
+            return counter + drift
+    return None
+
+
+def check_code(secret: str, code: str, when: float | None = None, window: int = 1) -> bool:
+    """True when code matches the current step or one step either side (clock drift)."""
+    return matching_step(secret, code, when, window) is not None
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -92,17 +105,70 @@ def disable(session: Session, user: User, password: str) -> None:
     audit.record(session, user, "mfa.disable", user)
 
 
-def verify(session: Session, user: User, code: str) -> bool:
-    """True for a current TOTP code or an unused recovery code (which is then used up)."""
+def _last_step(session: Session, user: User) -> int:
+    """The last TOTP time step accepted for the user (-1: none), the user's row locked first."""
+    query = select(User.id).where(User.id == user.id)
+    if is_postgres(session):
+        session.execute(query.with_for_update())  # two sign-ins with one code: one waits
+    raw = session.scalar(
+        select(LoginAttempt.address).where(LoginAttempt.email == f"{USED_PREFIX}{user.id}")
+    )
+    return int(raw) if raw and raw.isdigit() else -1
+
+
+def _remember_step(session: Session, user: User, step: int) -> None:
+    key = f"{USED_PREFIX}{user.id}"
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == key))
+    session.add(LoginAttempt(email=key, address=str(step)))
+
+
+def failures(session: Session, user: User, window_seconds: int = 900) -> int:
+    """Wrong second-step codes for the user within the window."""
+    since = utcnow() - dt.timedelta(seconds=window_seconds)
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                LoginAttempt.email == f"{FAILURE_PREFIX}{user.id}", LoginAttempt.at > since
+            )
+        )
+        or 0
+    )
+
+
+def verify(
+    session: Session,
+    user: User,
+    code: str,
+    address: str = "?",
+    *,
+    max_attempts: int = 5,
+    window_seconds: int = 900,
+) -> bool:
+    """True for a TOTP code not used before or an unused recovery code (then used up).
+
+    A TOTP code is accepted once: its time step must be later than the last one accepted.
+    Each wrong (or reused) code is counted per user in the database and audited as
+    ``mfa.failure``; once ``max_attempts`` are in the window every code is refused.
+    Raises RateLimited (asking to be audited as ``mfa.throttled``) when that limit is reached.
+    """
     if not user.totp_secret:
         return False
-    if check_code(user.totp_secret, code):
+    if failures(session, user, window_seconds) >= max_attempts:
+        raise RateLimited(TOO_MANY, retry_after=window_seconds).logged(
+            "mfa.throttled", None, target_type="user", target_id=user.id
+        )
+    step = matching_step(user.totp_secret, code)
+    if step is not None and step > _last_step(session, user):
+        _remember_step(session, user, step)
+        session.execute(
+            delete(LoginAttempt).where(LoginAttempt.email == f"{FAILURE_PREFIX}{user.id}")
+        )
         return True
     hashed = _hash_code(code.strip())
-    if hashed in (user.recovery_codes or []):
+    if step is None and hashed in (user.recovery_codes or []):
         user.recovery_codes = [h for h in user.recovery_codes if h != hashed]
-        audit.record(session, user, "mfa.recovery_code_used", user,
-                     left=len(user.recovery_codes))
+        audit.record(session, user, "mfa.recovery_code_used", user, left=len(user.recovery_codes))
         return True
-    audit.record(session, None, "mfa.failure", user)
+    session.add(LoginAttempt(email=f"{FAILURE_PREFIX}{user.id}", address=(address or "?")[:100]))
+    audit.record(session, None, "mfa.failure", user, reused=step is not None)
     return False

@@ -224,17 +224,31 @@ def export_chunks(
         yield from writers.write_csv(writers.DETAIL_COLUMNS, _detail_rows(session, scope))
 
 
+def reader_session(session: Session) -> Session:
+    """A new session for a long read-only stream, on the same engine as ``session``.
+
+    On SQLite its transactions begin DEFERRED (``sqlite_read_only``, see ``tracker.db``), so a
+    slow download holds no write lock: freezes and time entries go on while it is read.
+    """
+    engine = session.get_bind().engine
+    return Session(bind=engine.execution_options(sqlite_read_only=True))
+
+
 def stream_and_close(
     session: Session, scope: Scope, layout: str = "detail", bom: bool = False
 ) -> Iterator[bytes]:
-    """``export_chunks``, then close the session: a streamed body outlives its request.
+    """``export_chunks`` read through a ``reader_session``; both sessions closed at the end.
 
-    The request's teardown has already run when a server sends the body, so nothing else would
-    end this read transaction (on SQLite it holds the database lock until it ends).
+    A streamed body outlives its request, so nothing else would end these transactions. The
+    request's own session is closed first: a transaction it left open would hold SQLite's write
+    lock (BEGIN IMMEDIATE) for the whole download.
     """
+    session.close()
+    reader = reader_session(session)
     try:
-        yield from export_chunks(session, scope, layout, bom)
+        yield from export_chunks(reader, scope, layout, bom)
     finally:
+        reader.close()
         session.close()
 
 

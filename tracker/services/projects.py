@@ -19,14 +19,33 @@ from tracker.errors import (
     ProjectFull,
 )
 from tracker.models import Assignment, Hold, Project, User, utcnow
-from tracker.services import audit, locks, validation
+from tracker.services import audit, entry_rules, locks, notifications, validation
 
 PROJECT_FIELDS = (
-    "code", "name", "client", "status", "seats", "skills", "hourly_rate", "currency",
+    "code",
+    "name",
+    "client",
+    "status",
+    "seats",
+    "skills",
+    "hourly_rate",
+    "currency",
     "open_to_reassignment",
 )
+# Fixed once the project exists: runbooks name the code (``project freeze CODE``) and entries
+# snapshot the currency, so changing either would break an incident or relabel pay.
+FIXED_FIELDS = {
+    "code": "The code cannot change once the project exists; runbooks and scripts name it.",
+    "currency": "The currency cannot change once the project exists; entries are paid in it.",
+}
 ASSIGNMENT_FIELDS = (
-    "user_id", "project_id", "start_date", "end_date", "hourly_rate", "origin", "from_project_id",
+    "user_id",
+    "project_id",
+    "start_date",
+    "end_date",
+    "hourly_rate",
+    "origin",
+    "from_project_id",
     "from_hold_id",
 )
 
@@ -137,8 +156,9 @@ def create_project(session: Session, actor: User | None, **values: Any) -> Proje
     project = Project(status="open", **clean)
     session.add(project)
     session.flush()
-    audit.record(session, actor, "project.create", project,
-                 after=audit.snapshot(project, *PROJECT_FIELDS))
+    audit.record(
+        session, actor, "project.create", project, after=audit.snapshot(project, *PROJECT_FIELDS)
+    )
     return project
 
 
@@ -147,24 +167,33 @@ def update_project(
 ) -> Project:
     """Change a project's fields; ``status="closed"`` closes it for good.
 
-    Raises Invalid, Duplicate or ProjectClosed (a closed project cannot change or reopen).
-    Freezing goes through ``tracker.services.holds``, never through here.
+    ``code`` and ``currency`` are fixed once the project exists: giving the value it already
+    has is fine, another one is refused. Closing a project on hold ends the hold, notifies the
+    contractors on it (``hold_lifted``, saying the project was closed) and audits the hold's end
+    as ``project.unfreeze`` with ``reason="project closed"``.
+
+    Raises Invalid (bad values, a changed code or currency), ProjectClosed (a closed project
+    cannot change or reopen), NotFound. Freezing goes through ``tracker.services.holds``.
     """
     status = values.pop("status", None)
     if status == "closed":
         # Closing changes whether entries may be written, like a freeze: take the exclusive
-        # per-project lock first and read the status only after it is granted (design rule 9).
+        # per-project lock first and read the status only after it is granted (design rule 9),
+        # then the row lock, as a freeze does.
         locks.exclusive_project(session, project.id)
-        session.refresh(project)
+        project = lock_project_row(session, project.id)
     if status is not None and status not in ("closed", project.status):
         raise Invalid.field("status", "Only 'closed' can be set here; use freeze and unfreeze.")
     if project.status == "closed" and (values or status not in (None, "closed")):
         raise ProjectClosed(f"Project {project.code} is closed and cannot be changed.")
     clean = _clean_project(values, partial=True)
-    if "code" in clean and clean["code"] != project.code:
-        taken = session.scalar(select(Project.id).where(Project.code == clean["code"]))
-        if taken is not None:
-            raise Duplicate({"code": ["A project with this code already exists."]})
+    fixed = {
+        key: [message]
+        for key, message in FIXED_FIELDS.items()
+        if key in clean and clean[key] != getattr(project, key)
+    }
+    if fixed:
+        raise Invalid(fixed)
     before = audit.snapshot(project, *PROJECT_FIELDS)
     for key, value in clean.items():
         setattr(project, key, value)
@@ -178,13 +207,36 @@ def update_project(
 
 
 def _close(session: Session, actor: User | None, project: Project) -> None:
-    """Close: no more time for good; a hold in force ends with the closing."""
+    """Close: no more time for good; a hold in force ends with the closing, said and audited."""
+    from tracker.services.holds import HOLD_FIELDS  # late: holds imports this module
+
     hold = active_holds(session, [project.id]).get(project.id)
-    if hold is not None:
-        hold.ended_at = utcnow()
-        hold.ended_by_id = actor.id if actor else None
-        hold.note = (hold.note or "") + "Ended because the project was closed."
+    previous = project.status
     project.status = "closed"
+    if hold is None:
+        return
+    now = utcnow()
+    hold.ended_at = now
+    hold.ended_by_id = actor.id if actor else None
+    hold.note = " ".join(filter(None, [hold.note, "Ended because the project was closed."]))
+    message = (
+        f"The hold on {project.code} — {project.name} ended because the project was closed "
+        f"at {now.strftime('%Y-%m-%d %H:%M')} UTC. No more time can be logged there."
+    )
+    notified = notifications.notify_project(
+        session, project.id, kind="hold_lifted", message=message, hold_id=hold.id
+    )
+    audit.record(
+        session,
+        actor,
+        "project.unfreeze",
+        project,
+        before={"status": previous},
+        after={"status": "closed"},
+        reason="project closed",
+        hold=audit.snapshot(hold, *HOLD_FIELDS),
+        notified=notified,
+    )
 
 
 def lock_project_row(session: Session, project_id: int) -> Project:
@@ -215,6 +267,11 @@ def assign(
 ) -> Assignment:
     """Put a contractor on a project within its seats.
 
+    Without ``hourly_rate`` the contractor's default rate (``User.hourly_rate``), when set,
+    becomes the assignment's rate override, so the member rate wins over the project's; with
+    neither, entries use the project rate. The rate is in the project's currency. Without
+    ``start_date`` the assignment starts on today's date where the contractor is.
+
     Raises Invalid (not a contractor, bad rate), ProjectClosed, AlreadyAssigned, ProjectFull.
     """
     if not user.is_contractor:
@@ -222,6 +279,8 @@ def assign(
     if not user.active:
         raise Invalid.field("user_id", "This user is disabled.")
     rate = validation.money(hourly_rate, required=False)
+    if rate is None:
+        rate = user.hourly_rate
     project = lock_project_row(session, project.id)  # seats are counted under the row lock
     if project.status == "closed":
         raise ProjectClosed(f"Project {project.code} is closed.")
@@ -240,7 +299,7 @@ def assign(
     assignment = Assignment(
         user_id=user.id,
         project_id=project.id,
-        start_date=start_date or today or dt.date.today(),
+        start_date=start_date or today or entry_rules.local_today(user),
         hourly_rate=rate,
         origin=origin,
         from_project_id=from_hold.project_id if from_hold else None,
@@ -250,8 +309,9 @@ def assign(
     session.add(assignment)
     session.flush()
     action = "reassignment.accept" if origin == "reassignment" else "assignment.create"
-    audit.record(session, actor, action, assignment,
-                 after=audit.snapshot(assignment, *ASSIGNMENT_FIELDS))
+    audit.record(
+        session, actor, action, assignment, after=audit.snapshot(assignment, *ASSIGNMENT_FIELDS)
+    )
     return assignment
 
 
@@ -266,14 +326,23 @@ def get_assignment(session: Session, assignment_id: int) -> Assignment:
 def end_assignment(
     session: Session, actor: User | None, assignment: Assignment, today: dt.date | None = None
 ) -> Assignment:
-    """End an active assignment today; entries are kept. Raises Invalid when already ended."""
+    """End an active assignment today (the contractor's date); entries are kept.
+
+    Raises Invalid when already ended.
+    """
     if assignment.end_date is not None:
         raise Invalid.field("assignment", "This assignment has already ended.")
-    day = today or dt.date.today()
+    contractor = session.get(User, assignment.user_id)
+    day = today or (entry_rules.local_today(contractor) if contractor else utcnow().date())
     assignment.end_date = max(day, assignment.start_date)
     assignment.ended_by_id = actor.id if actor else None
-    audit.record(session, actor, "assignment.end", assignment,
-                 after={"end_date": assignment.end_date.isoformat()})
+    audit.record(
+        session,
+        actor,
+        "assignment.end",
+        assignment,
+        after={"end_date": assignment.end_date.isoformat()},
+    )
     return assignment
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import (
     AlreadyAssigned,
     Invalid,
+    NotFound,
     NotOnHold,
     NotOpenToReassignment,
     ProjectClosed,
@@ -41,7 +42,7 @@ class Offer:
     project: Project  # the project offered
     free_seats: int | None  # None: no seat limit
     matching_skills: list[str]
-    rate: Decimal  # what they would get there: the project's rate (overrides do not carry over)
+    rate: Decimal  # what they would get there: their default rate, else the project's
     held_rate: Decimal  # what they get on the held project: their override, else its rate
 
     @property
@@ -66,7 +67,8 @@ class HeldAssignment:
     @property
     def rate(self) -> Decimal:
         """The contractor's rate there: their override, else the project's."""
-        return self.assignment.hourly_rate or self.project.hourly_rate
+        override = self.assignment.hourly_rate
+        return override if override is not None else self.project.hourly_rate  # 0.00 is a rate
 
 
 def local_today(user: User) -> dt.date:
@@ -138,7 +140,8 @@ def offers(session: Session, user: User) -> list[Offer]:
                 project=project,
                 free_seats=left,
                 matching_skills=_matching(user, project),
-                rate=project.hourly_rate,
+                # as projects.assign sets it: their default rate if set, else the project's
+                rate=project.hourly_rate if user.hourly_rate is None else user.hourly_rate,
                 held_rate=source.rate,
             )
         )
@@ -159,14 +162,44 @@ def _active_hold(session: Session, project_id: int) -> Hold | None:
     return projects.active_holds(session, [project_id]).get(project_id)
 
 
-def _check_target(session: Session, target: Project, held_project_id: int) -> None:
-    """Refuse a target that is closed, on hold, not open to reassignment, or the held project."""
+def _check_visible(session: Session, actor: User, target: Project) -> None:
+    """A contractor learns nothing of a project that is neither an offer nor theirs.
+
+    Visible: one they are (or were) on, as ``GET /projects/{id}`` has it, or one that is open
+    and takes people from held projects, that is, offerable apart from its seats (so a project
+    that filled up a moment ago still answers project_full). Raises NotFound.
+    """
+    if not actor.is_contractor:
+        return
+    offerable = target.status == "open" and target.open_to_reassignment
+    if not offerable and not projects.is_assigned(session, actor, target):
+        raise NotFound("No such project.")
+
+
+def _on_now(session: Session, user: User, project: Project) -> bool:
+    """True when the user has an active assignment on the project (they see its banners)."""
+    query = select(Assignment.id).where(
+        Assignment.user_id == user.id,
+        Assignment.project_id == project.id,
+        Assignment.end_date.is_(None),
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def _check_target(
+    session: Session, target: Project, held_project_id: int, viewer: User | None = None
+) -> None:
+    """Refuse a target that is closed, on hold, not open to reassignment, or the held project.
+
+    A hold's notice goes only to an admin or to a contractor on the project now.
+    """
     if target.status == "closed":
         raise ProjectClosed(f"Project {target.code} is closed and takes nobody new.")
     if target.status == "frozen" or target.id == held_project_id:
         hold = projects.active_holds(session, [target.id]).get(target.id)
         extra: dict[str, object] = {}
-        if hold is not None:
+        shown = viewer is None or not viewer.is_contractor or _on_now(session, viewer, target)
+        if hold is not None and shown:
             extra["hold"] = {
                 "id": hold.id,
                 "started_at": hold.started_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -183,7 +216,12 @@ def _notify_rows(
     moved: list[tuple[User, Assignment]], target: Project, held: Project, hold: Hold, by_admin: bool
 ) -> list[dict[str, object]]:
     how = "An admin moved you" if by_admin else "You joined"
-    rate = f"{target.hourly_rate:.2f} {target.currency}/h"
+
+    def _rate(assignment: Assignment, project: Project) -> str:
+        """The new assignment's rate: its override (their default rate), else the project's."""
+        rate = project.hourly_rate if assignment.hourly_rate is None else assignment.hourly_rate
+        return f"{rate:.2f} {project.currency}/h"
+
     return [
         {
             "user_id": user.id,
@@ -191,7 +229,7 @@ def _notify_rows(
             "message": (
                 f"{how} to {target.code} — {target.name} while {held.code} is on hold. "
                 f"You can log hours there from {assignment.start_date.isoformat()} "
-                f"at {rate}. You stay on {held.code} too."
+                f"at {_rate(assignment, target)}. You stay on {held.code} too."
             ),
             "project_id": target.id,
             "hold_id": hold.id,
@@ -210,12 +248,14 @@ def accept(
     the join is audited as ``reassignment.accept`` with the hold it came from.
 
     Raises NotOnHold (the from-project is not held any more, or they are not on it), NotFound
-    (no such target), ProjectClosed, ProjectFrozen, NotOpenToReassignment, AlreadyAssigned,
-    ProjectFull. Refusals ask to be audited as ``reassignment.refused``.
+    (no such target, or one that is neither offered to the contractor nor theirs: its code,
+    status and hold stay hidden), ProjectClosed, ProjectFrozen, NotOpenToReassignment,
+    AlreadyAssigned, ProjectFull. Refusals ask to be audited as ``reassignment.refused``.
     """
     try:
         return _accept(session, actor, from_project_id, to_project_id)
     except (
+        NotFound,
         NotOnHold,
         ProjectClosed,
         ProjectFrozen,
@@ -247,7 +287,8 @@ def _accept(session: Session, actor: User, from_project_id: int, to_project_id: 
         code = held.code if held is not None else f"#{from_project_id}"
         raise NotOnHold(f"Project {code} is not on hold any more; there is nothing to move from.")
     target = projects.lock_project_row(session, to_project_id)  # seats are counted under it
-    _check_target(session, target, from_project_id)
+    _check_visible(session, actor, target)
+    _check_target(session, target, from_project_id, viewer=actor)
     assignment = projects.assign(
         session,
         actor,

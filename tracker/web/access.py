@@ -7,10 +7,12 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from tracker.db import get_session
 from tracker.security import login_is_recent, login_manager
+from tracker.services import audit
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
@@ -25,6 +27,7 @@ def roles(*allowed: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
+                _deny()
                 abort(403)
             return view(*args, **kwargs)
 
@@ -32,6 +35,24 @@ def roles(*allowed: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _deny() -> None:
+    """Record a refused page (who, which role, what) in its own short transaction."""
+    db = get_session()
+    try:
+        audit.record(
+            db,
+            me(),
+            "access.denied",
+            role=current_user.role,
+            method=request.method,
+            path=request.path,
+        )
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
 
 
 def public(view: F) -> F:
@@ -46,10 +67,30 @@ def recent_login(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not login_is_recent():
-            return redirect(url_for("auth.reauth", next=request.full_path.rstrip("?")))
+            if request.method in ("GET", "HEAD"):
+                target = request.full_path.rstrip("?")
+            else:
+                # A POST cannot be replayed by a redirect: come back to the page the button
+                # was on, and press it again once the password is confirmed.
+                target = _referring_page()
+                flash("Confirm your password, then repeat the action.", "info")
+            return redirect(url_for("auth.reauth", next=target))
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _referring_page() -> str:
+    """The page of this site the request came from (path and query), else the home page."""
+    home = url_for("home.index")
+    referrer = request.referrer
+    if not referrer:
+        return home
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or parts.scheme not in ("http", "https"):
+        return home
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next(path, home)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -30,21 +30,38 @@ def add_detail_panel(template: str, builder: Callable[[Project], dict[str, Any]]
 
 
 class ProjectForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired(), Length(max=20)],
-                       description="Short and upper-case, e.g. CHORDUS")
+    code = StringField(
+        "Code",
+        validators=[DataRequired(), Length(max=20)],
+        description="Short and upper-case, e.g. CHORDUS",
+    )
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     client = StringField("Client", validators=[Length(max=200)])
     seats = StringField("Seats", description="Most contractors at once; empty for unlimited")
     skills = StringField("Skills wanted", description="Comma-separated, e.g. python, security")
     hourly_rate = StringField("Hourly rate", validators=[DataRequired()], description="e.g. 45.00")
-    currency = StringField("Currency", default="EUR", validators=[DataRequired(), Length(max=3)],
-                           description="ISO code, e.g. EUR, USD, GBP")
+    currency = StringField(
+        "Currency",
+        default="EUR",
+        validators=[DataRequired(), Length(max=3)],
+        description="ISO code, e.g. EUR, USD, GBP",
+    )
     open_to_reassignment = BooleanField("Open to reassignment from held projects", default=True)
+
+
+class EditProjectForm(ProjectForm):
+    """The edit form: code and currency are fixed once the project exists (shown, not sent)."""
+
+    code = None
+    currency = None
 
 
 class AssignForm(FlaskForm):
     user_id = SelectField("Contractor", coerce=int)
-    hourly_rate = StringField("Rate override", description="Leave empty to use the project rate")
+    hourly_rate = StringField(
+        "Rate override",
+        description="Leave empty to use the contractor's default rate, else the project rate",
+    )
     start_date = DateField("Start date", validators=[Optional()])
 
 
@@ -53,12 +70,17 @@ class EmptyForm(FlaskForm):
 
 
 def _values(form: ProjectForm) -> dict[str, Any]:
-    return {
-        "code": form.code.data, "name": form.name.data, "client": form.client.data,
-        "seats": form.seats.data, "skills": form.skills.data,
-        "hourly_rate": form.hourly_rate.data, "currency": form.currency.data,
+    values = {
+        "name": form.name.data,
+        "client": form.client.data,
+        "seats": form.seats.data,
+        "skills": form.skills.data,
+        "hourly_rate": form.hourly_rate.data,
         "open_to_reassignment": bool(form.open_to_reassignment.data),
     }
+    if not isinstance(form, EditProjectForm):  # code and currency only when creating
+        values.update(code=form.code.data, currency=form.currency.data)
+    return values
 
 
 @bp.route("/")
@@ -67,12 +89,16 @@ def index() -> Any:
     """Projects with status, seats taken and the hold in force."""
     db = get_session()
     status = request.args.get("status")
-    items = projects.list_projects(db, me(), status if status in ("open", "frozen", "closed")
-                                   else None)
+    items = projects.list_projects(
+        db, me(), status if status in ("open", "frozen", "closed") else None
+    )
     ids = [p.id for p in items]
     return render_template(
-        "admin_projects/index.html", projects=items, status=status,
-        counts=projects.active_counts(db, ids), holds=projects.active_holds(db, ids),
+        "admin_projects/index.html",
+        projects=items,
+        status=status,
+        counts=projects.active_counts(db, ids),
+        holds=projects.active_holds(db, ids),
     )
 
 
@@ -96,10 +122,10 @@ def new() -> Any:
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
 @roles("admin")
 def edit(project_id: int) -> Any:
-    """Change a project's details."""
+    """Change a project's details (its code and currency are shown, fixed)."""
     db = get_session()
     project = projects.get_project(db, project_id)
-    form = ProjectForm(obj=None if request.method == "POST" else project)
+    form = EditProjectForm(obj=None if request.method == "POST" else project)
     if request.method == "GET":
         form.skills.data = ", ".join(project.skills)
         form.seats.data = "" if project.seats is None else str(project.seats)
@@ -122,7 +148,8 @@ def _assign_form(project: Project) -> AssignForm:
     on_it = {a.user_id for a in projects.list_assignments(db, project=project) if a.is_active}
     form.user_id.choices = [
         (u.id, f"{u.name} <{u.email}>")
-        for u in users.list_users(db, "contractor") if u.active and u.id not in on_it
+        for u in users.list_users(db, "contractor")
+        if u.active and u.id not in on_it
     ]
     return form
 
@@ -157,12 +184,21 @@ def assign(project_id: int) -> Any:
         try:
             with unit_of_work() as db:
                 contractor = users.get_user(db, form.user_id.data)
-                projects.assign(db, me(), project, contractor,
-                                hourly_rate=form.hourly_rate.data,
-                                start_date=form.start_date.data)
+                projects.assign(
+                    db,
+                    me(),
+                    project,
+                    contractor,
+                    hourly_rate=form.hourly_rate.data,
+                    start_date=form.start_date.data,
+                )
         except DomainError as exc:
-            flash(exc.message if not hasattr(exc, "fields") else
-                  "; ".join(m for ms in exc.fields.values() for m in ms), "error")
+            flash(
+                exc.message
+                if not hasattr(exc, "fields")
+                else "; ".join(m for ms in exc.fields.values() for m in ms),
+                "error",
+            )
         else:
             flash(f"{contractor.name} is now on {project.code}.", "success")
     else:

@@ -32,7 +32,11 @@ class UserForm(FlaskForm):
     )
     timezone = SelectField("Timezone", default="UTC")
     skills = StringField("Skills", description="Comma-separated, e.g. python, security, sql")
-    hourly_rate = StringField("Default hourly rate", description="e.g. 45.00; leave empty if none")
+    hourly_rate = StringField(
+        "Default hourly rate",
+        description="e.g. 45.00; used on new assignments without their own rate (the project's "
+        "currency); leave empty to use the project rate",
+    )
 
 
 class EditUserForm(UserForm):
@@ -59,8 +63,9 @@ def index() -> Any:
     role = request.args.get("role") or None
     return render_template(
         "admin_users/index.html",
-        users=users.list_users(get_session(), role if role in ("contractor", "admin", "payroll")
-                               else None),
+        users=users.list_users(
+            get_session(), role if role in ("contractor", "admin", "payroll") else None
+        ),
         role=role,
         form=EmptyForm(),
     )
@@ -76,8 +81,13 @@ def new() -> Any:
         try:
             with unit_of_work() as db:
                 user = users.create_user(
-                    db, me(), email=form.email.data, name=form.name.data, role=form.role.data,
-                    timezone=form.timezone.data, skills=form.skills.data,
+                    db,
+                    me(),
+                    email=form.email.data,
+                    name=form.name.data,
+                    role=form.role.data,
+                    timezone=form.timezone.data,
+                    skills=form.skills.data,
                     hourly_rate=form.hourly_rate.data,
                 )
                 token = users.create_setup_link(
@@ -86,8 +96,11 @@ def new() -> Any:
         except DomainError as exc:
             show_error(form, exc)
         else:
-            flash(f"{user.name} was created. Send them this one-time link to set their "
-                  f"password: {_link(token)}", "success")
+            flash(
+                f"{user.name} was created. Send them this one-time link to set their "
+                f"password: {_link(token)}",
+                "success",
+            )
             return redirect(url_for("admin_users.detail", user_id=user.id))
     return render_template("admin_users/form.html", form=form, user=None)
 
@@ -107,8 +120,13 @@ def detail(user_id: int) -> Any:
         try:
             with unit_of_work() as db:
                 users.update_user(
-                    db, me(), user, name=form.name.data, role=form.role.data,
-                    timezone=form.timezone.data, skills=form.skills.data,
+                    db,
+                    me(),
+                    user,
+                    name=form.name.data,
+                    role=form.role.data,
+                    timezone=form.timezone.data,
+                    skills=form.skills.data,
                     hourly_rate=form.hourly_rate.data,
                 )
         except DomainError as exc:

@@ -96,6 +96,7 @@ def index() -> Any:
     return render_template(
         "approvals/index.html",
         items=items,
+        amounts={e.id: entries.amount(e) for e in items},  # half-up, as payroll pays
         form=form,
         args=request.args,
         week=week_label,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -56,15 +57,25 @@ def login() -> Any:
         return redirect(url_for("home.index"))
     form = LoginForm()
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         with unit_of_work() as db:
+            delay = auth_service.login_delay(db, form.email.data or "", **_login_settings())
             outcome = auth_service.authenticate(
-                db, form.email.data or "", form.password.data or "",
-                request.remote_addr or "?", **_login_settings(),
+                db,
+                form.email.data or "",
+                form.password.data or "",
+                request.remote_addr or "?",
+                **_login_settings(),
             )
+        if delay:
+            time.sleep(delay)  # many failures from many addresses: slow down, never lock out
         if isinstance(outcome, DomainError):
             flash(outcome.message, "error")
-            status = 429 if isinstance(outcome, RateLimited) else 401
+            status = 401
+            if isinstance(outcome, RateLimited):
+                status = 429
+                headers["Retry-After"] = str(outcome.retry_after)
         elif outcome.totp_secret:
             from tracker.web.mfa import begin_second_step
 
@@ -74,7 +85,7 @@ def login() -> Any:
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
@@ -98,10 +109,25 @@ def reauth() -> Any:
     """Confirm the password before a sensitive action (freeze, payroll, user admin)."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if passwords.verify(current_user.password_hash, form.password.data or ""):
+        with unit_of_work() as db:
+            refusal = auth_service.reauthenticate(
+                db,
+                me(),
+                form.password.data or "",
+                request.remote_addr or "?",
+                **_login_settings(),
+            )
+        if refusal is None:
             mark_recent_login()
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
-        form.password.errors = ["This is not your password."]
+        if isinstance(refusal, RateLimited):
+            flash(refusal.message, "error")
+            response = current_app.make_response(
+                (render_template("auth/reauth.html", form=form), 429)
+            )
+            response.headers["Retry-After"] = str(refusal.retry_after)
+            return response
+        show_error(form, refusal)
     return render_template("auth/reauth.html", form=form)
 
 
@@ -122,9 +148,13 @@ def setup(token: str) -> Any:
         try:
             with unit_of_work() as db:
                 extra = (
-                    {"email": form.email.data, "name": form.name.data,
-                     "timezone": form.timezone.data}
-                    if isinstance(form, FirstAdminForm) else {}
+                    {
+                        "email": form.email.data,
+                        "name": form.name.data,
+                        "timezone": form.timezone.data,
+                    }
+                    if isinstance(form, FirstAdminForm)
+                    else {}
                 )
                 user = users.use_setup_link(db, token, form.password.data or "", **extra)
         except DomainError as exc:

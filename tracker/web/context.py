@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import Flask, current_app
@@ -67,9 +67,14 @@ def hold_banners(user: Any) -> list[dict[str, Any]]:
 
 def unread_count(user: Any) -> int:
     """Unread notifications of the user."""
-    return get_session().scalar(
-        select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    return (
+        get_session().scalar(
+            select(func.count()).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def _context() -> dict[str, Any]:
@@ -78,8 +83,11 @@ def _context() -> dict[str, Any]:
         return {**base, "nav": [], "banners": [], "unread": 0}
     return {
         **base,
-        "nav": [(e, label) for e, label in NAV.get(current_user.role, [])
-                if e in current_app.view_functions],
+        "nav": [
+            (e, label)
+            for e, label in NAV.get(current_user.role, [])
+            if e in current_app.view_functions
+        ],
         "banners": hold_banners(current_user) if current_user.is_contractor else [],
         "unread": unread_count(current_user),
     }
@@ -121,7 +129,7 @@ def money(value: Decimal | str | None, currency: str = "") -> str:
     """An amount with two decimals and its currency: 1234.5 → "1,234.50 EUR"."""
     if value is None:
         return ""
-    amount = Decimal(value).quantize(Decimal("0.01"))
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # as payroll
     return f"{amount:,.2f} {currency}".strip()
 
 

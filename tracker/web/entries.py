@@ -82,6 +82,8 @@ def _editable(
         return False
     if viewer.is_admin:
         return True
+    if entry.is_correction:
+        return False  # an admin's correction: only an admin changes it
     return entry.status != "approved" and entry.work_date >= today - dt.timedelta(days=window)
 
 

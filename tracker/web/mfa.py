@@ -6,7 +6,14 @@ import time
 from typing import Any
 
 from flask import (
-    Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,7 +22,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
-from tracker.errors import DomainError
+from tracker.errors import DomainError, RateLimited
 from tracker.models import User
 from tracker.security import start_session
 from tracker.services import mfa
@@ -29,8 +36,11 @@ _EXEMPT = {"mfa.setup", "mfa.verify", "auth.logout", "static", "auth.login", "he
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code from your authenticator app", validators=[DataRequired(),
-                       Length(max=20)], description="Six digits, or one of your recovery codes")
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired(), Length(max=20)],
+        description="Six digits, or one of your recovery codes",
+    )
 
 
 class DisableForm(FlaskForm):
@@ -59,16 +69,44 @@ def verify() -> Any:
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        with unit_of_work() as db:
-            user = db.get(User, user_id)
-            ok = (user is not None and user.active and user.session_token == session.get(
-                "mfa_token") and mfa.verify(db, user, form.code.data or ""))
+        limits = {
+            "max_attempts": current_app.config["LOGIN_MAX_ATTEMPTS"],
+            "window_seconds": current_app.config["LOGIN_WINDOW_SECONDS"],
+        }
+        try:
+            with unit_of_work() as db:
+                user = db.get(User, user_id)
+                ok = locked = False
+                if (
+                    user is not None
+                    and user.active
+                    and user.session_token == session.get("mfa_token")
+                ):
+                    ok = mfa.verify(
+                        db, user, form.code.data or "", request.remote_addr or "?", **limits
+                    )
+                    locked = (
+                        not ok
+                        and mfa.failures(db, user, limits["window_seconds"])
+                        >= limits["max_attempts"]
+                    )
+        except RateLimited as exc:
+            return _cancel(exc.message)
         if ok and user is not None:
             next_url = session.get("mfa_next")
             start_session(user)
             return redirect(safe_next(next_url, url_for("home.index")))
+        if locked:
+            return _cancel(mfa.TOO_MANY)
         form.code.errors = ["That code is not right. Try the newest code in your app."]
     return render_template("mfa/verify.html", form=form)
+
+
+def _cancel(message: str) -> Any:
+    """End the pending second step: the password must be entered again."""
+    session.clear()
+    flash(message, "error")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/account/mfa", methods=["GET", "POST"])
@@ -92,7 +130,9 @@ def setup() -> Any:
             return render_template("mfa/recovery_codes.html", codes=codes)
     uri = mfa.provisioning_uri(user, secret)
     return render_template(
-        "mfa/setup.html", form=form, secret=secret,
+        "mfa/setup.html",
+        form=form,
+        secret=secret,
         qr=Markup(mfa.qr_svg(uri)),  # noqa: S704  (our own SVG markup, no user input in it)
         required=_required(user),
     )
@@ -130,7 +170,7 @@ def _require_enrolment() -> Any:
     if request.path.startswith("/api/") or not current_user.is_authenticated:
         return None
     user = current_user
-    if _required(user) and not user.totp_secret:  # type: ignore[arg-type]
+    if _required(user) and not user.totp_secret:
         get_session()
         flash("Set up a second factor to continue; your role requires it.", "info")
         return redirect(url_for("mfa.setup"))

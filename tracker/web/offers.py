@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, widgets
@@ -99,8 +99,26 @@ def _move_form(held: Project) -> MoveForm:
     return form
 
 
+def _origin_codes(db: Any, project: Project) -> dict[int, str]:
+    """The codes of the projects this project's reassigned people came from, in one query."""
+    rows = db.execute(
+        select(Project.id, Project.code).where(
+            Project.id.in_(
+                select(Assignment.from_project_id).where(
+                    Assignment.project_id == project.id, Assignment.from_project_id.is_not(None)
+                )
+            )
+        )
+    )
+    return {int(pid): str(code) for pid, code in rows}
+
+
 def _admin_panel(project: Project) -> dict[str, Any]:
-    """The bulk-move panel on a held project's admin page (nothing when it is not held)."""
+    """The bulk-move panel on a held project's admin page (nothing when it is not held).
+
+    It also loads, once, the codes the assignments table names (the ``project_code`` filter).
+    """
+    g.project_codes = {**g.get("project_codes", {}), **_origin_codes(get_session(), project)}
     hold = projects.active_holds(get_session(), [project.id]).get(project.id)
     if hold is None or project.status != "frozen":
         return {"show": False}
@@ -127,8 +145,11 @@ def project_code(project_id: int | None) -> str:
     """A project's code from its id (the admin page names the project a reassignment came from)."""
     if project_id is None:
         return ""
-    project = get_session().get(Project, project_id)  # identity map: one query per project
-    return project.code if project is not None else f"#{project_id}"
+    codes: dict[int, str] = g.setdefault("project_codes", {})  # the panel loaded the page's
+    if project_id not in codes:
+        project = get_session().get(Project, project_id)
+        codes[project_id] = project.code if project is not None else f"#{project_id}"
+    return codes[project_id]
 
 
 add_panel("contractor", _dashboard_panel)

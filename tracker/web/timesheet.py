@@ -38,7 +38,12 @@ def _can_edit(user: User, row: Row, cell: Cell, today: dt.date, window: int) -> 
         return False
     entry = cell.single
     if entry is not None:
-        return not entry.exported and entry.status != "approved" and row.hold is None
+        return (
+            not entry.exported
+            and not entry.is_correction  # an admin's correction: only an admin changes it
+            and entry.status != "approved"
+            and row.hold is None
+        )
     if not cell.assigned:
         return False
     if row.hold is not None:
