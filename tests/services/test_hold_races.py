@@ -9,27 +9,20 @@ lands through the API.
 from __future__ import annotations
 
 import datetime as dt
-import http.client
-import json
-import os
-import socket
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from tests import live
 from tracker.db import unit_of_work
 from tracker.errors import ProjectFrozen
 from tracker.models import AuditEvent, Hold, Project, TimeEntry, User
 from tracker.services import entries, holds
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT = 30  # seconds: an upper bound for any one step, never expected to be reached
 STILL_WAITING = 0.5  # how long a blocked transaction must stay blocked to count as waiting
 
@@ -202,40 +195,8 @@ RUN_SECONDS = 40  # hard stop for every client
 REQUEST_TIMEOUT = 60
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _call(port: int, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    try:
-        headers = {"Authorization": f"Bearer {token}"}
-        payload = None
-        if body is not None:
-            payload = json.dumps(body)
-            headers["Content-Type"] = "application/json"
-        connection.request(method, "/api/v1" + path, body=payload, headers=headers)
-        response = connection.getresponse()
-        raw = response.read()
-        return response.status, json.loads(raw) if raw else None
-    finally:
-        connection.close()
-
-
-def _healthy(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/healthz")
-        response = connection.getresponse()
-        response.read()
-        return response.status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
+    return live.call(port, method, path, token, body, timeout=REQUEST_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
@@ -245,47 +206,8 @@ def server(database_url: str) -> Iterator[int]:
     Threaded workers as in production: with one thread per worker, the freeze request could sit
     in a worker's queue behind entry posts, which is queueing, not the freeze itself.
     """
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TRACKER_DATABASE_URL": database_url,
-        "TRACKER_SECRET_KEY": "hold-race-secret-key-0123456789-abcdefghijkl",
-        "TRACKER_PASSWORD_MEMORY_KIB": "1024",
-    }
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/gunicorn"),
-                "-w",
-                "4",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "-b",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not _healthy(port):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail("gunicorn did not start:\n" + log.read().decode()[-3000:])
-                time.sleep(0.2)
-            yield port
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    with live.gunicorn(database_url, workers=4, threads=4) as port:
+        yield port
 
 
 class Outcome:
