@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request, stream_with_context
+from flask import jsonify, request
 
 from tracker.api import bp, json_body, schemas
 from tracker.api.access import api_roles, caller
@@ -12,6 +12,7 @@ from tracker.api.openapi import doc, register_schema
 from tracker.db import get_session, unit_of_work
 from tracker.errors import Invalid
 from tracker.services import payroll, payroll_batches
+from tracker.web import downloads
 
 _date = {"type": "string", "format": "date"}
 register_schema(
@@ -74,15 +75,7 @@ def payroll_csv() -> Any:
     scope = payroll.make_scope(args.get("start"), args.get("end"), args.get("status"))
     layout = payroll.check_layout(args.get("layout"))
     bom = _flag("bom")
-    with unit_of_work() as db:
-        payroll.record_export(db, caller(), scope, layout, bom)
-    filename = payroll.export_filename(scope, layout)
-    chunks = payroll.stream_and_close(get_session(), scope, layout, bom)
-    return Response(
-        stream_with_context(chunks),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return downloads.export_response(caller(), scope, layout, bom)
 
 
 @bp.post("/payroll/batches")
@@ -118,17 +111,4 @@ def list_batches() -> Any:
 @doc(content_type="text/csv", errors=(404,))
 def batch_csv(batch_id: int) -> Any:
     """A batch's CSV: the same bytes every time; their SHA-256 is the batch's ``sha256``."""
-    with unit_of_work() as db:
-        batch = payroll_batches.get_batch(db, batch_id)
-        payroll.record_export(
-            db, caller(), payroll.Scope(batch.period_start, batch.period_end), "detail", batch=batch
-        )
-    filename = payroll_batches.batch_filename(batch)
-    return Response(
-        batch.content,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Content-SHA256": batch.sha256,
-        },
-    )
+    return downloads.batch_response(caller(), batch_id)

@@ -8,12 +8,10 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_wtf import FlaskForm
@@ -23,6 +21,7 @@ from wtforms.validators import Optional
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, Invalid
 from tracker.services import payroll, payroll_batches
+from tracker.web import downloads
 from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import show_error
 
@@ -152,15 +151,7 @@ def download() -> Any:
         args: dict[str, Any] = request.args.to_dict()
         return redirect(url_for("payroll.index", **args))
     layout = payroll.check_layout(form.layout.data)
-    with unit_of_work() as db:
-        payroll.record_export(db, me(), scope, layout, bool(form.bom.data))
-    filename = payroll.export_filename(scope, layout)
-    chunks = payroll.stream_and_close(get_session(), scope, layout, bool(form.bom.data))
-    return Response(
-        stream_with_context(chunks),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return downloads.export_response(me(), scope, layout, bool(form.bom.data))
 
 
 @bp.route("/batches")
@@ -212,17 +203,4 @@ def new_batch() -> Any:
 @recent_login
 def batch_csv(batch_id: int) -> Any:
     """A batch's CSV again, byte for byte as it was created."""
-    with unit_of_work() as db:
-        batch = payroll_batches.get_batch(db, batch_id)
-        payroll.record_export(
-            db, me(), payroll.Scope(batch.period_start, batch.period_end), "detail", batch=batch
-        )
-    filename = payroll_batches.batch_filename(batch)
-    return Response(
-        batch.content,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Content-SHA256": batch.sha256,
-        },
-    )
+    return downloads.batch_response(me(), batch_id)
