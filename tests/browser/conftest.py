@@ -87,7 +87,7 @@ def _wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> N
         if process.poll() is not None:
             raise RuntimeError(f"the server exited:\n{log.read_text()[-4000:]}")
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310  (a fixed http://127.0.0.1 address)
                 if response.status == 200:
                     return
         except OSError:

@@ -25,7 +25,8 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
-    assert url  # noqa: S101
+    if not url:
+        raise RuntimeError("no database URL given to the migrations")
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
