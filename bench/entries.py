@@ -49,8 +49,6 @@ PASSWORD = "bench-password-0123456789"  # noqa: S105 - a throwaway bench databas
 SECRET = "bench-secret-key-" + "x" * 40
 
 
-
-
 def _arrange_projects() -> list[int]:
     with unit_of_work() as session:
         made = [
@@ -218,7 +216,6 @@ def bare_app() -> Any:
         return jsonify({"status": "ok"})
 
     return app
-
 
 
 def _serve(target: str, url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:

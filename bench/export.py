@@ -47,8 +47,6 @@ PROJECTS = 20
 READ_BYTES = 1 << 20
 
 
-
-
 def _arrange(rows: int) -> str:
     """Users, projects and ``rows`` approved entries; returns a payroll user's API token."""
     with unit_of_work() as session:
@@ -113,7 +111,6 @@ def _arrange(rows: int) -> str:
         )
         connection.execute(text("ANALYZE"))
     return token
-
 
 
 def _children(pid: int) -> list[int]:

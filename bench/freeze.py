@@ -44,8 +44,6 @@ DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WRITERS = 20
 
 
-
-
 def _arrange(code: str, contractors: int) -> int:
     """A project with that many contractors on it, inserted set-based; returns its id."""
     with unit_of_work() as session:

@@ -52,8 +52,12 @@ class Factory:
         self, project: Project, user: User, start_date: dt.date | None = None, **values: Any
     ) -> Assignment:
         assignment = projects.assign(
-            self.db, None, project, user,
-            start_date=start_date or dt.date.today() - dt.timedelta(days=60), **values,
+            self.db,
+            None,
+            project,
+            user,
+            start_date=start_date or dt.date.today() - dt.timedelta(days=60),
+            **values,
         )
         self.db.commit()
         return assignment
@@ -68,10 +72,14 @@ class Factory:
     ) -> TimeEntry:
         """An entry inserted directly (arrangement only; the rules are tested elsewhere)."""
         entry = TimeEntry(
-            user_id=user.id, project_id=project.id,
+            user_id=user.id,
+            project_id=project.id,
             work_date=work_date or dt.date.today() - dt.timedelta(days=1),
-            minutes=minutes, hourly_rate=values.pop("hourly_rate", project.hourly_rate),
-            currency=values.pop("currency", project.currency), created_by_id=user.id, **values,
+            minutes=minutes,
+            hourly_rate=values.pop("hourly_rate", project.hourly_rate),
+            currency=values.pop("currency", project.currency),
+            created_by_id=user.id,
+            **values,
         )
         self.db.add(entry)
         self.db.commit()
@@ -92,4 +100,3 @@ class Factory:
         _row, raw = tokens.create_token(self.db, None, user, "test")
         self.db.commit()
         return raw
-

@@ -66,8 +66,16 @@ def gunicorn(
         "TRACKER_PASSWORD_MEMORY_KIB": "1024",
         **(env or {}),
     }
-    command = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "--threads", str(threads),
-               "-b", f"127.0.0.1:{port}", "wsgi:app"]
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "-w",
+        str(workers),
+        "--threads",
+        str(threads),
+        "-b",
+        f"127.0.0.1:{port}",
+        "wsgi:app",
+    ]
     if threads > 1:
         command[1:1] = ["--worker-class", "gthread"]
     with tempfile.TemporaryFile() as log:
@@ -125,8 +133,10 @@ def drop_postgres(admin_url: str, name: str) -> None:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                 "WHERE datname = :name AND pid <> pg_backend_pid()"),
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
             {"name": name},
         )
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

@@ -41,8 +41,17 @@ class ConfigError(RuntimeError):
 
 ENVIRONMENTS = ("development", "production")
 
-_BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
-         "off": False, "": False}
+_BOOL = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+    "": False,
+}
 
 
 def _coerce(name: str, raw: str) -> Any:

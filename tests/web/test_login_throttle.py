@@ -7,10 +7,9 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import PASSWORD
 from tracker import create_app
 from tracker.models import ApiToken, AuditEvent
-
-from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -24,26 +23,36 @@ def test_failures_on_one_instance_count_on_another(app, app_config, make):
     first_client, second_client = app.test_client(), second.test_client()
     try:
         for _ in range(2):
-            assert first_client.post(
+            assert (
+                first_client.post(
+                    "/login", data={"email": user.email, "password": "wrong password 123"}
+                ).status_code
+                == 401
+            )
+        assert (
+            second_client.post(
                 "/login", data={"email": user.email, "password": "wrong password 123"}
-            ).status_code == 401
-        assert second_client.post(
-            "/login", data={"email": user.email, "password": "wrong password 123"}
-        ).status_code == 401
+            ).status_code
+            == 401
+        )
         blocked = second_client.post("/login", data={"email": user.email, "password": PASSWORD})
         assert blocked.status_code == 429
         assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
-        assert first_client.post(
-            "/login", data={"email": user.email, "password": PASSWORD}
-        ).status_code == 429
+        assert (
+            first_client.post(
+                "/login", data={"email": user.email, "password": PASSWORD}
+            ).status_code
+            == 429
+        )
     finally:
         second.extensions["tracker.engine"].dispose()
 
 
 def test_unknown_accounts_are_throttled_the_same_way(client):
     answers = [
-        client.post("/login", data={"email": "ghost@example.com", "password": "guess number 1"})
-        .status_code
+        client.post(
+            "/login", data={"email": "ghost@example.com", "password": "guess number 1"}
+        ).status_code
         for _ in range(4)
     ]
     assert answers == [401, 401, 401, 429]
@@ -59,8 +68,10 @@ def test_no_password_token_or_totp_secret_in_logs_or_audit(client, auth, make, d
 
     _row, raw = token_service.create_token(db, None, user, "direct")
     db.commit()
-    client.post("/account/password", data={"pw-current_password": PASSWORD,
-                                           "pw-new_password": "a brand new passphrase 42"})
+    client.post(
+        "/account/password",
+        data={"pw-current_password": PASSWORD, "pw-new_password": "a brand new passphrase 42"},
+    )
     events = db.scalars(select(AuditEvent)).all()
     blob = " ".join(str(e.data) for e in events) + caplog.text
     hashes = [t.token_hash for t in db.scalars(select(ApiToken))]

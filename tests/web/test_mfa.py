@@ -6,9 +6,8 @@ import time
 
 import pytest
 
-from tracker.services import mfa
-
 from tests.conftest import PASSWORD
+from tracker.services import mfa
 
 
 def test_rfc6238_reference_code():

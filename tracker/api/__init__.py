@@ -28,9 +28,14 @@ def json_body(allowed: set[str] | None = None) -> dict[str, Any]:
 
 # Modules that add routes to ``bp`` when imported.
 ROUTE_MODULES = (
-    "me", "users", "projects", "audit", "openapi",
+    "me",
+    "users",
+    "projects",
+    "audit",
+    "openapi",
     "entries",  # time entry
-    "holds", "notifications",  # incident holds
+    "holds",
+    "notifications",  # incident holds
     "reassignment",  # reassignment
     "payroll",  # payroll export
 )

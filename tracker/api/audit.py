@@ -36,8 +36,10 @@ def _date_arg(name: str) -> dt.date | None:
 
 @bp.get("/audit")
 @api_roles("admin")
-@doc(response="AuditList", params=("actor_id", "action", "target_type", "target_id", "from", "to",
-                                   "before", "limit"))
+@doc(
+    response="AuditList",
+    params=("actor_id", "action", "target_type", "target_id", "from", "to", "before", "limit"),
+)
 def list_audit() -> Any:
     """Audit events, newest first; filters actor_id, action, target_type, target_id, from, to."""
     limit = min(_int_arg("limit") or 100, 500)
@@ -52,5 +54,9 @@ def list_audit() -> Any:
         before_id=_int_arg("before"),
         limit=limit,
     )
-    return jsonify({"events": [schemas.audit_event(e) for e in events],
-                    "next_before": events[-1].id if len(events) == limit else None})
+    return jsonify(
+        {
+            "events": [schemas.audit_event(e) for e in events],
+            "next_before": events[-1].id if len(events) == limit else None,
+        }
+    )

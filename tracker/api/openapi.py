@@ -36,51 +36,142 @@ def _list(key: str, item: str) -> dict[str, Any]:
     return _obj({key: {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}}})
 
 
+# code and currency are fixed once a project exists (entries and payroll refer to them).
+_FIXED = (
+    "Fixed once the project is created: giving the current {0} is accepted and changes nothing;"
+    " a different value is refused with 422 (the error names the {0} field)."
+)
+
 SCHEMAS: dict[str, dict[str, Any]] = {
-    "Error": _obj({"error": _obj({"code": _str, "message": _str}, ("code", "message"))},
-                  ("error",)),
-    "User": _obj({"id": _int, "email": _str, "name": _str, "role": _str, "active": _bool,
-                  "timezone": _str, "skills": _tags, "hourly_rate": _money}),
+    "Error": _obj(
+        {"error": _obj({"code": _str, "message": _str}, ("code", "message"))}, ("error",)
+    ),
+    "User": _obj(
+        {
+            "id": _int,
+            "email": _str,
+            "name": _str,
+            "role": _str,
+            "active": _bool,
+            "timezone": _str,
+            "skills": _tags,
+            "hourly_rate": _money,
+        }
+    ),
     "UserList": _list("users", "User"),
-    "UserCreate": _obj({"email": _str, "name": _str,
-                        "role": {"enum": ["contractor", "admin", "payroll"]},
-                        "password": _str, "timezone": _str, "skills": _tags,
-                        "hourly_rate": {"type": ["string", "number", "null"]}},
-                       ("email", "name", "role")),
-    "UserUpdate": _obj({"name": _str, "role": _str, "active": _bool, "skills": _tags,
-                        "hourly_rate": {"type": ["string", "number", "null"]},
-                        "timezone": _str}),
-    "Hold": _obj({"id": _int, "project_id": _int, "started_at": _ts, "started_by": _int,
-                  "reason": _str, "notice": _str, "incident_ref": {"type": ["string", "null"]},
-                  "allow_backfill": _bool, "ended_at": _ts, "ended_by": _int, "note": _str}),
-    "Project": _obj({"id": _int, "code": _str, "name": _str, "client": _str, "status": _str,
-                     "seats": {"type": ["integer", "null"]},
-                     "free_seats": {"type": ["integer", "null"]}, "skills": _tags,
-                     "hourly_rate": _money, "currency": _str, "open_to_reassignment": _bool,
-                     "active_hold": {"oneOf": [{"$ref": "#/components/schemas/Hold"},
-                                               {"type": "null"}]}}),
+    "UserCreate": _obj(
+        {
+            "email": _str,
+            "name": _str,
+            "role": {"enum": ["contractor", "admin", "payroll"]},
+            "password": _str,
+            "timezone": _str,
+            "skills": _tags,
+            "hourly_rate": {"type": ["string", "number", "null"]},
+        },
+        ("email", "name", "role"),
+    ),
+    "UserUpdate": _obj(
+        {
+            "name": _str,
+            "role": _str,
+            "active": _bool,
+            "skills": _tags,
+            "hourly_rate": {"type": ["string", "number", "null"]},
+            "timezone": _str,
+        }
+    ),
+    "Hold": _obj(
+        {
+            "id": _int,
+            "project_id": _int,
+            "started_at": _ts,
+            "started_by": _int,
+            "reason": _str,
+            "notice": _str,
+            "incident_ref": {"type": ["string", "null"]},
+            "allow_backfill": _bool,
+            "ended_at": _ts,
+            "ended_by": _int,
+            "note": _str,
+        }
+    ),
+    "Project": _obj(
+        {
+            "id": _int,
+            "code": _str,
+            "name": _str,
+            "client": _str,
+            "status": _str,
+            "seats": {"type": ["integer", "null"]},
+            "free_seats": {"type": ["integer", "null"]},
+            "skills": _tags,
+            "hourly_rate": _money,
+            "currency": _str,
+            "open_to_reassignment": _bool,
+            "active_hold": {"oneOf": [{"$ref": "#/components/schemas/Hold"}, {"type": "null"}]},
+        }
+    ),
     "ProjectList": _list("projects", "Project"),
-    "ProjectCreate": _obj({"code": _str, "name": _str, "client": _str,
-                           "seats": {"type": ["integer", "null"]}, "skills": _tags,
-                           "hourly_rate": {"type": ["string", "number"]}, "currency": _str,
-                           "open_to_reassignment": _bool}, ("code", "name", "hourly_rate")),
-    "ProjectUpdate": _obj({"name": _str, "client": _str, "seats": {"type": ["integer", "null"]},
-                           "skills": _tags, "hourly_rate": {"type": ["string", "number"]},
-                           "open_to_reassignment": _bool, "status": {"enum": ["closed"]}}),
-    "Assignment": _obj({"id": _int, "user_id": _int, "project_id": _int, "start_date": _date,
-                        "end_date": {"type": ["string", "null"], "format": "date"},
-                        "hourly_rate": _money, "origin": {"enum": ["direct", "reassignment"]},
-                        "from_project_id": {"type": ["integer", "null"]},
-                        "from_hold_id": {"type": ["integer", "null"]}}),
+    "ProjectCreate": _obj(
+        {
+            "code": _str,
+            "name": _str,
+            "client": _str,
+            "seats": {"type": ["integer", "null"]},
+            "skills": _tags,
+            "hourly_rate": {"type": ["string", "number"]},
+            "currency": _str,
+            "open_to_reassignment": _bool,
+        },
+        ("code", "name", "hourly_rate"),
+    ),
+    "ProjectUpdate": _obj(
+        {
+            "code": {**_str, "description": _FIXED.format("code")},
+            "currency": {**_str, "description": _FIXED.format("currency")},
+            "name": _str,
+            "client": _str,
+            "seats": {"type": ["integer", "null"]},
+            "skills": _tags,
+            "hourly_rate": {"type": ["string", "number"]},
+            "open_to_reassignment": _bool,
+            "status": {"enum": ["closed"]},
+        }
+    ),
+    "Assignment": _obj(
+        {
+            "id": _int,
+            "user_id": _int,
+            "project_id": _int,
+            "start_date": _date,
+            "end_date": {"type": ["string", "null"], "format": "date"},
+            "hourly_rate": _money,
+            "origin": {"enum": ["direct", "reassignment"]},
+            "from_project_id": {"type": ["integer", "null"]},
+            "from_hold_id": {"type": ["integer", "null"]},
+        }
+    ),
     "AssignmentList": _list("assignments", "Assignment"),
-    "AssignmentCreate": _obj({"user_id": _int, "hourly_rate": {"type": ["string", "number"]},
-                              "start_date": _date}, ("user_id",)),
-    "AuditEvent": _obj({"id": _int, "at": _ts, "actor_id": {"type": ["integer", "null"]},
-                        "action": _str, "target_type": _str, "target_id": _int,
-                        "data": {"type": "object"}}),
+    "AssignmentCreate": _obj(
+        {"user_id": _int, "hourly_rate": {"type": ["string", "number"]}, "start_date": _date},
+        ("user_id",),
+    ),
+    "AuditEvent": _obj(
+        {
+            "id": _int,
+            "at": _ts,
+            "actor_id": {"type": ["integer", "null"]},
+            "action": _str,
+            "target_type": _str,
+            "target_id": _int,
+            "data": {"type": "object"},
+        }
+    ),
     "AuditList": _list("events", "AuditEvent"),
-    "Notification": _obj({"id": _int, "kind": _str, "message": _str, "created_at": _ts,
-                          "read": _bool}),
+    "Notification": _obj(
+        {"id": _int, "kind": _str, "message": _str, "created_at": _ts, "read": _bool}
+    ),
     "NotificationList": _list("notifications", "Notification"),
 }
 
@@ -103,8 +194,12 @@ def doc(
 
     def decorate(view: F) -> F:
         view.openapi = {  # type: ignore[attr-defined]
-            "request": request, "response": response, "status": status, "errors": errors,
-            "params": params, "content_type": content_type,
+            "request": request,
+            "response": response,
+            "status": status,
+            "errors": errors,
+            "params": params,
+            "content_type": content_type,
         }
         return view
 
@@ -112,9 +207,16 @@ def doc(
 
 
 _CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_REASONS = {400: "Malformed JSON", 401: "No or invalid token", 403: "Role not allowed",
-            404: "Not found, or not yours", 409: "A rule refused it", 415: "Not JSON",
-            422: "Invalid input", 429: "Rate limited"}
+_REASONS = {
+    400: "Malformed JSON",
+    401: "No or invalid token",
+    403: "Role not allowed",
+    404: "Not found, or not yours",
+    409: "A rule refused it",
+    415: "Not JSON",
+    422: "Invalid input",
+    429: "Rate limited",
+}
 
 
 def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
@@ -122,16 +224,20 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
     summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else rule.endpoint
     roles = sorted(getattr(view, "allowed_roles", ()))
     params = [
-        {"name": name, "in": "path", "required": True,
-         "schema": _int if conv == "int" else _str}
+        {"name": name, "in": "path", "required": True, "schema": _int if conv == "int" else _str}
         for conv, name in _CONVERTER.findall(rule.rule)
-    ] + [{"name": name, "in": "query", "required": False, "schema": _str}
-         for name in meta.get("params", ())]
+    ] + [
+        {"name": name, "in": "query", "required": False, "schema": _str}
+        for name in meta.get("params", ())
+    ]
     status = str(meta.get("status", 200))
     ok: dict[str, Any] = {"description": "Success"}
     if meta.get("response"):
-        ok["content"] = {meta.get("content_type", "application/json"): {
-            "schema": {"$ref": f"#/components/schemas/{meta['response']}"}}}
+        ok["content"] = {
+            meta.get("content_type", "application/json"): {
+                "schema": {"$ref": f"#/components/schemas/{meta['response']}"}
+            }
+        }
     elif meta.get("content_type", "application/json") != "application/json":
         ok["content"] = {meta["content_type"]: {"schema": _str}}
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -146,8 +252,12 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
         "responses": responses,
     }
     if meta.get("request"):
-        op["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{meta['request']}"}}}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{meta['request']}"}}
+            },
+        }
         op["responses"].setdefault("400", {"description": _REASONS[400], "content": error_ref})
         op["responses"].setdefault("415", {"description": _REASONS[415], "content": error_ref})
     return op

@@ -23,8 +23,12 @@ def create_user() -> Any:
     """Create a user."""
     body = json_body(CREATE_FIELDS)
     with unit_of_work() as db:
-        user = users.create_user(db, caller(), **{k: body.get(k) for k in CREATE_FIELDS - {
-            "timezone"}}, timezone=body.get("timezone", "UTC"))
+        user = users.create_user(
+            db,
+            caller(),
+            **{k: body.get(k) for k in CREATE_FIELDS - {"timezone"}},
+            timezone=body.get("timezone", "UTC"),
+        )
     return jsonify(schemas.user(user)), 201
 
 

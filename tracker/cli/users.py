@@ -28,15 +28,27 @@ def user() -> None:
 @click.option("--hourly-rate", default=None, help="Default hourly rate, e.g. 45.00.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(
-    email: str, name: str, role: str, timezone: str, skills: str, hourly_rate: str | None,
+    email: str,
+    name: str,
+    role: str,
+    timezone: str,
+    skills: str,
+    hourly_rate: str | None,
     password_stdin: bool,
 ) -> None:
     """Create a user; without --password-stdin, print a one-time link to set the password."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     with audit.origin("cli"), refusals(), unit_of_work() as session:
         created = users.create_user(
-            session, None, email=email, name=name, role=role, password=password,
-            timezone=timezone, skills=skills, hourly_rate=hourly_rate,
+            session,
+            None,
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            timezone=timezone,
+            skills=skills,
+            hourly_rate=hourly_rate,
         )
         link = None
         if password is None:
@@ -45,8 +57,9 @@ def create_user(
             )
     click.echo(f"created {created.role} {created.email} (id {created.id})")
     if link:
-        click.echo(f"one-time link to set the password: {current_app.config['BASE_URL']}"
-                   f"/setup/{link}")
+        click.echo(
+            f"one-time link to set the password: {current_app.config['BASE_URL']}/setup/{link}"
+        )
 
 
 @click.group(cls=AppGroup)
@@ -57,8 +70,13 @@ def token() -> None:
 @token.command("create")
 @click.argument("email")
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
-@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650),
-              help="Days until it expires.")
+@click.option(
+    "--days",
+    default=90,
+    show_default=True,
+    type=click.IntRange(1, 3650),
+    help="Days until it expires.",
+)
 def create_token(email: str, name: str, days: int) -> None:
     """Print a new API token for that user, alone on one line."""
     with audit.origin("cli"), refusals(), unit_of_work() as session:

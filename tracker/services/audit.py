@@ -120,9 +120,7 @@ def search(
     if target_id is not None:
         query = query.where(AuditEvent.target_id == target_id)
     if start is not None:
-        query = query.where(
-            AuditEvent.at >= dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
-        )
+        query = query.where(AuditEvent.at >= dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC))
     if end is not None:
         query = query.where(
             AuditEvent.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, dt.UTC)

@@ -17,12 +17,24 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (documented demo credential)
 
 CLIENTS = ["Chordus Bank", "Northwind Health", "Helio Logistics", "Verdant Energy"]
 PROJECTS = [
-    ("CHORDUS", "Core banking migration", "Chordus Bank", 12, ["python", "sql", "security"],
-     "62.50"),
+    (
+        "CHORDUS",
+        "Core banking migration",
+        "Chordus Bank",
+        12,
+        ["python", "sql", "security"],
+        "62.50",
+    ),
     ("CHORPAY", "Payments API hardening", "Chordus Bank", 6, ["security", "go"], "75.00"),
     ("NWPORTAL", "Patient portal", "Northwind Health", 8, ["react", "accessibility"], "55.00"),
-    ("NWDATA", "Clinical data pipeline", "Northwind Health", 6, ["python", "spark", "sql"],
-     "60.00"),
+    (
+        "NWDATA",
+        "Clinical data pipeline",
+        "Northwind Health",
+        6,
+        ["python", "spark", "sql"],
+        "60.00",
+    ),
     ("HELIOFLEET", "Fleet tracking", "Helio Logistics", 10, ["go", "kafka"], "58.00"),
     ("HELIOWMS", "Warehouse system upgrade", "Helio Logistics", 5, ["java", "sql"], "52.00"),
     ("VERDGRID", "Grid telemetry", "Verdant Energy", 8, ["python", "iot"], "65.00"),
@@ -30,18 +42,91 @@ PROJECTS = [
     ("VERDSEC", "Security review", "Verdant Energy", 4, ["security", "pentest"], "90.00"),
     ("INTERNAL", "Internal tooling", "", None, ["python"], "40.00"),
 ]
-FIRST = ["Ada", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivan", "Jun", "Kemal",
-         "Lena", "Maya", "Nico", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Viktor",
-         "Wen", "Xenia", "Yusuf", "Zoe"]
-LAST = ["Okafor", "Schmidt", "Tanaka", "Silva", "Novak", "Haddad", "Larsen", "Moreau", "Kowalski",
-        "Rossi", "Nguyen", "Patel", "Byrne", "Costa", "Ivanova"]
-ZONES = ["Europe/Berlin", "Europe/Lisbon", "America/New_York", "America/Sao_Paulo", "Asia/Kolkata",
-         "Asia/Tokyo", "Pacific/Auckland", "UTC", "Africa/Lagos", "America/Los_Angeles"]
-SKILLS = ["python", "sql", "security", "go", "react", "accessibility", "spark", "kafka", "java",
-          "iot", "mobile", "pentest"]
-TASKS = ["Code review", "Sprint planning", "Fixed flaky tests", "Schema migration", "On-call",
-         "Pairing session", "Wrote runbook", "Client workshop", "Performance tuning",
-         "Bug triage", "Implemented feature flag", "Security fixes"]
+FIRST = [
+    "Ada",
+    "Ben",
+    "Chen",
+    "Dara",
+    "Eli",
+    "Fatima",
+    "Goran",
+    "Hana",
+    "Ivan",
+    "Jun",
+    "Kemal",
+    "Lena",
+    "Maya",
+    "Nico",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Xenia",
+    "Yusuf",
+    "Zoe",
+]
+LAST = [
+    "Okafor",
+    "Schmidt",
+    "Tanaka",
+    "Silva",
+    "Novak",
+    "Haddad",
+    "Larsen",
+    "Moreau",
+    "Kowalski",
+    "Rossi",
+    "Nguyen",
+    "Patel",
+    "Byrne",
+    "Costa",
+    "Ivanova",
+]
+ZONES = [
+    "Europe/Berlin",
+    "Europe/Lisbon",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Pacific/Auckland",
+    "UTC",
+    "Africa/Lagos",
+    "America/Los_Angeles",
+]
+SKILLS = [
+    "python",
+    "sql",
+    "security",
+    "go",
+    "react",
+    "accessibility",
+    "spark",
+    "kafka",
+    "java",
+    "iot",
+    "mobile",
+    "pentest",
+]
+TASKS = [
+    "Code review",
+    "Sprint planning",
+    "Fixed flaky tests",
+    "Schema migration",
+    "On-call",
+    "Pairing session",
+    "Wrote runbook",
+    "Client workshop",
+    "Performance tuning",
+    "Bug triage",
+    "Implemented feature flag",
+    "Security fixes",
+]
 
 
 def load(session: Session, seed: int = 7, weeks: int = 4) -> list[str]:
@@ -50,28 +135,52 @@ def load(session: Session, seed: int = 7, weeks: int = 4) -> list[str]:
         raise Conflict("the database already has projects; demo data goes into an empty one")
     rng = random.Random(seed)  # noqa: S311  (repeatable demo data, not a secret)
     admin = users.find_by_email(session, "admin@example.com") or users.create_user(
-        session, None, email="admin@example.com", name="Alex Admin", role="admin",
+        session,
+        None,
+        email="admin@example.com",
+        name="Alex Admin",
+        role="admin",
         password=DEMO_PASSWORD,
     )
     if users.find_by_email(session, "payroll@example.com") is None:
-        users.create_user(session, admin, email="payroll@example.com", name="Pat Payroll",
-                          role="payroll", password=DEMO_PASSWORD)
+        users.create_user(
+            session,
+            admin,
+            email="payroll@example.com",
+            name="Pat Payroll",
+            role="payroll",
+            password=DEMO_PASSWORD,
+        )
     made = [
         projects.create_project(
-            session, admin, code=code, name=name, client=client, seats=seats, skills=skills,
-            hourly_rate=rate, currency="EUR" if code != "HELIOFLEET" else "USD",
+            session,
+            admin,
+            code=code,
+            name=name,
+            client=client,
+            seats=seats,
+            skills=skills,
+            hourly_rate=rate,
+            currency="EUR" if code != "HELIOFLEET" else "USD",
         )
         for code, name, client, seats, skills, rate in PROJECTS
     ]
     contractors: list[User] = []
     for i in range(50):
         first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
-        contractors.append(users.create_user(
-            session, admin, email=f"{first}.{last}{i}@example.com".lower(),
-            name=f"{first} {last}", role="contractor", password=DEMO_PASSWORD,
-            timezone=rng.choice(ZONES), skills=rng.sample(SKILLS, 3),
-            hourly_rate=f"{rng.randint(40, 80)}.00",
-        ))
+        contractors.append(
+            users.create_user(
+                session,
+                admin,
+                email=f"{first}.{last}{i}@example.com".lower(),
+                name=f"{first} {last}",
+                role="contractor",
+                password=DEMO_PASSWORD,
+                timezone=rng.choice(ZONES),
+                skills=rng.sample(SKILLS, 3),
+                hourly_rate=f"{rng.randint(40, 80)}.00",
+            )
+        )
     today = dt.date.today()
     start = today - dt.timedelta(weeks=weeks)
     rows = []
@@ -87,16 +196,26 @@ def load(session: Session, seed: int = 7, weeks: int = 4) -> list[str]:
             day = start
             while day < today:
                 if day.weekday() < 5 and rng.random() < 0.6:
-                    rows.append({
-                        "user_id": person.id, "project_id": project.id, "work_date": day,
-                        "minutes": rng.choice([60, 120, 180, 210, 240, 270]),
-                        "description": rng.choice(TASKS), "status":
-                        "approved" if day < today - dt.timedelta(days=7) else "submitted",
-                        "hourly_rate": Decimal(rate), "currency": project.currency,
-                        "created_by_id": person.id, "created_at": utcnow(),
-                        "approved_by_id": admin.id if day < today - dt.timedelta(days=7) else None,
-                        "approved_at": utcnow() if day < today - dt.timedelta(days=7) else None,
-                    })
+                    rows.append(
+                        {
+                            "user_id": person.id,
+                            "project_id": project.id,
+                            "work_date": day,
+                            "minutes": rng.choice([60, 120, 180, 210, 240, 270]),
+                            "description": rng.choice(TASKS),
+                            "status": "approved"
+                            if day < today - dt.timedelta(days=7)
+                            else "submitted",
+                            "hourly_rate": Decimal(rate),
+                            "currency": project.currency,
+                            "created_by_id": person.id,
+                            "created_at": utcnow(),
+                            "approved_by_id": admin.id
+                            if day < today - dt.timedelta(days=7)
+                            else None,
+                            "approved_at": utcnow() if day < today - dt.timedelta(days=7) else None,
+                        }
+                    )
                 day += dt.timedelta(days=1)
     if rows:
         session.execute(insert(TimeEntry), rows)

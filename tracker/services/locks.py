@@ -54,6 +54,4 @@ def contractor_day(session: Session, user_id: int, day: dt.date) -> None:
 def payroll_export(session: Session) -> None:
     """Serialise export batches, so two at the same instant never take the same entry."""
     if is_postgres(session):
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": PAYROLL_EXPORT}
-        )
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": PAYROLL_EXPORT})

@@ -138,9 +138,7 @@ def update_user(session: Session, actor: User | None, user: User, **changes: Any
     return user
 
 
-def _keep_an_admin(
-    session: Session, actor: User | None, user: User, clean: dict[str, Any]
-) -> None:
+def _keep_an_admin(session: Session, actor: User | None, user: User, clean: dict[str, Any]) -> None:
     """Refuse a self-disable, and a change that would leave the portal without an active admin."""
     disabling = user.active and clean.get("active") is False
     if disabling and actor is not None and actor.id == user.id:
@@ -201,8 +199,14 @@ def create_setup_link(
         expires_at=utcnow() + dt.timedelta(hours=hours),
     )
     session.add(link)
-    audit.record(session, actor, "setup_link.create", link, purpose=purpose,
-                 user_id=user.id if user else None)
+    audit.record(
+        session,
+        actor,
+        "setup_link.create",
+        link,
+        purpose=purpose,
+        user_id=user.id if user else None,
+    )
     return token
 
 
@@ -239,8 +243,15 @@ def use_setup_link(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise NotFound("This link has expired or has already been used.")
     if link.user_id is None:
-        user = create_user(session, None, email=email, name=name, role="admin",
-                           password=password, timezone=timezone)
+        user = create_user(
+            session,
+            None,
+            email=email,
+            name=name,
+            role="admin",
+            password=password,
+            timezone=timezone,
+        )
     else:
         user = get_user(session, link.user_id)
         set_password(session, user, user, password)

@@ -13,9 +13,17 @@ from tracker.web import context
 
 # Page areas, each a module with a ``bp`` blueprint.
 BLUEPRINTS = (
-    "auth", "home", "account", "admin_users", "admin_projects", "admin_audit",
-    "entries", "timesheet", "approvals",  # time entry
-    "holds", "notifications",  # incident holds
+    "auth",
+    "home",
+    "account",
+    "admin_users",
+    "admin_projects",
+    "admin_audit",
+    "entries",
+    "timesheet",
+    "approvals",  # time entry
+    "holds",
+    "notifications",  # incident holds
     "offers",  # reassignment
     "payroll",  # payroll export
     "mfa",  # second factor
@@ -67,8 +75,9 @@ def _domain_error(exc: DomainError) -> Response:
 
     if _wants_json():
         return domain_error_json(exc)
-    template = {403: "errors/403.html", 404: "errors/404.html"}.get(exc.status,
-                                                                   "errors/generic.html")
+    template = {403: "errors/403.html", 404: "errors/404.html"}.get(
+        exc.status, "errors/generic.html"
+    )
     return Response(render_template(template, error=exc), status=exc.status)
 
 

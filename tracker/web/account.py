@@ -23,14 +23,18 @@ ALL_ROLES = ("contractor", "admin", "payroll")
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField(
-        "New password", validators=[DataRequired(), Length(max=passwords.MAX_LENGTH)],
+        "New password",
+        validators=[DataRequired(), Length(max=passwords.MAX_LENGTH)],
         description=f"At least {passwords.MIN_LENGTH} characters.",
     )
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=100)],
-                       description="What the token is for, e.g. 'laptop script'")
+    name = StringField(
+        "Token name",
+        validators=[DataRequired(), Length(max=100)],
+        description="What the token is for, e.g. 'laptop script'",
+    )
 
 
 class EmptyForm(FlaskForm):

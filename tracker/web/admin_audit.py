@@ -47,6 +47,10 @@ def index() -> Any:
     events = events[:PAGE]
     people = {u.id: u for u in users.list_users(db)}
     return render_template(
-        "admin_audit/index.html", events=events, people=people, more=more,
-        args=request.args, next_before=events[-1].id if more else None,
+        "admin_audit/index.html",
+        events=events,
+        people=people,
+        more=more,
+        args=request.args,
+        next_before=events[-1].id if more else None,
     )

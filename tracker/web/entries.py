@@ -126,9 +126,12 @@ def index() -> Any:
     }
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for("entries.index", after=cursor, **args) if cursor else None
+    # Unfiltered and on the first page, an empty list means no entries at all (not a filter miss).
+    never_logged = not items and not any(filters.values()) and not request.args.get("after")
     return render_template(
         "entries/index.html",
         items=items,
+        never_logged=never_logged,
         next_url=next_url,
         editable=editable,
         projects=projects.list_projects(db, user),
@@ -241,6 +244,8 @@ def week_panel(user: User) -> dict[str, Any]:
         "entries_panels": ["entries/_week_panel.html"],
         "week_panel": {
             "week": week,
+            # Without hours (or when corrections cancel out) the chart would be blank: say so.
+            "has_hours": any(totals),
             "bars": bars,
             "chart_height": CHART_HEIGHT,
             "chart_width": CHART_WIDTH,
