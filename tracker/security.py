@@ -116,7 +116,9 @@ def _security_headers(response: Response) -> Response:
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
     # Private pages and every API answer (token-authenticated) must not be kept by caches.
-    signed_in = current_user and getattr(current_user, "is_authenticated", False)
-    if signed_in or request.path.startswith("/api/"):
+    # The path is checked first: an API answer needs no cookie user loaded (bearer tokens only).
+    if request.path.startswith("/api/") or (
+        current_user and getattr(current_user, "is_authenticated", False)
+    ):
         headers.setdefault("Cache-Control", "no-store")
     return response

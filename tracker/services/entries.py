@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
@@ -75,20 +75,34 @@ def _lock_projects(session: Session, project_ids: set[int]) -> dict[int, Project
     return found
 
 
+# Built once (only the ids change, as bound parameters): log_time runs it on every call.
+_PROJECT_WITH_ASSIGNMENTS = (
+    select(Project, Assignment)
+    .outerjoin(
+        Assignment,
+        and_(
+            Assignment.project_id == Project.id,
+            Assignment.user_id == bindparam("owner_id"),
+        ),
+    )
+    .where(Project.id == bindparam("project_id"))
+    .order_by(Assignment.end_date.is_not(None), Assignment.id.desc())
+    .execution_options(populate_existing=True)
+)
+_DAY_TOTAL = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
+    TimeEntry.user_id == bindparam("user_id"),
+    TimeEntry.work_date == bindparam("day"),
+    TimeEntry.status != "rejected",
+)
+
+
 def _lock_project_for(
     session: Session, project_id: int, owner: User
 ) -> tuple[Project | None, list[Assignment]]:
     """The shared lock, then the project and the owner's assignments on it in one read."""
     locks.share_project(session, project_id)
     rows = session.execute(
-        select(Project, Assignment)
-        .outerjoin(
-            Assignment,
-            and_(Assignment.project_id == Project.id, Assignment.user_id == owner.id),
-        )
-        .where(Project.id == project_id)
-        .order_by(Assignment.end_date.is_not(None), Assignment.id.desc())
-        .execution_options(populate_existing=True)
+        _PROJECT_WITH_ASSIGNMENTS, {"project_id": project_id, "owner_id": owner.id}
     ).all()
     if not rows:
         return None, []
@@ -125,12 +139,12 @@ def _lock_entry_and_projects(
 
 def _day_total(session: Session, user_id: int, day: dt.date, exclude: int | None) -> int:
     """The user's minutes on one work date across all projects (rejected entries not counted)."""
-    query = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
-        TimeEntry.user_id == user_id, TimeEntry.work_date == day, TimeEntry.status != "rejected"
-    )
+    params = {"user_id": user_id, "day": day}
+    query = _DAY_TOTAL
     if exclude is not None:
-        query = query.where(TimeEntry.id != exclude)
-    return int(session.scalar(query) or 0)
+        query = query.where(TimeEntry.id != bindparam("exclude"))
+        params["exclude"] = exclude
+    return int(session.scalar(query, params) or 0)
 
 
 def _check_daily_limit(

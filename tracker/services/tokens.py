@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound
@@ -16,6 +16,8 @@ from tracker.services import audit, validation
 PREFIX = "trk_"
 # last_used_at is refreshed at most this often, so reads do not turn into writes on every call.
 _TOUCH_EVERY = dt.timedelta(minutes=5)
+# Built once: every API call runs it, and only the hash changes (a bound parameter).
+_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
 
 
 def _hash(raw: str) -> str:
@@ -46,7 +48,7 @@ def create_token(
 
 def authenticate(session: Session, raw: str) -> User | None:
     """The active user a raw token belongs to, or None when unknown, revoked or expired."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(raw)))
+    token = session.scalar(_BY_HASH, {"token_hash": _hash(raw)})
     now = utcnow()
     if token is None or not token.usable(now) or not token.user.active:
         return None
