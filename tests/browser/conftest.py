@@ -410,6 +410,25 @@ class Scenario:
         make.db.commit()
         self.hold = hold
 
+    def main_pages(self) -> list[tuple[Any, list[str]]]:
+        """Each role's person, with the pages beyond their navigation worth checking too."""
+        return [
+            (self.contractor, ["/entries/new"]),
+            (self.newcomer, []),
+            (
+                self.admin,
+                [
+                    f"/admin/projects/{self.held.id}",
+                    f"/admin/projects/{self.other.id}",
+                    "/admin/projects/new",
+                    f"/admin/users/{self.contractor.id}",
+                    "/admin/users/new",
+                    f"/admin/holds/projects/{self.other.id}/freeze",
+                ],
+            ),
+            (self.payroll, ["/", "/payroll?preset=last_week"]),
+        ]
+
 
 @pytest.fixture
 def scenario(seed: Factory) -> Scenario:

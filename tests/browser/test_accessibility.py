@@ -100,22 +100,7 @@ def test_every_main_page_has_labelled_controls_and_enough_contrast(
     scenario: Scenario, page: Page
 ) -> None:
     problems: list[str] = []
-    for user, extra in (
-        (scenario.contractor, ["/entries/new"]),
-        (scenario.newcomer, []),
-        (
-            scenario.admin,
-            [
-                f"/admin/projects/{scenario.held.id}",
-                f"/admin/projects/{scenario.other.id}",
-                "/admin/projects/new",
-                f"/admin/users/{scenario.contractor.id}",
-                "/admin/users/new",
-                f"/admin/holds/projects/{scenario.other.id}/freeze",
-            ],
-        ),
-        (scenario.payroll, ["/payroll?preset=last_week"]),
-    ):
+    for user, extra in scenario.main_pages():
         sign_in(page, user.email)
         problems += _audit(page, [href for _label, href in nav_paths(page)] + extra)
         sign_out(page)

@@ -34,21 +34,7 @@ def _check(page: Page, paths: list[str]) -> list[str]:
 def test_main_pages_fit_a_phone_for_every_role(scenario: Scenario, page: Page) -> None:
     page.set_viewport_size(PHONE)
     problems: list[str] = []
-    for user, extra in (
-        (scenario.contractor, ["/entries/new"]),
-        (scenario.newcomer, []),
-        (
-            scenario.admin,
-            [
-                f"/admin/projects/{scenario.held.id}",
-                f"/admin/projects/{scenario.other.id}",
-                "/admin/projects/new",
-                f"/admin/users/{scenario.contractor.id}",
-                "/admin/users/new",
-            ],
-        ),
-        (scenario.payroll, ["/", "/payroll?preset=last_week"]),
-    ):
+    for user, extra in scenario.main_pages():
         sign_in(page, user.email)
         problems += _check(page, [href for _label, href in nav_paths(page)] + extra)
         page.get_by_role("button", name="Sign out").click()
