@@ -96,6 +96,26 @@ class Factory:
         self.db.commit()
         return hold
 
+    def correction(
+        self, admin: User, original: TimeEntry, hours: str, work_date: dt.date, today: dt.date
+    ) -> TimeEntry:
+        """An admin's correction of an entry, made through the entries service."""
+        from tracker.services import entries
+
+        user = self.db.get(User, original.user_id)
+        correction = entries.log_time(
+            self.db,
+            admin,
+            user=user,
+            project_id=original.project_id,
+            work_date=work_date,
+            hours=hours,
+            corrects_entry_id=original.id,
+            today=today,
+        )
+        self.db.commit()
+        return correction
+
     def token(self, user: User) -> str:
         _row, raw = tokens.create_token(self.db, None, user, "test")
         self.db.commit()

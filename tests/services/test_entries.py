@@ -27,15 +27,6 @@ TODAY = dt.date.today()
 YESTERDAY = TODAY - dt.timedelta(days=1)
 
 
-@pytest.fixture
-def setup(make):
-    contractor = make.contractor(name="Casey")
-    admin = make.admin()
-    project = make.project(code="CHORDUS", hourly_rate="40.00", currency="EUR")
-    make.assign(project, contractor)
-    return contractor, admin, project
-
-
 def test_logging_time_stores_minutes_rate_currency_and_an_audit_event(db, make, setup):
     contractor, _admin, project = setup
     other = make.project(code="OTHER", hourly_rate="30.00", currency="USD")

@@ -17,15 +17,6 @@ TODAY = dt.date.today()
 YESTERDAY = TODAY - dt.timedelta(days=1)
 
 
-@pytest.fixture
-def setup(make):
-    contractor = make.contractor(name="Casey")
-    admin = make.admin()
-    project = make.project(code="CHORDUS", hourly_rate="40.00", currency="EUR")
-    make.assign(project, contractor)
-    return contractor, admin, project
-
-
 def test_rejection_needs_a_reason_and_notifies_the_owner(db, make, setup):
     contractor, admin, project = setup
     entry = make.entry(contractor, project, work_date=YESTERDAY, minutes=90)

@@ -30,17 +30,7 @@ def corrected(db, make):
     project = make.project(code="ALPHA", hourly_rate="40.00")
     make.assign(project, contractor, start_date=TODAY - dt.timedelta(days=10))
     original = make.entry(contractor, project, work_date=YESTERDAY, minutes=240)
-    correction = entries.log_time(
-        db,
-        admin,
-        user=contractor,
-        project_id=project.id,
-        work_date=YESTERDAY,
-        hours="-2",
-        corrects_entry_id=original.id,
-        today=TODAY,
-    )
-    db.commit()
+    correction = make.correction(admin, original, "-2", work_date=YESTERDAY, today=TODAY)
     return contractor, admin, project, correction
 
 

@@ -9,7 +9,6 @@ import html
 import pytest
 
 from tracker.models import TimeEntry
-from tracker.services import entries
 
 TODAY = dt.date.today()
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -33,17 +32,7 @@ def corrected(db, make, auth):
     project = make.project(code="ALPHA")
     make.assign(project, contractor, start_date=TODAY - dt.timedelta(days=10))
     original = make.entry(contractor, project, work_date=BEFORE, minutes=240)
-    correction = entries.log_time(
-        db,
-        admin,
-        user=contractor,
-        project_id=project.id,
-        work_date=YESTERDAY,
-        hours="-2",
-        corrects_entry_id=original.id,
-        today=TODAY,
-    )
-    db.commit()
+    correction = make.correction(admin, original, "-2", work_date=YESTERDAY, today=TODAY)
     auth.login(contractor)
     return project, original, correction
 
