@@ -10,7 +10,7 @@ from tracker.api import bp, json_body, schemas
 from tracker.api.access import api_roles, caller
 from tracker.api.openapi import doc, register_schema
 from tracker.api.projects import project_json
-from tracker.db import get_session, unit_of_work
+from tracker.db import get_session, unit_of_work, write_priority
 from tracker.services import holds, projects
 
 _hold_ref = {"$ref": "#/components/schemas/Hold"}
@@ -67,6 +67,7 @@ register_schema(
 
 
 @bp.post("/projects/<int:project_id>/freeze")
+@write_priority
 @api_roles("admin")
 @doc(request="FreezeRequest", response="FreezeResult", errors=(404, 409, 422))
 def freeze(project_id: int) -> Any:
@@ -94,6 +95,7 @@ def freeze(project_id: int) -> Any:
 
 
 @bp.post("/projects/<int:project_id>/unfreeze")
+@write_priority
 @api_roles("admin")
 @doc(request="UnfreezeRequest", response="UnfreezeResult", errors=(404, 409, 422))
 def unfreeze(project_id: int) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli import refusals
-from tracker.db import unit_of_work
+from tracker.db import claim_write_priority, unit_of_work
 from tracker.services import audit, holds, projects
 
 
@@ -28,6 +28,7 @@ def freeze(
     code: str, reason: str, notice: str, incident_ref: str | None, allow_backfill: bool
 ) -> None:
     """Put the project with this CODE on hold and notify every contractor on it."""
+    claim_write_priority()  # ahead of a crowd of entry writers on SQLite
     with audit.origin("cli"), refusals(), unit_of_work() as session:
         target = projects.find_by_code(session, code)
         hold, affected = holds.freeze_project(
@@ -51,6 +52,7 @@ def freeze(
 @click.option("--note", default=None, help="Closing note the contractors read.")
 def unfreeze(code: str, note: str | None) -> None:
     """Lift the hold on the project with this CODE; time entry works again at once."""
+    claim_write_priority()  # ahead of a crowd of entry writers on SQLite
     with audit.origin("cli"), refusals(), unit_of_work() as session:
         target = projects.find_by_code(session, code)
         hold = holds.unfreeze_project(session, None, target, note=note)

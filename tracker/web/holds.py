@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from tracker.db import get_session, unit_of_work
+from tracker.db import get_session, unit_of_work, write_priority
 from tracker.errors import DomainError
 from tracker.models import Project, User
 from tracker.security import login_is_recent
@@ -76,6 +76,7 @@ def index() -> Any:
 
 
 @bp.route("/projects/<int:project_id>/freeze", methods=["GET", "POST"])
+@write_priority
 @roles("admin")
 @recent_login
 def freeze(project_id: int) -> Any:
@@ -125,6 +126,7 @@ def _people(count: int) -> str:
 
 
 @bp.route("/projects/<int:project_id>/unfreeze", methods=["GET", "POST"])
+@write_priority
 @roles("admin")
 @recent_login
 def unfreeze(project_id: int) -> Any:

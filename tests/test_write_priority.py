@@ -1,0 +1,101 @@
+"""Freeze and unfreeze take SQLite's write lock ahead of a crowd of waiting writers.
+
+SQLite's busy handler sleeps longer and longer between tries (1, 2, 5, … 50, 100 ms), so an
+ordinary waiter that began at t0 next looks at the lock at about t0 + 228 ms and t0 + 328 ms.
+Releasing the lock halfway between those, a priority writer (which tries every millisecond)
+must be the one that gets it, ahead of writers that have waited longer.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from tracker.db import get_session
+
+RELEASE_AT = 0.278  # seconds after the ordinary writers began to wait: 50 ms from their tries
+PRIORITY_STARTS = 0.025  # so that with the back-off it too would look at +253 and +353 ms only
+
+
+@pytest.fixture
+def sqlite_only(is_postgres: bool) -> None:
+    if is_postgres:
+        pytest.skip("PostgreSQL's advisory-lock queue is first come, first served already")
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_a_priority_writer_takes_the_lock_before_writers_that_waited_longer(app: Any) -> None:
+    engine = app.extensions["tracker.engine"]
+    priority_engine = engine.execution_options(sqlite_write_priority=True)
+    order: list[str] = []
+    waiting = threading.Barrier(5)
+
+    def write(name: str, bind: Any, delay: float) -> None:
+        waiting.wait()
+        time.sleep(delay)
+        with bind.begin() as connection:  # BEGIN IMMEDIATE: waits for the write lock
+            order.append(name)
+            connection.execute(text("SELECT 1"))
+            time.sleep(0.05)  # hold the lock a while, so the next one must wait too
+
+    holder = engine.connect()
+    holder.begin()  # takes the write lock
+    threads = [
+        threading.Thread(target=write, args=(f"ordinary {i}", engine, 0)) for i in range(3)
+    ] + [threading.Thread(target=write, args=("priority", priority_engine, PRIORITY_STARTS))]
+    for thread in threads:
+        thread.start()
+    waiting.wait()
+    time.sleep(RELEASE_AT)
+    holder.commit()
+    holder.close()
+    for thread in threads:
+        thread.join(10)
+
+    assert order[0] == "priority", order
+    assert sorted(order[1:]) == ["ordinary 0", "ordinary 1", "ordinary 2"]
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_a_priority_writer_still_gives_up_after_the_busy_timeout(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    engine = app.extensions["tracker.engine"]
+    priority_engine = engine.execution_options(sqlite_write_priority=True)
+    holder = engine.connect()
+    holder.begin()
+    try:
+        with (
+            pytest.raises(OperationalError, match="database is locked"),
+            priority_engine.connect() as connection,
+        ):
+            connection.begin()
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_freeze_and_unfreeze_views_ask_for_priority_and_entry_views_do_not(app: Any) -> None:
+    prioritised = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "write_priority", False)
+    }
+    assert prioritised == {"api.freeze", "api.unfreeze", "holds.freeze", "holds.unfreeze"}
+
+
+def test_a_request_to_a_priority_view_gets_a_priority_session(app: Any) -> None:
+    with app.test_request_context("/api/v1/projects/1/freeze", method="POST"):
+        bind = get_session().get_bind()
+        assert bind.get_execution_options().get("sqlite_write_priority")
+    with app.test_request_context("/api/v1/entries", method="POST"):
+        bind = get_session().get_bind()
+        assert not bind.get_execution_options().get("sqlite_write_priority")
