@@ -16,22 +16,25 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db import is_postgres
 from tracker.errors import (
-    DailyLimit,
     EntryLocked,
     Forbidden,
     Invalid,
     NotFound,
     PeriodLocked,
 )
-from tracker.models import Assignment, Notification, Project, TimeEntry, User, utcnow
-from tracker.services import audit, locks, payroll_csv, validation
+from tracker.models import Notification, Project, TimeEntry, User, utcnow
+from tracker.services import audit, payroll_csv, validation
 from tracker.services.entry_approvals import approve, reject
 from tracker.services.entry_lists import list_entries
+from tracker.services.entry_locks import (
+    check_daily_limit,
+    lock_entry_and_projects,
+    lock_for_new_entry,
+)
 from tracker.services.entry_rules import (
     backdating_window,
     check_assigned,
@@ -57,110 +60,11 @@ ENTRY_FIELDS = (
     "rejection_reason",
 )
 UPDATABLE = frozenset({"work_date", "minutes", "hours", "description", "project_id"})
-DAY_LIMIT = 1440
 
 
 def amount(entry: TimeEntry) -> Decimal:
     """What the entry pays: minutes / 60 * rate, rounded half-up to cents, as payroll pays it."""
     return payroll_csv.amount(entry.minutes, entry.hourly_rate)
-
-
-def _lock_projects(session: Session, project_ids: set[int]) -> dict[int, Project | None]:
-    """Shared advisory locks in ascending id order, then each project read fresh."""
-    found: dict[int, Project | None] = {}
-    for pid in sorted(project_ids):
-        locks.share_project(session, pid)
-    for pid in sorted(project_ids):
-        found[pid] = session.get(Project, pid, populate_existing=True)
-    return found
-
-
-# Built once (only the ids change, as bound parameters): log_time runs it on every call.
-_PROJECT_WITH_ASSIGNMENTS = (
-    select(Project, Assignment)
-    .outerjoin(
-        Assignment,
-        and_(
-            Assignment.project_id == Project.id,
-            Assignment.user_id == bindparam("owner_id"),
-        ),
-    )
-    .where(Project.id == bindparam("project_id"))
-    .order_by(Assignment.end_date.is_not(None), Assignment.id.desc())
-    .execution_options(populate_existing=True)
-)
-_DAY_TOTAL = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
-    TimeEntry.user_id == bindparam("user_id"),
-    TimeEntry.work_date == bindparam("day"),
-    TimeEntry.status != "rejected",
-)
-
-
-def _lock_project_for(
-    session: Session, project_id: int, owner: User
-) -> tuple[Project | None, list[Assignment]]:
-    """The shared lock, then the project and the owner's assignments on it in one read."""
-    locks.share_project(session, project_id)
-    rows = session.execute(
-        _PROJECT_WITH_ASSIGNMENTS, {"project_id": project_id, "owner_id": owner.id}
-    ).all()
-    if not rows:
-        return None, []
-    return rows[0][0], [a for _, a in rows if a is not None]
-
-
-def _lock_entry(session: Session, entry_id: int) -> TimeEntry | None:
-    """The entry re-read after the project locks, row-locked on PostgreSQL (export races)."""
-    query = select(TimeEntry).where(TimeEntry.id == entry_id)
-    if is_postgres(session):
-        query = query.with_for_update()
-    return session.scalars(query.execution_options(populate_existing=True)).first()
-
-
-def _lock_entry_and_projects(
-    session: Session, entry_id: int, project_ids: set[int]
-) -> tuple[TimeEntry, dict[int, Project | None]]:
-    """Shared locks on the projects, then the entry re-read; its current project locked too.
-
-    The projects were chosen from a read made before any lock, so the entry may have moved in
-    between. Once re-read it is row-locked (PostgreSQL) and cannot move again, so one more round
-    of locks covers its project for sure. Raises NotFound.
-    """
-    found = _lock_projects(session, project_ids)
-    for _round in range(2):
-        entry = _lock_entry(session, entry_id)
-        if entry is None:
-            raise NotFound("No such entry.")
-        if entry.project_id in found:
-            return entry, found
-        found.update(_lock_projects(session, {entry.project_id}))
-    raise EntryLocked("This entry is being changed by someone else right now; try again.")
-
-
-def _day_total(session: Session, user_id: int, day: dt.date, exclude: int | None) -> int:
-    """The user's minutes on one work date across all projects (rejected entries not counted)."""
-    params = {"user_id": user_id, "day": day}
-    query = _DAY_TOTAL
-    if exclude is not None:
-        query = query.where(TimeEntry.id != bindparam("exclude"))
-        params["exclude"] = exclude
-    return int(session.scalar(query, params) or 0)
-
-
-def _check_daily_limit(
-    session: Session, user: User, day: dt.date, minutes: int, exclude: int | None = None
-) -> None:
-    """Lock the contractor's day, then refuse a total above 24 h. Raises DailyLimit."""
-    if minutes <= 0:
-        return  # a negative correction only lowers the total
-    locks.contractor_day(session, user.id, day)
-    total = _day_total(session, user.id, day, exclude)
-    if total + minutes > DAY_LIMIT:
-        left = max(DAY_LIMIT - total, 0)
-        raise DailyLimit(
-            f"That would make more than 24 hours on {day.isoformat()}: "
-            f"{total / 60:.2f} h are already logged that day, so at most {left / 60:.2f} h fit.",
-        )
 
 
 def _description(value: Any) -> str:
@@ -186,6 +90,20 @@ def _check_window(actor: User, day: dt.date, today: dt.date, days: int) -> None:
 def _rate(session: Session, project: Project, user: User, day: dt.date) -> Decimal:
     assignment = check_assigned(session, user, project, day)
     return assignment.hourly_rate if assignment.hourly_rate is not None else project.hourly_rate
+
+
+def _day_adding_time(work_date: Any, minutes: Any, hours: Any, correcting: bool) -> dt.date | None:
+    """The work date when the new entry adds time on a valid date, else None.
+
+    Only then is the day locked together with the project; the rules still report a bad date
+    or duration later, in their usual order.
+    """
+    try:
+        day = parse_day(work_date)
+        added = parse_duration(minutes, hours, allow_negative=correcting)
+    except Invalid:
+        return None
+    return day if added > 0 else None
 
 
 def log_time(
@@ -217,15 +135,26 @@ def log_time(
         raise Forbidden("Only an admin can make a correction entry.")
     if not isinstance(project_id, int) or isinstance(project_id, bool):
         raise Invalid.field("project_id", "Choose a project.")
-    found, held = _lock_project_for(session, project_id, owner)
+    correcting = corrects_entry_id is not None
+    read = lock_for_new_entry(
+        session, project_id, owner, _day_adding_time(work_date, minutes, hours, correcting)
+    )
     backfill = not actor.is_admin and corrects_entry_id is None
     project = check_open(
-        session, actor, owner, found, work_date, creating=backfill, via=via, assignments=held
+        session,
+        actor,
+        owner,
+        read.project,
+        work_date,
+        creating=backfill,
+        via=via,
+        assignments=read.assignments,
     )
     day = parse_day(work_date)
     today = today or local_today(owner, now)
-    assignment = check_assigned(session, owner, project, day, today=today, assignments=held)
-    correcting = corrects_entry_id is not None
+    assignment = check_assigned(
+        session, owner, project, day, today=today, assignments=read.assignments
+    )
     amount_minutes = parse_duration(minutes, hours, allow_negative=correcting)
     _check_window(actor, day, today, backdating_window(backdating_days))
     text = _description(description)
@@ -236,7 +165,7 @@ def log_time(
             raise NotFound("The entry to correct does not exist for this contractor.")
         if corrected.project_id != project.id:
             raise Invalid.field("project_id", "A correction is on the project of the entry.")
-    _check_daily_limit(session, owner, day, amount_minutes)
+    check_daily_limit(session, owner, day, amount_minutes, locked_total=read.day_total)
     if corrected is not None:
         rate, currency = corrected.hourly_rate, corrected.currency  # corrects at the paid rate
     else:
@@ -319,7 +248,7 @@ def update_entry(
     target_id = changes.get("project_id", current.project_id)
     if not isinstance(target_id, int) or isinstance(target_id, bool):
         raise Invalid.field("project_id", "Choose a project.")
-    entry, found = _lock_entry_and_projects(session, entry_id, {current.project_id, target_id})
+    entry, found = lock_entry_and_projects(session, entry_id, {current.project_id, target_id})
     if "project_id" not in changes:
         target_id = entry.project_id  # where it is now, not where the first read saw it
     owner = owner_of(session, entry)
@@ -351,7 +280,7 @@ def update_entry(
     _check_window(actor, day, today, window)
     _check_locked(actor, entry)
     text = _description(changes["description"]) if "description" in changes else entry.description
-    _check_daily_limit(session, owner, day, new_minutes, exclude=entry.id)
+    check_daily_limit(session, owner, day, new_minutes, exclude=entry.id)
     before = audit.snapshot(entry, *ENTRY_FIELDS)
     if project.id != entry.project_id:
         entry.hourly_rate = _rate(session, project, owner, day)
@@ -380,7 +309,7 @@ def delete_entry(
 ) -> None:
     """Delete an entry. Raises NotFound, ProjectFrozen, ProjectClosed, PeriodLocked, EntryLocked."""
     current = get_entry(session, actor, entry_id)
-    entry, found = _lock_entry_and_projects(session, entry_id, {current.project_id})
+    entry, found = lock_entry_and_projects(session, entry_id, {current.project_id})
     project = found[entry.project_id]
     owner = owner_of(session, entry)
     check_open(session, actor, owner, project, entry.work_date, creating=False, via=via)

@@ -41,13 +41,31 @@ def exclusive_project(session: Session, project_id: int) -> None:
         )
 
 
+def _day_key(user_id: int, day: dt.date) -> int:
+    """One bigint key: user id and day ordinal (< 10**6) packed without collisions."""
+    return user_id * 1_000_000 + day.toordinal()
+
+
 def contractor_day(session: Session, user_id: int, day: dt.date) -> None:
     """Serialise writers of one contractor's one work date (the 24-hour daily limit)."""
     if is_postgres(session):
-        # One bigint key: user id and day ordinal (< 10**6) packed without collisions.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _day_key(user_id, day)})
+
+
+# The materialised CTE is evaluated before the outer select list: project first, then the day,
+# the same order as share_project followed by contractor_day, in one round trip.
+_PROJECT_THEN_DAY = text(
+    "WITH project AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(:ns, :id) AS granted) "
+    "SELECT pg_advisory_xact_lock(:key) FROM project"
+)
+
+
+def share_project_then_day(session: Session, project_id: int, user_id: int, day: dt.date) -> None:
+    """``share_project`` and then ``contractor_day``, in one statement (a new entry takes both)."""
+    if is_postgres(session):
         session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"),
-            {"key": user_id * 1_000_000 + day.toordinal()},
+            _PROJECT_THEN_DAY,
+            {"ns": PROJECT_ENTRIES, "id": project_id, "key": _day_key(user_id, day)},
         )
 
 
