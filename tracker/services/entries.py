@@ -171,22 +171,25 @@ def log_time(
     else:
         rate = assignment.hourly_rate if assignment.hourly_rate is not None else project.hourly_rate
         currency = project.currency
-    entry = TimeEntry(
-        user_id=owner.id,
-        project_id=project.id,
-        work_date=day,
-        minutes=amount_minutes,
-        description=text,
-        status="submitted",
-        hourly_rate=rate,
-        currency=currency,
-        is_correction=correcting,
-        corrects_entry_id=corrects_entry_id,
-        created_by_id=actor.id,
+    values = {
+        "user_id": owner.id,
+        "project_id": project.id,
+        "work_date": day,
+        "minutes": amount_minutes,
+        "description": text,
+        "status": "submitted",
+        "hourly_rate": rate,
+        "currency": currency,
+        "is_correction": correcting,
+        "corrects_entry_id": corrects_entry_id,
+        "approved_by_id": None,
+        "rejection_reason": None,
+        "created_by_id": actor.id,
+        "created_at": utcnow(),
+    }
+    entry: TimeEntry = audit.insert_recorded(
+        session, actor, "entry.create", TimeEntry, values, ENTRY_FIELDS
     )
-    session.add(entry)
-    session.flush()
-    audit.record(session, actor, "entry.create", entry, after=audit.snapshot(entry, *ENTRY_FIELDS))
     return entry
 
 
