@@ -372,7 +372,14 @@ class ApiToken(Base):
 
     def usable(self, now: dt.datetime) -> bool:
         """True when the token is neither revoked nor expired."""
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+        return self.usable_at(self.revoked_at, self.expires_at, now)
+
+    @staticmethod
+    def usable_at(
+        revoked_at: dt.datetime | None, expires_at: dt.datetime | None, now: dt.datetime
+    ) -> bool:
+        """The rule of ``usable`` for a token read as columns, not as an object."""
+        return revoked_at is None and (expires_at is None or expires_at > now)
 
 
 class LoginAttempt(Base):

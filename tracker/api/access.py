@@ -47,7 +47,7 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
             raw = _bearer()
             db = get_session()
             user = tokens.authenticate(db, raw) if raw else None
-            if db.dirty:
+            if db.info.pop(tokens.TOUCHED, False):
                 db.commit()  # last_used_at moved on (at most every few minutes): keep it
             if user is None:
                 _deny(None, "no valid token")

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound
@@ -16,8 +16,19 @@ from tracker.services import audit, validation
 PREFIX = "trk_"
 # last_used_at is refreshed at most this often, so reads do not turn into writes on every call.
 _TOUCH_EVERY = dt.timedelta(minutes=5)
-# Built once: every API call runs it, and only the hash changes (a bound parameter).
-_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+# Built once: every API call runs it, and only the hash changes (a bound parameter). The user is
+# the one object loaded; of the token only what the checks need.
+_BY_HASH = (
+    select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+_TOUCH = (
+    update(ApiToken)
+    .where(ApiToken.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
+)
+TOUCHED = "tracker.token_touched"  # session.info key: the caller should commit the new last_used_at
 
 
 def _hash(raw: str) -> str:
@@ -47,14 +58,22 @@ def create_token(
 
 
 def authenticate(session: Session, raw: str) -> User | None:
-    """The active user a raw token belongs to, or None when unknown, revoked or expired."""
-    token = session.scalar(_BY_HASH, {"token_hash": _hash(raw)})
-    now = utcnow()
-    if token is None or not token.usable(now) or not token.user.active:
+    """The active user a raw token belongs to, or None when unknown, revoked or expired.
+
+    A token not used for a while gets its ``last_used_at`` moved on, and ``session.info[TOUCHED]``
+    says so: the caller commits it even when the request itself changes nothing.
+    """
+    row = session.execute(_BY_HASH, {"token_hash": _hash(raw)}).first()
+    if row is None:
         return None
-    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
-        token.last_used_at = now
-    return token.user
+    user, token_id, revoked_at, expires_at, last_used_at = row
+    now = utcnow()
+    if not ApiToken.usable_at(revoked_at, expires_at, now) or not user.active:
+        return None
+    if last_used_at is None or now - last_used_at > _TOUCH_EVERY:
+        session.execute(_TOUCH, {"token_id": token_id, "now": now})
+        session.info[TOUCHED] = True
+    return user
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
