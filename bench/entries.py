@@ -13,7 +13,10 @@ Creates fresh databases (dropped at the end, whatever happens) and migrates them
 2. starts ``gunicorn -w N wsgi:app`` and posts 1-minute entries through ``POST /api/v1/entries``
    from ``--threads`` client threads for ``--seconds``, then does the same against a bare Flask
    endpoint (``bare_app`` below) that runs one INSERT into the same table on the same database,
-   and prints both rates and their ratio.
+   and against the same INSERT behind nothing but the API's own token check
+   (``token_checked_app``: the app, its request hooks and ``api_roles``, no rules, locks or
+   audit), and prints the rates and their ratios to the bare endpoint. The third shows how
+   much of the gap the authentication alone accounts for on the machine at hand.
 """
 
 from __future__ import annotations
@@ -184,6 +187,18 @@ def _time_timesheets(apps: list[Any], rounds: int) -> list[float]:
     return [statistics.median(t) for t in times]
 
 
+BARE_INSERT = text(
+    "INSERT INTO time_entries (user_id, project_id, work_date, minutes,"
+    " description, status, hourly_rate, currency, is_correction,"
+    " created_by_id, created_at) VALUES (:u, :p, :d, :m, '', 'submitted', 40,"
+    " 'EUR', false, :u, now()) RETURNING id"
+)
+
+
+def _bare_values(user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"u": user_id, "p": body["project_id"], "d": body["work_date"], "m": body["minutes"]}
+
+
 def bare_app() -> Any:
     """A bare Flask endpoint doing one INSERT into time_entries (the throughput baseline)."""
     from flask import Flask, jsonify, request
@@ -195,26 +210,34 @@ def bare_app() -> Any:
     def insert() -> Any:
         body = request.get_json()
         with engine.begin() as connection:
-            new_id = connection.execute(
-                text(
-                    "INSERT INTO time_entries (user_id, project_id, work_date, minutes,"
-                    " description, status, hourly_rate, currency, is_correction,"
-                    " created_by_id, created_at) VALUES (:u, :p, :d, :m, '', 'submitted', 40,"
-                    " 'EUR', false, :u, now()) RETURNING id"
-                ),
-                {
-                    "u": body["user_id"],
-                    "p": body["project_id"],
-                    "d": body["work_date"],
-                    "m": body["minutes"],
-                },
-            ).scalar_one()
+            values = _bare_values(body["user_id"], body)
+            new_id = connection.execute(BARE_INSERT, values).scalar_one()
         return jsonify({"id": new_id}), 201
 
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify({"status": "ok"})
 
+    return app
+
+
+def token_checked_app() -> Any:
+    """The tracker app with the bare INSERT behind its API token check only (a reference)."""
+    from flask import jsonify, request
+
+    from tracker.api.access import api_roles, caller
+
+    app = create_app()
+
+    @app.post("/bench/insert")
+    @api_roles("contractor")
+    def token_checked_insert() -> Any:
+        body = request.get_json()
+        with unit_of_work() as db:
+            new_id = db.execute(BARE_INSERT, _bare_values(caller().id, body)).scalar_one()
+        return jsonify({"id": new_id}), 201
+
+    app.extensions["csrf"].exempt(token_checked_insert)  # bearer token, like the API
     return app
 
 
@@ -330,6 +353,7 @@ def _throughput(app: Any, url: str, args: argparse.Namespace) -> None:
     runs = {
         "api": ("wsgi:app", "/api/v1/entries", api_bodies),
         "bare": ("bench.entries:bare_app()", "/insert", bare_bodies),
+        "token": ("bench.entries:token_checked_app()", "/bench/insert", api_bodies),
     }
     servers = {label: _serve(target, url, args.workers) for label, (target, _, _) in runs.items()}
     totals = {label: [0, 0] for label in runs}
@@ -358,6 +382,10 @@ def _throughput(app: Any, url: str, args: argparse.Namespace) -> None:
             f" {windows} alternating windows)"
         )
     print(f"ratio api / bare insert: {results['api'] / results['bare']:.2f}")
+    print(
+        "ratio token check + bare insert / bare insert (the ceiling authentication leaves):"
+        f" {results['token'] / results['bare']:.2f}"
+    )
 
 
 def main() -> None:
