@@ -383,12 +383,16 @@ class ApiToken(Base):
 
 
 class LoginAttempt(Base):
-    """A failed sign-in, kept for throttling per account and per client address."""
+    """A failed sign-in, kept for throttling per account and per client address.
+
+    Rows older than ``auth.KEEP_ATTEMPTS`` are deleted whenever a new failure is recorded.
+    """
 
     __tablename__ = "login_attempts"
     __table_args__ = (
         Index("ix_login_attempts_email_at", "email", "at"),
         Index("ix_login_attempts_address_at", "address", "at"),
+        Index("ix_login_attempts_at", "at"),
     )
 
     id: Mapped[intpk]

@@ -26,7 +26,9 @@ def _enrol(client, auth, user):
     assert "<svg" in page  # the QR code is inline SVG made on the server
     with client.session_transaction() as s:
         secret = s["mfa_pending_secret"]
-    response = client.post("/account/mfa", data={"code": mfa.code_at(secret)})
+    # The previous step's code (still accepted), so the current one can sign in afterwards.
+    code = mfa.code_at(secret, time.time() - mfa.STEP)
+    response = client.post("/account/mfa", data={"code": code})
     assert response.status_code == 200
     assert "recovery codes" in response.get_data(as_text=True).lower()
     return secret, response.get_data(as_text=True)

@@ -14,10 +14,10 @@ from tracker.services import mfa
 
 @pytest.fixture
 def enrolled(make, db):
-    """A contractor with TOTP on; returns (user, secret)."""
+    """A contractor with TOTP on, enrolled with the previous step's code; (user, secret)."""
     user = make.contractor()
     secret = mfa.new_secret()
-    mfa.enable(db, db.get(User, user.id), secret, mfa.code_at(secret))
+    mfa.enable(db, db.get(User, user.id), secret, mfa.code_at(secret, time.time() - mfa.STEP))
     db.commit()
     return user, secret
 
@@ -111,3 +111,54 @@ def test_a_right_reauth_password_resets_the_count(client, auth, make, db):
     for _ in range(4):
         client.post("/reauth", data={"password": "not my password"})
     assert client.post("/reauth", data={"password": PASSWORD}).status_code == 302
+
+
+def test_the_code_typed_at_enrolment_cannot_sign_in(client, auth, make, db):
+    user = make.contractor()
+    auth.login(user)
+    client.get("/account/mfa")
+    with client.session_transaction() as session:
+        secret = session["mfa_pending_secret"]
+    code = mfa.code_at(secret)
+    assert "recovery codes" in client.post("/account/mfa", data={"code": code}).get_data(
+        as_text=True
+    )
+    auth.logout()
+    _password_step(client, user)
+    replay = client.post("/login/code", data={"code": code})
+    assert "not right" in replay.get_data(as_text=True)
+    later = mfa.code_at(secret, time.time() + mfa.STEP)
+    assert client.post("/login/code", data={"code": later}).status_code == 302
+
+
+def _sign_in(client, user, secret):
+    _password_step(client, user)
+    assert client.post("/login/code", data={"code": mfa.code_at(secret)}).status_code == 302
+
+
+def test_turning_the_second_factor_off_stops_after_five_wrong_passwords(client, db, enrolled):
+    user, secret = enrolled
+    _sign_in(client, user, secret)
+    for _ in range(5):
+        page = client.post(
+            "/account/mfa/disable", data={"password": "not my password"}, follow_redirects=True
+        )
+        assert "This is not your password." in page.get_data(as_text=True)
+    refused = client.post(
+        "/account/mfa/disable", data={"password": PASSWORD}, follow_redirects=True
+    )
+    assert "Too many wrong passwords" in refused.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(User, user.id).totp_secret is not None  # still on
+    assert _events(db, "reauth.failure") == 5
+    assert _events(db, "mfa.disable") == 0
+
+
+def test_the_right_password_turns_the_second_factor_off(client, db, enrolled):
+    user, secret = enrolled
+    _sign_in(client, user, secret)
+    page = client.post("/account/mfa/disable", data={"password": PASSWORD}, follow_redirects=True)
+    assert "The second factor is off." in page.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(User, user.id).totp_secret is None
+    assert _events(db, "mfa.disable") == 1

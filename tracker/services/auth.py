@@ -29,6 +29,19 @@ NOT_YOURS = "This is not your password."
 ADDRESS_FACTOR = 20  # failures per address (any account) = this times max_attempts
 DELAY_CAP_SECONDS = 1.0
 REAUTH_PREFIX = "reauth:"
+KEEP_ATTEMPTS = dt.timedelta(days=1)  # failed attempts older than this (or the window) go
+
+
+def record_failure(session: Session, key: str, address: str, window_seconds: int) -> None:
+    """Count one failed attempt for ``key``, and forget attempts too old to count any more.
+
+    Kept for a day at least, or the throttle window when that is longer; the purge uses the
+    index on ``at``, so the table stays small without a job of its own.
+    """
+    now = utcnow()
+    keep = max(KEEP_ATTEMPTS, dt.timedelta(seconds=window_seconds))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - keep))
+    session.add(LoginAttempt(email=key, address=(address or "?")[:100], at=now))
 
 
 def _failures(session: Session, since: dt.datetime, **keys: str) -> int:
@@ -90,7 +103,7 @@ def authenticate(
     user = find_by_email(session, email)
     ok = passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        session.add(LoginAttempt(email=email, address=address))
+        record_failure(session, email, address, window_seconds)
         audit.record(
             session,
             None,
@@ -137,7 +150,7 @@ def reauthenticate(
             retry_after=window_seconds,
         )
     if not passwords.verify(user.password_hash, password):
-        session.add(LoginAttempt(email=key, address=(address or "?")[:100]))
+        record_failure(session, key, address, window_seconds)
         audit.record(session, user, "reauth.failure", user)
         return Invalid.field("password", NOT_YOURS)
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == key))

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.errors import Invalid, RateLimited
 from tracker.models import LoginAttempt, User, utcnow
-from tracker.services import audit, passwords
+from tracker.services import audit
+from tracker.services.auth import reauthenticate, record_failure
 
 STEP = 30
 DIGITS = 6
@@ -87,8 +88,10 @@ def enable(session: Session, user: User, secret: str, code: str) -> list[str]:
 
     Returns the recovery codes (shown once, stored hashed). Raises Invalid.
     """
-    if not check_code(secret, code):
+    step = matching_step(secret, code)
+    if step is None:
         raise Invalid.field("code", "That code does not match; check the time on your phone.")
+    _remember_step(session, user, step)  # the code just typed cannot then sign anyone in
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     user.totp_secret = secret
     user.recovery_codes = [_hash_code(c) for c in codes]
@@ -96,13 +99,36 @@ def enable(session: Session, user: User, secret: str, code: str) -> list[str]:
     return codes
 
 
-def disable(session: Session, user: User, password: str) -> None:
-    """Turn TOTP off, proving the password. Raises Invalid."""
-    if not passwords.verify(user.password_hash, password):
-        raise Invalid.field("password", "This is not your password.")
+def disable(
+    session: Session,
+    user: User,
+    password: str,
+    address: str = "?",
+    *,
+    max_attempts: int = 5,
+    window_seconds: int = 900,
+) -> RateLimited | Invalid | None:
+    """Turn TOTP off, proving the password; None when done.
+
+    The password check is the throttled one of re-authentication (``auth.reauthenticate``):
+    wrong passwords are counted and audited, and after ``max_attempts`` in the window even the
+    right one is refused for a while. The refusal is returned, not raised, so the edge commits
+    the failure record with it.
+    """
+    refusal = reauthenticate(
+        session,
+        user,
+        password,
+        address,
+        max_attempts=max_attempts,
+        window_seconds=window_seconds,
+    )
+    if refusal is not None:
+        return refusal
     user.totp_secret = None
     user.recovery_codes = []
     audit.record(session, user, "mfa.disable", user)
+    return None
 
 
 def _last_step(session: Session, user: User) -> int:
@@ -169,6 +195,6 @@ def verify(
         user.recovery_codes = [h for h in user.recovery_codes if h != hashed]
         audit.record(session, user, "mfa.recovery_code_used", user, left=len(user.recovery_codes))
         return True
-    session.add(LoginAttempt(email=f"{FAILURE_PREFIX}{user.id}", address=(address or "?")[:100]))
+    record_failure(session, f"{FAILURE_PREFIX}{user.id}", address, window_seconds)
     audit.record(session, None, "mfa.failure", user, reused=step is not None)
     return False

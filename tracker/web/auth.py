@@ -42,7 +42,8 @@ class FirstAdminForm(PasswordForm):
     timezone = SelectField("Timezone", default="UTC")
 
 
-def _login_settings() -> dict[str, Any]:
+def login_settings() -> dict[str, Any]:
+    """The sign-in throttle's settings, for every password check the portal makes."""
     return {
         "max_attempts": current_app.config["LOGIN_MAX_ATTEMPTS"],
         "window_seconds": current_app.config["LOGIN_WINDOW_SECONDS"],
@@ -60,13 +61,13 @@ def login() -> Any:
     headers: dict[str, str] = {}
     if form.validate_on_submit():
         with unit_of_work() as db:
-            delay = auth_service.login_delay(db, form.email.data or "", **_login_settings())
+            delay = auth_service.login_delay(db, form.email.data or "", **login_settings())
             outcome = auth_service.authenticate(
                 db,
                 form.email.data or "",
                 form.password.data or "",
                 request.remote_addr or "?",
-                **_login_settings(),
+                **login_settings(),
             )
         if delay:
             time.sleep(delay)  # many failures from many addresses: slow down, never lock out
@@ -115,7 +116,7 @@ def reauth() -> Any:
                 me(),
                 form.password.data or "",
                 request.remote_addr or "?",
-                **_login_settings(),
+                **login_settings(),
             )
         if refusal is None:
             mark_recent_login()

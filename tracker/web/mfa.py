@@ -27,6 +27,7 @@ from tracker.models import User
 from tracker.security import start_session
 from tracker.services import mfa
 from tracker.web.access import me, public, roles, safe_next
+from tracker.web.auth import login_settings
 from tracker.web.forms import show_error
 
 bp = Blueprint("mfa", __name__)
@@ -148,13 +149,18 @@ def disable() -> Any:
         return redirect(url_for("mfa.setup"))
     form = DisableForm()
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as db:
-                mfa.disable(db, user, form.password.data or "")
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
+        with unit_of_work() as db:
+            refusal = mfa.disable(
+                db,
+                user,
+                form.password.data or "",
+                request.remote_addr or "?",
+                **login_settings(),
+            )
+        if refusal is None:
             flash("The second factor is off.", "success")
+        else:
+            flash(refusal.message, "error")
     return redirect(url_for("mfa.setup"))
 
 
