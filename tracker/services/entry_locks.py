@@ -10,8 +10,9 @@ assignments and the owner's minutes that day in one more.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
@@ -28,7 +29,7 @@ _DAY_TOTAL = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
 )
 
 
-def _project_with_assignments(*extra: object) -> object:
+def _project_with_assignments(*extra: Any) -> Select[Any]:
     """The project and the owner's assignments on it (current ones last), read fresh."""
     return (
         select(Project, Assignment, *extra)
