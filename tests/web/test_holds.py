@@ -4,6 +4,7 @@ contractors on a held project see: the banner, the notification, the project on 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from sqlalchemy import func, select
 
@@ -238,3 +239,23 @@ def test_logging_hours_on_the_web_during_a_hold_shows_the_notice_and_since_when(
     db.commit()
     assert client.post("/entries/new", data=form).status_code == 302
     assert db.scalar(select(func.count()).select_from(TimeEntry)) == 1
+
+
+def test_a_contractor_far_from_utc_reads_the_hold_notices_in_their_own_time(client, auth, make, db):
+    admin, project, _people = _setup(make, contractors=0)
+    reader = make.contractor(timezone="Pacific/Auckland")
+    make.assign(project, reader)
+    hold, _ = holds.freeze_project(db, admin, project, reason="r", notice=NOTICE)
+    db.commit()
+    holds.unfreeze_project(db, admin, db.get(Project, project.id), note="All clear.")
+    db.commit()
+    auth.login(reader)
+    page = client.get("/notifications").get_data(as_text=True)
+    started = hold.started_at.astimezone(dt.UTC)
+    auckland = hold.started_at.astimezone(zoneinfo.ZoneInfo("Pacific/Auckland"))
+    assert f"{auckland:%Y-%m-%d %H:%M} {auckland.tzname()}" in page  # when, in their zone
+    assert "CHORDUS — Core banking is on hold: time entry is paused." in page
+    assert "The hold on CHORDUS — Core banking has been lifted." in page
+    messages = [n.message for n in db.scalars(select(Notification))]
+    assert len(messages) == 2
+    assert not any(f"{started:%H:%M}" in m or "UTC" in m for m in messages)

@@ -168,7 +168,9 @@ def freeze_project(
     )
     session.add(hold)
     session.flush()  # the notifications name the hold by id
-    message = f"{project.code} — {project.name} is on hold since {_when(now)}. {hold.notice}"
+    # No clock time in the text: one INSERT … SELECT writes it for readers in every timezone;
+    # the notification's own time (shown in each reader's timezone) is when the hold began.
+    message = f"{project.code} — {project.name} is on hold: time entry is paused. {hold.notice}"
     if hold.allow_backfill:
         message += " You can still log hours for days before the hold started."
     affected = notifications.notify_project(
@@ -220,7 +222,7 @@ def unfreeze_project(
     project.status = "open"
     project.updated_at = now
     message = (
-        f"The hold on {project.code} — {project.name} was lifted at {_when(now)}. "
+        f"The hold on {project.code} — {project.name} has been lifted. "
         "You can log time there again."
     )
     if hold.note:
