@@ -62,16 +62,17 @@ def test_a_priority_writer_takes_the_lock_before_writers_that_waited_longer(app:
 
 
 @pytest.mark.usefixtures("sqlite_only")
-def test_a_priority_writer_still_gives_up_after_the_busy_timeout(
+def test_a_priority_writer_gives_up_after_its_wait_like_any_writer(
     app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tracker import db
 
-    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(db, "PRIORITY_WAIT_SECONDS", 0.3)
     engine = app.extensions["tracker.engine"]
     priority_engine = engine.execution_options(sqlite_write_priority=True)
     holder = engine.connect()
     holder.begin()
+    started = time.monotonic()
     try:
         with (
             pytest.raises(OperationalError, match="database is locked"),
@@ -81,6 +82,30 @@ def test_a_priority_writer_still_gives_up_after_the_busy_timeout(
     finally:
         holder.rollback()
         holder.close()
+    # Not the 0.3 s and then the ordinary 30 s busy wait on top of it.
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_the_cli_freeze_takes_the_lock_ahead_of_waiting_writers(
+    app: Any, make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker import db
+
+    calls: list[bool] = []
+    original = db._begin_ahead_of_waiters
+
+    def spy(connection: Any) -> None:
+        calls.append(True)
+        original(connection)
+
+    monkeypatch.setattr(db, "_begin_ahead_of_waiters", spy)
+    make.project(code="CLIPRIO")
+    result = app.test_cli_runner().invoke(
+        args=["project", "freeze", "CLIPRIO", "--reason", "r", "--notice", "n"]
+    )
+    assert result.exit_code == 0, result.output
+    assert calls, "the freeze did not begin its transaction ahead of waiting writers"
 
 
 def test_freeze_and_unfreeze_views_ask_for_priority_and_entry_views_do_not(app: Any) -> None:

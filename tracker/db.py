@@ -22,6 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for the write lock before giving up
 PRIORITY_POLL = 0.001  # seconds between a priority writer's tries for SQLite's write lock
+PRIORITY_WAIT_SECONDS = BUSY_TIMEOUT_MS / 1000  # and how long it keeps trying
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -107,11 +108,11 @@ def _begin_ahead_of_waiters(connection: Any) -> None:
     SQLite's busy handler is not a queue: a waiter sleeps longer and longer (up to 100 ms a
     time) while writers that arrive later take the lock in between, so under a crowd of entry
     writers a freeze could wait seconds. A priority writer polls instead, so it takes the lock
-    within about a millisecond of its release. After the usual busy timeout it gives up the
-    same way any writer does.
+    within about a millisecond of its release. After ``PRIORITY_WAIT_SECONDS`` (the usual busy
+    timeout) it gives up with SQLite's own "database is locked", as any writer does.
     """
     raw = connection.connection.driver_connection
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + PRIORITY_WAIT_SECONDS
     raw.execute("PRAGMA busy_timeout=0")
     try:
         while time.monotonic() < deadline:
@@ -122,9 +123,9 @@ def _begin_ahead_of_waiters(connection: Any) -> None:
                 if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
                     raise
             time.sleep(PRIORITY_POLL)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # a last try, without waiting: raises
     finally:
         raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    connection.exec_driver_sql("BEGIN IMMEDIATE")  # one last ordinary wait; raises if busy
 
 
 def is_postgres(session: Session) -> bool:
@@ -175,9 +176,13 @@ def write_priority(view: F) -> F:
 def claim_write_priority() -> None:
     """Give the current app context's transactions write priority (a CLI freeze, say).
 
-    Call it before the first database access of the context.
+    A session the context already opened is replaced when it has no transaction in progress;
+    one in the middle of a transaction keeps it (its lock is taken already).
     """
     g.write_priority = True
+    session = g.get("db_session")
+    if session is not None and not session.in_transaction():
+        g.pop("db_session").close()
 
 
 def _wants_priority() -> bool:

@@ -69,3 +69,39 @@ def test_a_writer_waiting_for_its_project_holds_no_day_lock(app: Any) -> None:
     # The day key (one bigint: high and low 32 bits in classid and objid) is not held or asked.
     assert not any((r[0] << 32) | r[1] == day_key for r in held)
     assert done.is_set()
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_a_week_saved_across_two_projects_locks_both_before_any_day(app, client, make, auth):
+    contractor = make.contractor()
+    alpha, beta = make.project(code="ALPHA"), make.project(code="BETA")
+    make.assign(alpha, contractor)
+    make.assign(beta, contractor)
+    auth.login(contractor)
+    today = dt.date.today()
+    monday = today - dt.timedelta(days=today.weekday() + 7)  # last week: every day editable
+    year, week, _ = monday.isocalendar()
+    form = {f"c-{alpha.id}-{monday.isoformat()}": "2", f"c-{beta.id}-{monday.isoformat()}": "3"}
+    day_key = contractor.id * 1_000_000 + monday.toordinal()
+    engine = app.extensions["tracker.engine"]
+    outcome: list[int] = []
+    with engine.connect() as freezer, engine.connect() as observer:
+        freezer.execute(text("SELECT pg_advisory_lock(:ns, :id)"), {"ns": 1, "id": beta.id})
+        saver = threading.Thread(
+            target=lambda: outcome.append(
+                client.post(f"/timesheet?week={year}-W{week:02d}", data=form).status_code
+            ),
+            daemon=True,
+        )
+        saver.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(not r[3] for r in _advisory_locks(observer)):
+            time.sleep(0.01)
+        held = _advisory_locks(observer)
+        freezer.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": 1, "id": beta.id})
+        freezer.commit()
+        saver.join(10)
+
+    assert (1, beta.id, "ShareLock", False) in held  # waiting for BETA's lock …
+    assert not any((r[0] << 32) | r[1] == day_key for r in held)  # … holding no day lock yet
+    assert outcome == [302]  # then the week saved

@@ -57,3 +57,27 @@ def test_a_failed_sign_in_goes_through_the_purge(db, make):
     db.commit()
     assert refusal is not None
     assert _stored(db) == [user.email]
+
+
+def test_a_large_backlog_drains_a_batch_at_a_time_oldest_first(db, monkeypatch):
+    monkeypatch.setattr(auth, "PURGE_BATCH", 2)
+    now = utcnow()
+    db.add_all(
+        [
+            LoginAttempt(
+                email=f"old{days}@example.test",
+                address="198.51.100.1",
+                at=now - dt.timedelta(days=days),
+            )
+            for days in (2, 3, 4, 5, 6)
+        ]
+    )
+    db.commit()
+    auth.record_failure(db, "new@example.test", "198.51.100.3", window_seconds=900)
+    db.commit()
+    assert _stored(db) == [
+        "new@example.test",
+        "old2@example.test",
+        "old3@example.test",
+        "old4@example.test",
+    ]

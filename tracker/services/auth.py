@@ -18,6 +18,7 @@ import datetime as dt
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from tracker.db import is_postgres
 from tracker.errors import Invalid, RateLimited, Unauthorized
 from tracker.models import LoginAttempt, User, utcnow
 from tracker.services import audit, passwords
@@ -30,17 +31,28 @@ ADDRESS_FACTOR = 20  # failures per address (any account) = this times max_attem
 DELAY_CAP_SECONDS = 1.0
 REAUTH_PREFIX = "reauth:"
 KEEP_ATTEMPTS = dt.timedelta(days=1)  # failed attempts older than this (or the window) go
+PURGE_BATCH = 200  # old attempts forgotten per new failure, at most
 
 
 def record_failure(session: Session, key: str, address: str, window_seconds: int) -> None:
-    """Count one failed attempt for ``key``, and forget attempts too old to count any more.
+    """Count one failed attempt for ``key``, and forget a few attempts too old to count.
 
-    Kept for a day at least, or the throttle window when that is longer; the purge uses the
-    index on ``at``, so the table stays small without a job of its own.
+    Kept for a day at least, or the throttle window when that is longer. Each failure removes
+    at most ``PURGE_BATCH`` of the oldest, through the index on ``at``, so a backlog drains
+    over a few sign-in failures instead of stalling one; on PostgreSQL rows another
+    transaction holds are skipped, never waited for.
     """
     now = utcnow()
     keep = max(KEEP_ATTEMPTS, dt.timedelta(seconds=window_seconds))
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - keep))
+    oldest = (
+        select(LoginAttempt.id)
+        .where(LoginAttempt.at < now - keep)
+        .order_by(LoginAttempt.at)
+        .limit(PURGE_BATCH)
+    )
+    if is_postgres(session):
+        oldest = oldest.with_for_update(skip_locked=True)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(oldest.scalar_subquery())))
     session.add(LoginAttempt(email=key, address=(address or "?")[:100], at=now))
 
 

@@ -34,6 +34,7 @@ from tracker.services.entry_locks import (
     check_daily_limit,
     lock_entry_and_projects,
     lock_for_new_entry,
+    share_projects,
 )
 from tracker.services.entry_rules import (
     backdating_window,
@@ -341,6 +342,7 @@ __all__ = [
     "list_entries",
     "log_time",
     "reject",
+    "share_projects",
     "update_entry",
     "zone",
 ]

@@ -84,6 +84,17 @@ def lock_for_new_entry(
     return ProjectRead(rows[0][0], [row[1] for row in rows if row[1] is not None], total)
 
 
+def share_projects(session: Session, project_ids: set[int]) -> None:
+    """The shared locks of every project a save of several entries touches, ascending ids.
+
+    Taken before the first entry of a week's save: each entry then takes a day lock, and a
+    later entry must never wait for a project lock while holding a day lock (a freeze queued
+    on that project would wait behind it, and writers behind the freeze on it).
+    """
+    for pid in sorted(project_ids):
+        locks.share_project(session, pid)
+
+
 def lock_projects(session: Session, project_ids: set[int]) -> dict[int, Project | None]:
     """Shared advisory locks in ascending id order, then each project read fresh."""
     found: dict[int, Project | None] = {}

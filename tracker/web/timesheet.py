@@ -124,23 +124,26 @@ def week() -> Any:
         db.rollback()
         flash("The form expired; nothing was saved. Try again.", "error")
         return _render(grid, cells, today, 400)
-    refusals: list[DomainError] = []
-    changed = 0
+    edits = []
     for row in grid.rows:
         for cell in row.cells:
             name = cell_name(row, cell)
             if not cells[name]["editable"] or name not in request.form:
                 continue
             typed = request.form.get(name, "")
-            if typed.strip() == cells[name]["value"]:
-                continue
-            cells[name]["value"] = typed
-            try:
-                with db.begin_nested():
-                    changed += _apply(db, user, row, cell, typed)
-            except DomainError as exc:
-                cells[name]["error"] = _message(exc)
-                refusals.append(exc)
+            if typed.strip() != cells[name]["value"]:
+                cells[name]["value"] = typed
+                edits.append((row, cell, name, typed))
+    entries.share_projects(db, {row.project.id for row, _cell, _name, _typed in edits})
+    refusals: list[DomainError] = []
+    changed = 0
+    for row, cell, name, typed in edits:
+        try:
+            with db.begin_nested():
+                changed += _apply(db, user, row, cell, typed)
+        except DomainError as exc:
+            cells[name]["error"] = _message(exc)
+            refusals.append(exc)
     if refusals:
         db.rollback()
         for refusal in refusals:

@@ -16,7 +16,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_login_attempts_at", "login_attempts", ["at"])
+    if op.get_bind().dialect.name == "postgresql":
+        # Built without blocking sign-ins on a live table (needs to run outside a transaction).
+        with op.get_context().autocommit_block():
+            op.create_index(
+                "ix_login_attempts_at", "login_attempts", ["at"], postgresql_concurrently=True
+            )
+    else:
+        op.create_index("ix_login_attempts_at", "login_attempts", ["at"])
 
 
 def downgrade() -> None:
