@@ -154,7 +154,9 @@ def test_setup_link_is_printed_only_while_there_is_no_admin(runner, make, app):
     assert result.exit_code == 0
     match = re.search(r"http://tracker\.test(/setup/\S+)", result.output)
     assert match
-    assert app.test_client().get(match.group(1)).status_code == 200
+    browser = app.test_client()
+    assert browser.get(match.group(1)).status_code == 303
+    assert browser.get("/setup").status_code == 200
     make.admin()
     after = runner.invoke(args=["setup-link"])
     assert "An admin exists already" in after.output

@@ -65,13 +65,18 @@ def test_the_welcome_link_lets_the_new_user_set_a_password_once(app, client, adm
     page = client.post("/admin/users/new", data=NEW, follow_redirects=True).get_data(as_text=True)
     link = _link(page)
     newcomer = app.test_client()
-    assert newcomer.get(link).status_code == 200
-    done = newcomer.post(link, data={"password": "a brand new passphrase"})
+    opened = newcomer.get(link)
+    assert (opened.status_code, opened.headers["Location"]) == (303, "/setup")  # token off the URL
+    form = newcomer.get("/setup")
+    assert form.status_code == 200
+    assert link not in form.get_data(as_text=True)
+    done = newcomer.post("/setup", data={"password": "a brand new passphrase"})
     assert done.status_code == 302
     assert newcomer.get("/").status_code == 200
     again = app.test_client().post(link, data={"password": "another new passphrase"})
     assert again.status_code == 404
     assert "expired or has already been used" in again.get_data(as_text=True)
+    assert newcomer.get("/setup").status_code == 404  # the session no longer holds the token
 
 
 def test_admin_creates_a_payroll_user(client, admin, db):

@@ -12,11 +12,13 @@ def test_setup_link_creates_the_first_admin_once(client, db, app):
     with app.app_context():
         token = users.create_setup_link(db, None, None, "first_admin")
         db.commit()
-    page = client.get(f"/setup/{token}")
+    opened = client.get(f"/setup/{token}")
+    assert (opened.status_code, opened.headers["Location"]) == (303, "/setup")
+    page = client.get("/setup")
     assert page.status_code == 200
     assert "Create the first admin" in page.get_data(as_text=True)
     response = client.post(
-        f"/setup/{token}",
+        "/setup",
         data={
             "name": "Ada Admin",
             "email": "Ada@Example.com",
@@ -142,6 +144,12 @@ def test_login_success_is_audited_with_the_address(client, make, db):
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "login.success"))
     assert event.actor_id == user.id
     assert event.origin == "198.51.100.23"
+
+
+def test_the_setup_page_without_a_link_opened_first_is_a_404_that_says_so(client):
+    response = client.get("/setup")
+    assert response.status_code == 404
+    assert "Open the link you were sent again" in response.get_data(as_text=True)
 
 
 def test_an_unknown_setup_link_is_a_404_page(client):

@@ -53,7 +53,7 @@ def _with_timezones(form: UserForm) -> UserForm:
 
 
 def _link(token: str) -> str:
-    return url_for("auth.setup", token=token, _external=True)
+    return url_for("auth.setup_link", token=token, _external=True)
 
 
 @bp.route("/")

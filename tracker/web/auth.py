@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -97,8 +106,6 @@ def logout() -> Any:
         user = me()
         users.end_sessions(db, user, user)
     logout_user()
-    from flask import session
-
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -132,14 +139,44 @@ def reauth() -> Any:
     return render_template("auth/reauth.html", form=form)
 
 
+SETUP_TOKEN = "setup_token"  # noqa: S105 - a session key: the link's token, off the URL
+
+
 @bp.route("/setup/<token>", methods=["GET", "POST"])
 @public
-def setup(token: str) -> Any:
-    """A one-time link: create the first admin, or set a password for a new or reset account."""
+def setup_link(token: str) -> Any:
+    """A one-time link as sent: keep its token in the session and go on to /setup.
+
+    The token then leaves the address bar, the browser history and the access log of every
+    later request (the form posts to /setup). A POST here still works, for scripts.
+    """
+    if request.method == "POST":
+        return _setup(token)
+    try:
+        users.find_setup_link(get_session(), token)
+    except NotFound as exc:
+        return render_template("auth/link_used.html", message=exc.message), 404
+    session[SETUP_TOKEN] = token
+    return redirect(url_for("auth.setup"), 303)
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+@public
+def setup() -> Any:
+    """Create the first admin, or set a password for a new or reset account."""
+    token = session.get(SETUP_TOKEN)
+    if not token:
+        message = "Open the link you were sent again; this page needs it."
+        return render_template("auth/link_used.html", message=message), 404
+    return _setup(token)
+
+
+def _setup(token: str) -> Any:
     db = get_session()
     try:
         link = users.find_setup_link(db, token)
     except NotFound as exc:
+        session.pop(SETUP_TOKEN, None)
         return render_template("auth/link_used.html", message=exc.message), 404
     first_admin = link.user_id is None
     form: PasswordForm = FirstAdminForm() if first_admin else PasswordForm()
@@ -161,7 +198,7 @@ def setup(token: str) -> Any:
         except DomainError as exc:
             show_error(form, exc)
         else:
-            start_session(user)
+            start_session(user)  # a fresh session: the token goes with the old one
             flash("Your password is set. Welcome!", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/setup.html", form=form, first_admin=first_admin)
