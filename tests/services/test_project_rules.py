@@ -73,6 +73,7 @@ def test_closing_a_held_project_notifies_and_audits_the_end_of_the_hold(app, db,
     assert notes[0].hold_id == hold.id
     assert "SHUT" in notes[0].message
     assert "closed" in notes[0].message
+    assert "UTC" not in notes[0].message  # readers see the time in their own timezone
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "project.unfreeze"))
     assert event.actor_id == admin.id
     assert event.target_id == project.id

@@ -56,7 +56,17 @@ def record_failure(session: Session, key: str, address: str, window_seconds: int
     session.add(LoginAttempt(email=key, address=(address or "?")[:100], at=now))
 
 
-def _failures(session: Session, since: dt.datetime, **keys: str) -> int:
+def clear_failures(session: Session, key: str, address: str | None = None) -> None:
+    """Forget the failed attempts of ``key`` (from ``address`` only, when given)."""
+    query = delete(LoginAttempt).where(LoginAttempt.email == key)
+    if address is not None:
+        query = query.where(LoginAttempt.address == address)
+    session.execute(query)
+
+
+def count_failures(session: Session, window_seconds: int, **keys: str) -> int:
+    """Failed attempts within the window matching the keys (``email=``, ``address=``)."""
+    since = utcnow() - dt.timedelta(seconds=window_seconds)
     query = select(func.count()).where(LoginAttempt.at > since)
     for name, value in keys.items():
         query = query.where(getattr(LoginAttempt, name) == value)
@@ -80,8 +90,7 @@ def login_delay(
     Counted over every address: 0 below ``max_attempts``, then 0.25 s doubling per further
     failure, never more than ``cap_seconds``. The caller waits outside any transaction.
     """
-    since = utcnow() - dt.timedelta(seconds=window_seconds)
-    excess = _failures(session, since, email=_clean_email(email)) - max_attempts
+    excess = count_failures(session, window_seconds, email=_clean_email(email)) - max_attempts
     if excess < 0:
         return 0.0
     return min(cap_seconds, 0.25 * 2 ** min(excess, 8))
@@ -106,9 +115,8 @@ def authenticate(
     """
     email = _clean_email(email)
     address = (address or "?")[:100]
-    since = utcnow() - dt.timedelta(seconds=window_seconds)
-    pair = _failures(session, since, email=email, address=address)
-    per_address = _failures(session, since, address=address)
+    pair = count_failures(session, window_seconds, email=email, address=address)
+    per_address = count_failures(session, window_seconds, address=address)
     if pair >= max_attempts or per_address >= max_attempts * ADDRESS_FACTOR:
         audit.record(session, None, "login.throttled", target_type="user", email=email)
         return RateLimited(TOO_MANY, retry_after=window_seconds)
@@ -129,9 +137,7 @@ def authenticate(
         return Unauthorized(FAILED)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    session.execute(
-        delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.address == address)
-    )
+    clear_failures(session, email, address)
     user.last_login_at = utcnow()
     audit.record(session, user, "login.success", user)
     return user
@@ -154,8 +160,7 @@ def reauthenticate(
     is RateLimited, even for the right password, until the window has passed.
     """
     key = f"{REAUTH_PREFIX}{user.id}"
-    since = utcnow() - dt.timedelta(seconds=window_seconds)
-    if _failures(session, since, email=key) >= max_attempts:
+    if count_failures(session, window_seconds, email=key) >= max_attempts:
         audit.record(session, user, "reauth.throttled", user)
         return RateLimited(
             "Too many wrong passwords. Wait a few minutes and try again.",
@@ -165,5 +170,5 @@ def reauthenticate(
         record_failure(session, key, address, window_seconds)
         audit.record(session, user, "reauth.failure", user)
         return Invalid.field("password", NOT_YOURS)
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == key))
+    clear_failures(session, key)
     return None

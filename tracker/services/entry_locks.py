@@ -97,12 +97,8 @@ def share_projects(session: Session, project_ids: set[int]) -> None:
 
 def lock_projects(session: Session, project_ids: set[int]) -> dict[int, Project | None]:
     """Shared advisory locks in ascending id order, then each project read fresh."""
-    found: dict[int, Project | None] = {}
-    for pid in sorted(project_ids):
-        locks.share_project(session, pid)
-    for pid in sorted(project_ids):
-        found[pid] = session.get(Project, pid, populate_existing=True)
-    return found
+    share_projects(session, project_ids)
+    return {pid: session.get(Project, pid, populate_existing=True) for pid in sorted(project_ids)}
 
 
 def _lock_entry(session: Session, entry_id: int) -> TimeEntry | None:

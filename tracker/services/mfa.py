@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -11,14 +10,19 @@ import struct
 import time
 from urllib.parse import quote
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
 from tracker.errors import Invalid, RateLimited
-from tracker.models import LoginAttempt, User, utcnow
+from tracker.models import LoginAttempt, User
 from tracker.services import audit
-from tracker.services.auth import reauthenticate, record_failure
+from tracker.services.auth import (
+    clear_failures,
+    count_failures,
+    reauthenticate,
+    record_failure,
+)
 
 STEP = 30
 DIGITS = 6
@@ -144,21 +148,13 @@ def _last_step(session: Session, user: User) -> int:
 
 def _remember_step(session: Session, user: User, step: int) -> None:
     key = f"{USED_PREFIX}{user.id}"
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == key))
+    clear_failures(session, key)  # the one row of the last step accepted
     session.add(LoginAttempt(email=key, address=str(step)))
 
 
 def failures(session: Session, user: User, window_seconds: int = 900) -> int:
     """Wrong second-step codes for the user within the window."""
-    since = utcnow() - dt.timedelta(seconds=window_seconds)
-    return int(
-        session.scalar(
-            select(func.count()).where(
-                LoginAttempt.email == f"{FAILURE_PREFIX}{user.id}", LoginAttempt.at > since
-            )
-        )
-        or 0
-    )
+    return count_failures(session, window_seconds, email=f"{FAILURE_PREFIX}{user.id}")
 
 
 def verify(
@@ -186,9 +182,7 @@ def verify(
     step = matching_step(user.totp_secret, code)
     if step is not None and step > _last_step(session, user):
         _remember_step(session, user, step)
-        session.execute(
-            delete(LoginAttempt).where(LoginAttempt.email == f"{FAILURE_PREFIX}{user.id}")
-        )
+        clear_failures(session, f"{FAILURE_PREFIX}{user.id}")
         return True
     hashed = _hash_code(code.strip())
     if step is None and hashed in (user.recovery_codes or []):

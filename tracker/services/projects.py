@@ -219,9 +219,9 @@ def _close(session: Session, actor: User | None, project: Project) -> None:
     hold.ended_at = now
     hold.ended_by_id = actor.id if actor else None
     hold.note = " ".join(filter(None, [hold.note, "Ended because the project was closed."]))
-    message = (
-        f"The hold on {project.code} — {project.name} ended because the project was closed "
-        f"at {now.strftime('%Y-%m-%d %H:%M')} UTC. No more time can be logged there."
+    message = (  # no clock time: each reader sees the notification's time in their timezone
+        f"The hold on {project.code} — {project.name} ended because the project was closed. "
+        "No more time can be logged there."
     )
     notified = notifications.notify_project(
         session, project.id, kind="hold_lifted", message=message, hold_id=hold.id

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from tracker.errors import Invalid
+from tracker.errors import DomainError, Invalid
 from tracker.models import Assignment, Hold, Project, TimeEntry, User
-from tracker.services import projects
+from tracker.services import durations, entries, projects
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
 
@@ -145,3 +146,53 @@ def week(session: Session, user: User, monday: dt.date) -> Week:
     for entry in entries:
         rows[entry.project_id].cells[(entry.work_date - monday).days].entries.append(entry)
     return Week(monday, days, list(rows.values()))
+
+
+def _cell_minutes(typed: str) -> int | None:
+    """The minutes a cell's text means, or None for an empty cell. Raises Invalid."""
+    if not typed.strip():
+        return None
+    return durations.parse_hours(typed)
+
+
+def _save_cell(
+    session: Session, user: User, row: Row, cell: Cell, typed: str, **rules: Any
+) -> bool:
+    """One changed cell through the entries service: log, change or delete; True if it did."""
+    entry = cell.single
+    minutes = _cell_minutes(typed)
+    if entry is None:
+        if minutes is None:
+            return False
+        entries.log_time(
+            session, user, project_id=row.project.id, work_date=cell.day, hours=typed, **rules
+        )
+        return True
+    if minutes is None or minutes == 0:
+        entries.delete_entry(session, user, entry.id, **rules)
+        return True
+    if minutes == entry.minutes:
+        return False
+    entries.update_entry(session, user, entry.id, hours=typed, **rules)
+    return True
+
+
+def save_cells(
+    session: Session, user: User, edits: list[tuple[Row, Cell, str]], **rules: Any
+) -> tuple[int, dict[int, DomainError]]:
+    """Apply a week's changed cells in the caller's transaction; (changes, refusals by index).
+
+    Every project's shared lock comes first, in ascending ids, so no cell waits for a project
+    lock while an earlier cell holds a day lock; then each cell in its own savepoint. The
+    caller commits when nothing was refused and rolls back otherwise (all or nothing).
+    """
+    entries.share_projects(session, {row.project.id for row, _cell, _typed in edits})
+    changed = 0
+    refusals: dict[int, DomainError] = {}
+    for index, (row, cell, typed) in enumerate(edits):
+        try:
+            with session.begin_nested():
+                changed += _save_cell(session, user, row, cell, typed, **rules)
+        except DomainError as exc:
+            refusals[index] = exc
+    return changed, refusals

@@ -27,7 +27,7 @@ from tracker.errors import (
     ProjectFrozen,
 )
 from tracker.models import Assignment, Project, User
-from tracker.services import durations, projects
+from tracker.services import projects
 from tracker.services.entry_rules import zone
 
 # Which form field each refusal is about.
@@ -139,13 +139,6 @@ def project_choices(
     return choices
 
 
-def typed_minutes(value: str | None) -> int | None:
-    """The minutes a cell's text means, or None for an empty cell. Raises Invalid."""
-    if value is None or not value.strip():
-        return None
-    return durations.parse_hours(value)
-
-
 __all__ = [
     "AdminEntryForm",
     "EmptyForm",
@@ -154,5 +147,4 @@ __all__ = [
     "place_error",
     "project_choices",
     "settings",
-    "typed_minutes",
 ]

@@ -15,12 +15,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from tracker.db import _record_refusal, get_session
 from tracker.errors import DomainError, Invalid
 from tracker.models import User
-from tracker.services import entries, timesheet
+from tracker.services import timesheet
 from tracker.services.entry_rules import zone
 from tracker.services.timesheet import Cell, Row, Week
 from tracker.web.access import me, roles
 from tracker.web.context import hours
-from tracker.web.entry_forms import EmptyForm, local_today, settings, typed_minutes
+from tracker.web.entry_forms import EmptyForm, local_today, settings
 
 bp = Blueprint("timesheet", __name__)
 
@@ -82,26 +82,6 @@ def _message(exc: DomainError) -> str:
     return exc.message
 
 
-def _apply(db: Any, user: User, row: Row, cell: Cell, typed: str) -> bool:
-    """Send one changed cell to the entries service; True when something changed."""
-    entry = cell.single
-    minutes = typed_minutes(typed)
-    if entry is None:
-        if minutes is None:
-            return False
-        entries.log_time(
-            db, user, project_id=row.project.id, work_date=cell.day, hours=typed, **settings()
-        )
-        return True
-    if minutes is None or minutes == 0:
-        entries.delete_entry(db, user, entry.id, **settings())
-        return True
-    if minutes == entry.minutes:
-        return False
-    entries.update_entry(db, user, entry.id, hours=typed, **settings())
-    return True
-
-
 @bp.route("/timesheet", methods=["GET", "POST"])
 @roles("contractor")
 def week() -> Any:
@@ -124,7 +104,7 @@ def week() -> Any:
         db.rollback()
         flash("The form expired; nothing was saved. Try again.", "error")
         return _render(grid, cells, today, 400)
-    edits = []
+    edits, names = [], []
     for row in grid.rows:
         for cell in row.cells:
             name = cell_name(row, cell)
@@ -133,17 +113,12 @@ def week() -> Any:
             typed = request.form.get(name, "")
             if typed.strip() != cells[name]["value"]:
                 cells[name]["value"] = typed
-                edits.append((row, cell, name, typed))
-    entries.share_projects(db, {row.project.id for row, _cell, _name, _typed in edits})
-    refusals: list[DomainError] = []
-    changed = 0
-    for row, cell, name, typed in edits:
-        try:
-            with db.begin_nested():
-                changed += _apply(db, user, row, cell, typed)
-        except DomainError as exc:
-            cells[name]["error"] = _message(exc)
-            refusals.append(exc)
+                edits.append((row, cell, typed))
+                names.append(name)
+    changed, refused = timesheet.save_cells(db, user, edits, **settings())
+    for index, refusal in refused.items():
+        cells[names[index]]["error"] = _message(refusal)
+    refusals = list(refused.values())
     if refusals:
         db.rollback()
         for refusal in refusals:
