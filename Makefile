@@ -9,60 +9,48 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app tracker
 
-# Stamps: the lock is installed again only when requirements.lock is newer than the stamp, and the
-# editable install is redone only when the package metadata changes.
-INSTALLED := $(VENV)/.installed
+# Stamps: a lock is installed again only when it is newer than its stamp, and the editable
+# install is redone only when the package metadata changes. The runtime lock is all `make run` and
+# production install; the tests and linters add the development lock on top of it.
+PIP_READY := $(VENV)/.pip
+RUNTIME := $(VENV)/.runtime
+DEVELOPMENT := $(VENV)/.development
 EDITABLE := $(VENV)/.editable
-
-# Extra arguments for every pytest run, e.g. `make test PYTEST_ARGS="-x -k freeze"`.
-PYTEST_ARGS ?=
-# The PostgreSQL server the second test run uses; the tests create and drop their own databases.
-TRACKER_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
-# Extra arguments for pip-compile, e.g. `make lock LOCK_ARGS=--upgrade-package=flask`.
-LOCK_ARGS ?=
-# Extra arguments for pip-audit, e.g. `make audit AUDIT_ARGS="--vulnerability-service osv"`.
-AUDIT_ARGS ?=
-
-# run_pytest(ENV-PREFIX, ARGS): pytest, where exit status 5 (no tests collected) counts as success.
-run_pytest = rc=0; $(1) $(BIN)/pytest $(2) $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; \
-	exit $$rc
-
-.PHONY: help venv install run serve test test-sqlite test-postgres lint format lock audit sbom \
-	bench screenshots clean distclean
-
-help:
-	@echo "make run          install, prepare instance/ and serve http://127.0.0.1:5000"
-	@echo "make test         run the tests on SQLite, then on PostgreSQL"
-	@echo "make lint         ruff check, ruff format --check, mypy"
-	@echo "make format       ruff format and ruff check --fix"
-	@echo "make lock         re-lock requirements.in into requirements.lock (deliberate step)"
-	@echo "make audit        pip-audit the lock against known vulnerabilities (needs the network)"
-	@echo "make sbom         write a CycloneDX SBOM of the lock to sbom.json"
-	@echo "make bench        run every bench/*.py"
-	@echo "make screenshots  take the portal screenshots with the browser tests"
-	@echo "make serve        production-like: gunicorn with TRACKER_ENV=production"
-	@echo "make clean        remove build output and caches (keeps .venv and instance/)"
 
 # --- environment ---------------------------------------------------------------------------
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Only exact, hash-pinned versions from the lock; never re-resolves (that is `make lock`).
-$(INSTALLED): requirements.lock | $(BIN)/python
+# The installer and build backend first, from their own hash-pinned lock: a Python's bundled pip
+# can be too old to resolve the other locks (it mishandles a dependency asked for with extras,
+# e.g. coverage[toml]), and the editable install builds with these setuptools and wheel.
+$(PIP_READY): requirements-pip.lock | $(BIN)/python
+	$(BIN)/pip install --require-hashes --no-deps -r requirements-pip.lock
+	touch $@
+
+# Only exact, hash-pinned versions from the locks; never re-resolves (that is `make lock`).
+$(RUNTIME): requirements.lock $(PIP_READY)
 	$(BIN)/pip install --require-hashes -r requirements.lock
 	touch $@
 
-$(EDITABLE): pyproject.toml setup.py $(INSTALLED)
+$(DEVELOPMENT): requirements.lock requirements-dev.lock $(RUNTIME)
+	$(BIN)/pip install --require-hashes -r requirements.lock -r requirements-dev.lock
+	touch $@
+
+# The app itself, without build isolation: the build runs with the pinned setuptools and wheel.
+$(EDITABLE): pyproject.toml setup.py $(RUNTIME)
 	$(BIN)/pip install --no-deps --no-build-isolation -e .
 	touch $@
 
-## venv: packages only (what the tests and tools need)
-venv: $(EDITABLE)
+## runtime: what the app needs to run, and nothing else
+runtime: $(EDITABLE)
 
-## install: packages, plus instance/ with a migrated SQLite database and a setup link
-install: venv
+## venv: the runtime plus the development tools (tests, linters, supply-chain commands)
+venv: $(EDITABLE) $(DEVELOPMENT)
+
+## install: the runtime, plus instance/ with a migrated SQLite database and a setup link
+install: runtime
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) setup-link
@@ -74,7 +62,7 @@ run: install
 
 # Needs TRACKER_SECRET_KEY (and normally TRACKER_DATABASE_URL) and a migrated database;
 # settings in gunicorn.conf.py.
-serve: venv
+serve: runtime
 	TRACKER_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # --- tests ---------------------------------------------------------------------------------
@@ -115,22 +103,26 @@ format: venv
 
 # --- supply chain --------------------------------------------------------------------------
 
-# Re-resolve requirements.in into exact versions with hashes. Review the diff before committing.
+# Re-resolve the inputs into exact versions with hashes: the installer's lock, the runtime lock,
+# then the development lock constrained by both. Review the diff before committing.
+PIP_COMPILE = $(BIN)/pip-compile --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
 lock: venv
-	$(BIN)/pip-compile --generate-hashes --allow-unsafe --strip-extras \
-		--no-emit-index-url --no-emit-find-links \
-		--output-file=requirements.lock $(LOCK_ARGS) requirements.in
+	$(PIP_COMPILE) --output-file=requirements-pip.lock requirements-pip.in
+	$(PIP_COMPILE) --output-file=requirements.lock requirements.in
+	$(PIP_COMPILE) --output-file=requirements-dev.lock requirements-dev.in
 
 # --strict: a package the service cannot look up fails the audit instead of being skipped.
 audit: venv
 	@log=$$(mktemp); rc=0; \
 	$(BIN)/pip-audit --strict --require-hashes --disable-pip --progress-spinner off \
-		-r requirements.lock $(AUDIT_ARGS) 2>&1 | tee "$$log" || rc=$$?; \
+		-r requirements.lock -r requirements-dev.lock $(AUDIT_ARGS) 2>&1 | tee "$$log" || rc=$$?; \
 	if [ $$rc -ne 0 ] && grep -qE 'could not be audited|ConnectionError|NameResolution|Max retries|timed out' "$$log"; then \
 		echo >&2; \
 		echo "make audit: FAILED - pip-audit could not look the locked packages up in its" >&2; \
 		echo "vulnerability service (not reachable from here, or it answered that it does not know" >&2; \
-		echo "them), so requirements.lock was NOT audited. Run it where the service is reachable." >&2; \
+		echo "them), so the locks were NOT audited. Run it where the service is reachable." >&2; \
 	fi; \
 	rm -f "$$log"; exit $$rc
 

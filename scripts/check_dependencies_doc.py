@@ -1,10 +1,12 @@
-"""Check that docs/dependencies.md lists every package in requirements.lock, at its locked version.
+"""Check that docs/dependencies.md lists every locked package, at its version and in its lock.
 
-Exit status 0 when the table under "## Every locked package" has one row per locked package with
-the locked version and no row for a package the lock no longer holds; otherwise 1, with one line
-per problem on stderr. Standard library only, so it runs before any install.
+Exit status 0 when the table under "## Every locked package" has one row per package of the three
+locks (installer, runtime, development) with the locked version, says "runtime" exactly for the
+packages of the runtime lock ("installer" for those only the installer's lock holds, "development"
+for the rest), and has no row for a package no lock holds; otherwise 1, with one line per problem
+on stderr. Standard library only, so it runs before any install.
 
-Usage: python3 scripts/check_dependencies_doc.py [--lock FILE] [--doc FILE]
+Usage: python3 scripts/check_dependencies_doc.py [--doc FILE]
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ TABLE_HEADING = "## Every locked package"
 
 # `name==version`, at the start of a line, as pip-compile writes it.
 LOCK_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
-# A table row whose first cell is a package name in backticks and whose second is its version.
-TABLE_ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*([^|]*?)\s*\|")
+# A table row: a package name in backticks, its version, and what it is used for.
+TABLE_ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*([^|]*?)\s*\|\s*([^|]*?)\s*\|")
+
+# Each lock, and the word the table's "used for" column gives its packages (first match wins).
+LOCKS = (
+    ("requirements.lock", "runtime"),
+    ("requirements-pip.lock", "installer"),
+    ("requirements-dev.lock", "development"),
+)
 
 
 def canonical(name: str) -> str:
@@ -38,9 +47,18 @@ def locked_packages(lock: Path) -> dict[str, str]:
     return packages
 
 
-def documented_packages(doc: Path) -> dict[str, str]:
-    """The rows of the inventory table, by canonical name, with the version each states."""
-    rows: dict[str, str] = {}
+def all_locked(root: Path) -> dict[str, tuple[str, str]]:
+    """Every package of the three locks: its version and what it is used for."""
+    packages: dict[str, tuple[str, str]] = {}
+    for file_name, use in LOCKS:
+        for name, version in locked_packages(root / file_name).items():
+            packages.setdefault(name, (version, use))
+    return packages
+
+
+def documented_packages(doc: Path) -> dict[str, tuple[str, str]]:
+    """The rows of the inventory table, by canonical name: the version and use each states."""
+    rows: dict[str, tuple[str, str]] = {}
     in_table_section = False
     for line in doc.read_text(encoding="utf-8").splitlines():
         if line.startswith("## "):
@@ -49,21 +67,27 @@ def documented_packages(doc: Path) -> dict[str, str]:
         if in_table_section:
             match = TABLE_ROW.match(line)
             if match:
-                rows[canonical(match.group(1))] = match.group(2)
+                rows[canonical(match.group(1))] = (match.group(2), match.group(3))
     return rows
 
 
-def problems(locked: dict[str, str], documented: dict[str, str]) -> list[str]:
+def problems(
+    locked: dict[str, tuple[str, str]], documented: dict[str, tuple[str, str]]
+) -> list[str]:
     """What is missing, stale or extra in the document, one sentence each."""
     found: list[str] = []
-    for name, version in sorted(locked.items()):
+    for name, (version, use) in sorted(locked.items()):
         if name not in documented:
-            found.append(f"{name}=={version} is in the lock but not in the table")
-        elif documented[name] != version:
+            found.append(f"{name}=={version} is in the {use} lock but not in the table")
+            continue
+        stated_version, stated_use = documented[name]
+        if stated_version != version:
             found.append(
-                f"{name}: the table says {documented[name] or '(no version)'}, "
+                f"{name}: the table says {stated_version or '(no version)'}, "
                 f"the lock pins {version}"
             )
+        if stated_use != use:
+            found.append(f"{name}: the table says {stated_use or '(nothing)'}, it is {use}")
     for name in sorted(set(documented) - set(locked)):
         found.append(f"{name} is in the table but no longer in the lock")
     return found
@@ -74,14 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Check that docs/dependencies.md lists every locked package."
     )
-    parser.add_argument("--lock", type=Path, default=ROOT / "requirements.lock")
+    parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "dependencies.md")
     args = parser.parse_args(argv)
 
-    locked = locked_packages(args.lock)
-    if not locked:
-        print(f"error: no pinned packages found in {args.lock}", file=sys.stderr)
-        return 1
+    for file_name, _use in LOCKS:
+        if not locked_packages(args.root / file_name):
+            print(f"error: no pinned packages found in {file_name}", file=sys.stderr)
+            return 1
+    locked = all_locked(args.root)
     documented = documented_packages(args.doc)
     if not documented:
         print(f'error: no "{TABLE_HEADING}" table found in {args.doc}', file=sys.stderr)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,9 +42,20 @@ def test_the_allowlist_check_would_catch_a_poisoned_pth():
     assert not EDITABLE_PTH.match("__editable__.evil-1.0.pth")
 
 
-def _lock_entries() -> list[str]:
-    """Each requirement of the lock with its continuation lines joined."""
-    text = (ROOT / "requirements.lock").read_text()
+LOCKS = {  # each lock and the input it is made from
+    "requirements-pip.lock": "requirements-pip.in",
+    "requirements.lock": "requirements.in",
+    "requirements-dev.lock": "requirements-dev.in",
+}
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _lock_entries(lock: str) -> list[str]:
+    """Each requirement of a lock with its continuation lines joined."""
+    text = (ROOT / lock).read_text()
     entries: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
@@ -53,27 +68,80 @@ def _lock_entries() -> list[str]:
     return entries
 
 
-def test_every_locked_package_is_pinned_exactly_with_hashes():
-    entries = _lock_entries()
-    assert len(entries) > 10
+def _locked_names(lock: str) -> set[str]:
+    return {_canonical(entry.split("==")[0].split("[")[0]) for entry in _lock_entries(lock)}
+
+
+@pytest.mark.parametrize("lock", LOCKS)
+def test_every_locked_package_is_pinned_exactly_with_hashes(lock):
+    entries = _lock_entries(lock)
+    assert len(entries) >= 3
     for entry in entries:
         requirement = entry.split()[0]
         assert re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?==[^\s=]+$", requirement), entry
         assert "--hash=sha256:" in entry, f"{requirement} has no hash"
 
 
-def test_the_lock_pins_every_direct_dependency():
-    locked = {
-        re.sub(r"[-_.]+", "-", entry.split("==")[0].split("[")[0]).lower()
-        for entry in _lock_entries()
-    }
+@pytest.mark.parametrize(("lock", "source"), LOCKS.items())
+def test_each_lock_pins_every_direct_dependency_of_its_input(lock, source):
     wanted = []
-    for line in (ROOT / "requirements.in").read_text().splitlines():
+    for line in (ROOT / source).read_text().splitlines():
         line = line.split("#")[0].strip()
         if line and not line.startswith("-"):
-            wanted.append(re.sub(r"[-_.]+", "-", re.split(r"[\[<>=!~; ]", line)[0]).lower())
+            wanted.append(_canonical(re.split(r"[\[<>=!~; ]", line)[0]))
     assert wanted
-    assert [name for name in wanted if name not in locked] == []
+    assert [name for name in wanted if name not in _locked_names(lock)] == []
+
+
+def test_the_runtime_lock_holds_no_development_tool():
+    runtime = _locked_names("requirements.lock")
+    for tool in ("pytest", "hypothesis", "mypy", "ruff", "playwright", "pip-audit", "coverage"):
+        assert tool not in runtime
+
+
+def test_shared_packages_have_one_version_across_the_locks():
+    versions: dict[str, set[str]] = {}
+    for lock in LOCKS:
+        for entry in _lock_entries(lock):
+            name, version = entry.split()[0].split("==")
+            versions.setdefault(_canonical(name.split("[")[0]), set()).add(version)
+    assert {name: v for name, v in versions.items() if len(v) > 1} == {}
+
+
+def _imported_top_levels(package: Path = ROOT / "tracker") -> dict[str, str]:
+    """Every module imported anywhere in a package (functions included): top level -> file."""
+    found: dict[str, str] = {}
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                found.setdefault(name.split(".")[0], path.name)
+    return found
+
+
+def test_the_app_imports_nothing_that_only_the_development_lock_installs():
+    runtime = _locked_names("requirements.lock")
+    distributions = importlib.metadata.packages_distributions()
+    outside: list[str] = []
+    for module, where in _imported_top_levels().items():
+        if module in sys.stdlib_module_names or module in {"tracker", "__future__"}:
+            continue
+        owners = {_canonical(name) for name in distributions.get(module, [])}
+        if not owners & runtime:
+            outside.append(f"{module} (from {sorted(owners) or 'nowhere'}) in {where}")
+    assert outside == []
+
+
+def test_the_import_check_sees_imports_inside_functions(tmp_path):
+    (tmp_path / "late.py").write_text("def f():\n    import playwright.sync_api\n")
+    (tmp_path / "early.py").write_text("from hypothesis import given\n")
+    assert _imported_top_levels(tmp_path) == {"playwright": "late.py", "hypothesis": "early.py"}
 
 
 def test_dependencies_doc_covers_the_lock():
@@ -87,8 +155,14 @@ def test_dependencies_doc_covers_the_lock():
     assert done.returncode == 0, done.stderr
 
 
-def test_install_uses_require_hashes_and_never_relocks():
+def test_run_installs_the_runtime_lock_only_and_never_relocks():
     makefile = (ROOT / "Makefile").read_text()
-    assert "pip install --require-hashes -r requirements.lock" in makefile
+    runtime_recipe = makefile.split("\n$(RUNTIME):")[1].split("\n\n")[0]
+    assert "pip install --require-hashes -r requirements.lock\n" in runtime_recipe + "\n"
+    assert "requirements-dev.lock" not in runtime_recipe
     install_recipe = makefile.split("\ninstall:")[1].split("\n\n")[0]
+    assert install_recipe.startswith(" runtime")
     assert "pip-compile" not in install_recipe
+    assert "\nrun: install" in makefile
+    assert "\ntest: venv" in makefile
+    assert "\nlint: venv" in makefile
