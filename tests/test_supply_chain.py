@@ -166,3 +166,18 @@ def test_run_installs_the_runtime_lock_only_and_never_relocks():
     assert "\nrun: install" in makefile
     assert "\ntest: venv" in makefile
     assert "\nlint: venv" in makefile
+
+
+def test_make_test_runs_the_suite_on_both_databases():
+    planned = subprocess.run(
+        ["make", "-n", "--always-make", "test-sqlite", "test-postgres"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    runs = [line for line in planned.splitlines() if "/pytest" in line]
+    assert len(runs) == 2, planned
+    assert "env -u TRACKER_TEST_DATABASE_URL" in runs[0]
+    assert "TRACKER_TEST_DATABASE_URL='postgresql" in runs[1]
