@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tracker.models import Assignment, Hold, Project, TimeEntry, User, utcnow
-from tracker.services import projects, tokens, users
+from tracker.services import assignments, projects, tokens, users
 
 _seq = itertools.count(1)
 
@@ -51,7 +51,7 @@ class Factory:
     def assign(
         self, project: Project, user: User, start_date: dt.date | None = None, **values: Any
     ) -> Assignment:
-        assignment = projects.assign(
+        assignment = assignments.assign(
             self.db,
             None,
             project,

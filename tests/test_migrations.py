@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from tracker import create_app, migrate
-from tracker.db import Base
+from tracker.models import Base
 
 
 def test_models_and_migrated_schema_do_not_differ(database_url):

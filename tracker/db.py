@@ -1,4 +1,4 @@
-"""Engine and session setup, the declarative Base, the unit of work, and SQLite's pragmas.
+"""Engine and session setup, the unit of work, and SQLite's pragmas.
 
 One SQLAlchemy session per app context (request or CLI command). Services flush, never commit;
 the edge opens a unit of work and commits once (house style rule 2).
@@ -14,29 +14,15 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import MetaData, create_engine, event, make_url
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for the write lock before giving up
 PRIORITY_POLL = 0.001  # seconds between a priority writer's tries for SQLite's write lock
 PRIORITY_WAIT_SECONDS = BUSY_TIMEOUT_MS / 1000  # and how long it keeps trying
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    """Declarative base whose metadata names constraints, so migrations stay stable."""
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:
@@ -212,27 +198,6 @@ def unit_of_work(session: Session | None = None) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BaseException as exc:
+    except BaseException:
         session.rollback()
-        _record_refusal(session, exc)
         raise
-
-
-def _record_refusal(session: Session, exc: BaseException) -> None:
-    """Write the audit event a refused action asked for, in its own transaction."""
-    event = getattr(exc, "audit", None)
-    if not event:
-        return
-    from tracker.services import audit  # late: services import this module
-
-    audit.record(
-        session,
-        None,
-        event["action"],
-        target_type=event["data"].pop("target_type", None),
-        target_id=event["data"].pop("target_id", None),
-        actor_id=event["actor_id"],
-        refused=getattr(exc, "code", None),
-        **event["data"],
-    )
-    session.commit()

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tracker.db import unit_of_work
+from tests.edge import edge
 from tracker.errors import (
     DailyLimit,
     EntryLocked,
@@ -21,7 +21,7 @@ from tracker.errors import (
     ProjectFrozen,
 )
 from tracker.models import AuditEvent, ExportBatch, TimeEntry
-from tracker.services import entries, projects
+from tracker.services import assignments, entries, projects
 
 TODAY = dt.date.today()
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -76,7 +76,7 @@ def test_time_outside_the_assignment_or_on_a_foreign_project_is_not_assigned(db,
         )
     ended = make.project(code="ENDED")
     assignment = make.assign(ended, contractor, start_date=TODAY - dt.timedelta(days=10))
-    projects.end_assignment(db, None, db.merge(assignment), today=TODAY - dt.timedelta(days=5))
+    assignments.end_assignment(db, None, db.merge(assignment), today=TODAY - dt.timedelta(days=5))
     db.commit()
     inside = entries.log_time(
         db,
@@ -314,7 +314,7 @@ def test_a_hold_is_reported_first_and_the_refusal_is_audited(app, db, make, setu
     contractor, _admin, project = setup
     hold = make.hold(project, notice="Client breach; paused.")
     future = TODAY + dt.timedelta(days=3)
-    with pytest.raises(ProjectFrozen) as refused, unit_of_work(db):
+    with pytest.raises(ProjectFrozen) as refused, edge(db):
         entries.log_time(
             db,
             contractor,

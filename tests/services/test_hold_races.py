@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import live
+from tests.edge import edge
 from tracker.db import unit_of_work
 from tracker.errors import ProjectFrozen
 from tracker.models import AuditEvent, Hold, Project, TimeEntry, User
@@ -155,7 +156,7 @@ def test_a_freeze_holding_its_lock_makes_an_entry_write_wait_and_refuses_it(
         return hold.id
 
     def write() -> int | None:
-        with unit_of_work() as session:
+        with edge() as session:
             return _entry_write(operation, session, person.id, project.id, entry_id)
 
     freezer = Worker(app, freeze)

@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select
 
 from tracker.errors import AlreadyFrozen, Invalid, NotFrozen, ProjectClosed, ProjectFrozen
 from tracker.models import AuditEvent, Hold, Notification, Project, TimeEntry, utcnow
-from tracker.services import entries, holds, notifications, projects
+from tracker.services import assignments, entries, holds, notifications, projects
 
 NOTICE = "The client had a breach; work is paused until their audit ends. Hours so far are safe."
 
@@ -33,7 +33,7 @@ def test_freezing_puts_the_project_on_hold_and_tells_everyone_on_it(db, make):
     for person in on_it:
         make.assign(project, person)
     left = make.contractor()
-    projects.end_assignment(db, None, make.assign(project, left))
+    assignments.end_assignment(db, None, make.assign(project, left))
     db.commit()
     elsewhere = make.contractor()
     make.assign(make.project(), elsewhere)
@@ -265,7 +265,7 @@ def test_impact_counts_reassigned_contractors_and_hours_before_and_since(db, mak
         people[2], held, work_date=today - dt.timedelta(days=4), minutes=30, status="rejected"
     )
     hold, _ = freeze(db, admin, held)
-    projects.assign(db, None, other, people[0], origin="reassignment", from_hold=hold)
+    assignments.assign(db, None, other, people[0], origin="reassignment", from_hold=hold)
     db.commit()
 
     [impact] = holds.holds_in_force(db, today=today)

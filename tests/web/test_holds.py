@@ -9,7 +9,7 @@ import zoneinfo
 from sqlalchemy import func, select
 
 from tracker.models import Hold, Notification, Project, TimeEntry, utcnow
-from tracker.services import holds, projects
+from tracker.services import assignments, holds
 
 NOTICE = "Client incident: work on CHORDUS is paused.\nWe will write again by Friday."
 FORM = {"notice": NOTICE, "reason": "Vendor compromise at the client", "incident_ref": "INC-9"}
@@ -182,7 +182,7 @@ def test_the_overview_shows_each_hold_with_its_impact_and_an_svg_chart(client, a
     hold, _ = holds.freeze_project(db, admin, project, reason="r", notice="Paused.")
     db.commit()
     other = make.project(code="HARBOR")
-    projects.assign(db, None, other, people[1], origin="reassignment", from_hold=hold)
+    assignments.assign(db, None, other, people[1], origin="reassignment", from_hold=hold)
     db.commit()
     auth.login(admin)
     page = client.get("/admin/holds").get_data(as_text=True)

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from tracker.clock import local_today
 from tracker.models import AuditEvent, ExportBatch
-from tracker.web.entry_forms import local_today
 
 
 def text(response) -> str:

@@ -8,13 +8,12 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
-from tracker.db import get_session
+from tracker.db import get_session, unit_of_work
 from tracker.errors import Forbidden, Unauthorized
 from tracker.models import User
 from tracker.services import audit, tokens
 
 F = TypeVar("F", bound=Callable[..., Any])
-ALL_ROLES = ("contractor", "admin", "payroll")
 
 
 def _bearer() -> str | None:
@@ -27,9 +26,10 @@ def _bearer() -> str | None:
 
 def _deny(user: User | None, reason: str) -> None:
     """Record a refused API call (who, what, from where) in its own transaction."""
-    db = get_session()
-    audit.record(db, user, "api.denied", reason=reason, method=request.method, path=request.path)
-    db.commit()
+    with unit_of_work() as db:
+        audit.record(
+            db, user, "api.denied", reason=reason, method=request.method, path=request.path
+        )
 
 
 def caller() -> User:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
-from tracker.api import bp, json_body, schemas
-from tracker.api.access import ALL_ROLES, api_roles, caller
+from tracker.api import params, schemas
+from tracker.api.access import api_roles, caller
+from tracker.api.blueprint import bp, json_body
 from tracker.api.openapi import doc, register_schema
 from tracker.db import get_session, unit_of_work
-from tracker.errors import Invalid
-from tracker.models import User
+from tracker.models import ROLES
 from tracker.services import entries
 
 CREATE_FIELDS = {"project_id", "work_date", "hours", "minutes", "description"}
@@ -98,30 +97,6 @@ register_schema(
 )
 
 
-def _settings() -> dict[str, Any]:
-    return {"backdating_days": current_app.config["BACKDATING_DAYS"], "via": "api"}
-
-
-def _int_param(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid.field(name, "Must be a whole number.") from None
-
-
-def _date_param(name: str) -> dt.date | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid.field(name, "Give a date like 2026-12-01.") from None
-
-
 @bp.post("/entries")
 @api_roles("contractor", "admin")
 @doc(request="EntryCreate", response="Entry", status=201, errors=(404, 409, 422))
@@ -131,9 +106,7 @@ def create_entry() -> Any:
     with unit_of_work() as db:
         owner = None
         if body.get("user_id") is not None:
-            owner = db.get(User, body["user_id"]) if isinstance(body["user_id"], int) else None
-            if owner is None:
-                raise Invalid.field("user_id", "No such user.")
+            owner = entries.contractor_for(db, body["user_id"])
         entry = entries.log_time(
             db,
             caller(),
@@ -144,13 +117,13 @@ def create_entry() -> Any:
             description=body.get("description") or "",
             user=owner,
             corrects_entry_id=body.get("corrects_entry_id"),
-            **_settings(),
+            via="api",
         )
     return jsonify(schemas.entry(entry)), 201
 
 
 @bp.get("/entries")
-@api_roles(*ALL_ROLES)
+@api_roles(*ROLES)
 @doc(
     response="EntryList",
     errors=(422,),
@@ -158,14 +131,14 @@ def create_entry() -> Any:
 )
 def list_entries() -> Any:
     """Own entries (admin: all, filter user_id), newest work date first, keyset-paginated."""
-    limit = _int_param("limit") or 50
+    limit = params.whole("limit") or 50
     items, cursor = entries.list_entries(
         get_session(),
         caller(),
-        user_id=_int_param("user_id"),
-        start=_date_param("from"),
-        end=_date_param("to"),
-        project_id=_int_param("project_id"),
+        user_id=params.whole("user_id"),
+        start=params.day("from"),
+        end=params.day("to"),
+        project_id=params.whole("project_id"),
         status=request.args.get("status") or None,
         after=request.args.get("cursor") or None,
         limit=limit,
@@ -174,7 +147,7 @@ def list_entries() -> Any:
 
 
 @bp.get("/entries/<int:entry_id>")
-@api_roles(*ALL_ROLES)
+@api_roles(*ROLES)
 @doc(response="Entry", errors=(404,))
 def get_entry(entry_id: int) -> Any:
     """One entry (404 when it is not yours)."""
@@ -188,7 +161,7 @@ def update_entry(entry_id: int) -> Any:
     """Change work_date, hours/minutes, description or project_id; same rules as create."""
     body = json_body(UPDATE_FIELDS)
     with unit_of_work() as db:
-        entry = entries.update_entry(db, caller(), entry_id, **_settings(), **body)
+        entry = entries.update_entry(db, caller(), entry_id, via="api", **body)
     return jsonify(schemas.entry(entry))
 
 
@@ -198,7 +171,7 @@ def update_entry(entry_id: int) -> Any:
 def delete_entry(entry_id: int) -> Any:
     """Delete an entry."""
     with unit_of_work() as db:
-        entries.delete_entry(db, caller(), entry_id, **_settings())
+        entries.delete_entry(db, caller(), entry_id, via="api")
     return "", 204
 
 

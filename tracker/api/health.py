@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from tracker.db import get_session
-from tracker.web.access import public
+from tracker.security import public
 
 bp = Blueprint("health", __name__)
 

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 from flask import current_app, jsonify
 
-from tracker.api import bp
+from tracker.api.blueprint import bp
+from tracker.models import ROLES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,7 +64,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "email": _str,
             "name": _str,
-            "role": {"enum": ["contractor", "admin", "payroll"]},
+            "role": {"enum": list(ROLES)},
             "password": _str,
             "timezone": _str,
             "skills": _tags,

@@ -21,6 +21,3 @@ def demo(seed: int, weeks: int) -> None:
         summary = demo_service.load(session, seed=seed, weeks=weeks)
     for line in summary:
         click.echo(line)
-
-
-COMMANDS = (demo,)

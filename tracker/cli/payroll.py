@@ -47,6 +47,3 @@ def export(start: str, end: str, status: str, layout: str, bom: bool, output: IO
         for chunk in payroll_service.stream_and_close(get_session(), scope, layout, bom):
             output.write(chunk)
         output.flush()
-
-
-COMMANDS = (payroll,)

@@ -57,6 +57,3 @@ def unfreeze(code: str, note: str | None) -> None:
         target = projects.find_by_code(session, code)
         hold = holds.unfreeze_project(session, None, target, note=note)
     click.echo(f"project {target.code}: hold {hold.id} lifted; time entry is open again")
-
-
-COMMANDS = (project,)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.errors import EntryLocked, Forbidden, Invalid, NotFound
 from tracker.models import Notification, Project, TimeEntry, User, utcnow
-from tracker.services import audit, validation
+from tracker.services import audit, durations, validation
 
 
 def _for_review(session: Session, actor: User, entry_ids: list[int]) -> list[TimeEntry]:
@@ -83,8 +83,8 @@ def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> 
                 entry_id=entry.id,
                 project_id=entry.project_id,
                 message=(
-                    f"Your {entry.minutes / 60:.2f} h on {codes[entry.project_id]} for "
-                    f"{entry.work_date.isoformat()} were rejected: {text}"
+                    f"Your {durations.hours_text(entry.minutes)} h on {codes[entry.project_id]} "
+                    f"for {entry.work_date.isoformat()} were rejected: {text}"
                 ),
             )
         )

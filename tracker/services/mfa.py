@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
 from tracker.errors import Invalid, RateLimited
-from tracker.models import LoginAttempt, User
+from tracker.models import SECOND_FACTOR_ROLES, LoginAttempt, User
 from tracker.services import audit
 from tracker.services.auth import (
     clear_failures,
@@ -33,6 +33,11 @@ RECOVERY_CODES = 10
 FAILURE_PREFIX = "mfa:"
 USED_PREFIX = "totp:"
 TOO_MANY = "Too many wrong codes. Sign in again in a few minutes."
+
+
+def required_for(user: User, required_by_config: bool) -> bool:
+    """True when the user's role must use a second factor (admins and payroll, when configured)."""
+    return required_by_config and user.role in SECOND_FACTOR_ROLES
 
 
 def new_secret() -> str:
