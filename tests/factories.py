@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tracker.clock import local_today
 from tracker.models import Assignment, Hold, Project, TimeEntry, User, utcnow
 from tracker.services import assignments, projects, tokens, users
 
@@ -20,6 +21,11 @@ class Factory:
     def __init__(self, session: Session, password: str) -> None:
         self.db = session
         self.password = password
+
+    @staticmethod
+    def today(user: User | None = None) -> dt.date:
+        """Today where the user is (UTC without one), from the clock the app uses."""
+        return local_today(user)
 
     def user(self, role: str = "contractor", **values: Any) -> User:
         n = next(_seq)

@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.db import get_session
 from tracker.models import User
-from tracker.services import audit
+from tracker.services import audit, users
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
@@ -42,14 +42,9 @@ CSP = (
 def _load_user(alternative_id: str) -> User | None:
     """Load the user only when the cookie's session token is still the user's current one."""
     user_id, _, token = alternative_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if not user_id.isdigit():
         return None
-    db = get_session()
-    user = db.get(User, int(user_id))
-    db.commit()  # end the read transaction: a later unit of work begins afresh
-    if user is None or not user.active or user.session_token != token:
-        return None
-    return user
+    return users.signed_in(get_session(), int(user_id), token)
 
 
 def init_app(app: Flask) -> None:

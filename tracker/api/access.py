@@ -47,8 +47,9 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
             raw = _bearer()
             db = get_session()
             user = tokens.authenticate(db, raw) if raw else None
-            if db.info.pop(tokens.TOUCHED, False):
-                db.commit()  # last_used_at moved on (at most every few minutes): keep it
+            if tokens.TOUCH_DUE in db.info:
+                with unit_of_work() as db:  # last_used_at moves on (every few minutes at most)
+                    tokens.touch(db)
             if user is None:
                 _deny(None, "no valid token")
                 raise Unauthorized("A valid API token is required (Authorization: Bearer <token>).")

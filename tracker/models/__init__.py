@@ -13,15 +13,18 @@ from tracker.models.entries import ENTRY_STATUSES, ExportBatch, TimeEntry
 from tracker.models.projects import ORIGINS, PROJECT_STATUSES, Assignment, Hold, Project
 from tracker.models.records import AuditEvent, Notification
 from tracker.models.users import (
+    AUTH_FAILURE_KINDS,
     ROLES,
     SECOND_FACTOR_ROLES,
     ApiToken,
+    AuthFailure,
     LoginAttempt,
     SetupLink,
     User,
 )
 
 __all__ = [
+    "AUTH_FAILURE_KINDS",
     "ENTRY_STATUSES",
     "ORIGINS",
     "PROJECT_STATUSES",
@@ -30,6 +33,7 @@ __all__ = [
     "ApiToken",
     "Assignment",
     "AuditEvent",
+    "AuthFailure",
     "Base",
     "ExportBatch",
     "Hold",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import utcnow
@@ -24,8 +24,10 @@ from tracker.models.base import (
 
 # The roles, in the order pages list them; every role check and choice list reads this.
 ROLES = ("contractor", "admin", "payroll")
-# Finance roles: the ones a configured second factor is required for, besides admins.
+# The roles a configured second factor is required for (REQUIRE_MFA).
 SECOND_FACTOR_ROLES = ("admin", "payroll")
+# What a signed-in user can fail at: the second sign-in step, or re-entering their password.
+AUTH_FAILURE_KINDS = ("mfa", "reauth")
 
 
 class User(Base):
@@ -49,6 +51,8 @@ class User(Base):
     # Rotated on logout, password change, role change and disable: old sessions stop working.
     session_token: Mapped[str] = mapped_column(String(64))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted, so a code signs in once (None: none accepted yet).
+    totp_last_step: Mapped[int | None]
     recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # hashes
     password_changed_at: Mapped[timestamp]
     last_login_at: Mapped[timestamp]
@@ -121,6 +125,27 @@ class ApiToken(Base):
     ) -> bool:
         """The rule of ``usable`` for a token read as columns, not as an object."""
         return revoked_at is None and (expires_at is None or expires_at > now)
+
+
+class AuthFailure(Base):
+    """A signed-in (or half signed-in) user's failed check: a second-step code or a re-entered
+    password. Counted per user and kind for throttling; typed emails never reach this table.
+
+    Rows older than ``auth.KEEP_ATTEMPTS`` are deleted whenever a new failure is recorded.
+    """
+
+    __tablename__ = "auth_failures"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", AUTH_FAILURE_KINDS), name="kind"),
+        Index("ix_auth_failures_user_kind_at", "user_id", "kind", "at"),
+        Index("ix_auth_failures_at", "at"),
+    )
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class LoginAttempt(Base):

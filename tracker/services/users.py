@@ -42,6 +42,18 @@ def find_user(session: Session, user_id: Any) -> User | None:
     return session.get(User, user_id)
 
 
+def signed_in(session: Session, user_id: Any, session_token: Any) -> User | None:
+    """The active user whose current session token this is, or None.
+
+    A cookie (or a pending second step) names a user and the token it was issued with; a
+    logout, password or role change, or disable rotates the token, so the old one stops here.
+    """
+    user = find_user(session, user_id)
+    if user is None or not user.active or not session_token:
+        return None
+    return user if user.session_token == session_token else None
+
+
 def by_ids(session: Session, ids: list[int]) -> dict[int, User]:
     """The users with these ids (unknown ones left out), in one query."""
     if not ids:

@@ -24,7 +24,7 @@ from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, RateLimited
 from tracker.models import ROLES, User
 from tracker.security import login_settings, second_step_user_id, start_session
-from tracker.services import mfa
+from tracker.services import mfa, users
 from tracker.web.access import me, public, roles, safe_next
 from tracker.web.forms import flash_error, record, show_error
 
@@ -58,13 +58,9 @@ def verify() -> Any:
         limits = login_settings()
         try:
             with unit_of_work() as db:
-                user = db.get(User, user_id)
+                user = users.signed_in(db, user_id, session.get("mfa_token"))
                 ok = locked = False
-                if (
-                    user is not None
-                    and user.active
-                    and user.session_token == session.get("mfa_token")
-                ):
+                if user is not None:
                     ok = mfa.verify(
                         db, user, form.code.data or "", request.remote_addr or "?", **limits
                     )
