@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker.clock import local_today
+from tests.dates import today
 from tracker.models import Assignment, Hold, Project, TimeEntry, User, utcnow
 from tracker.services import assignments, projects, tokens, users
 
@@ -21,11 +21,6 @@ class Factory:
     def __init__(self, session: Session, password: str) -> None:
         self.db = session
         self.password = password
-
-    @staticmethod
-    def today(user: User | None = None) -> dt.date:
-        """Today where the user is (UTC without one), from the clock the app uses."""
-        return local_today(user)
 
     def user(self, role: str = "contractor", **values: Any) -> User:
         n = next(_seq)
@@ -62,7 +57,7 @@ class Factory:
             None,
             project,
             user,
-            start_date=start_date or dt.date.today() - dt.timedelta(days=60),
+            start_date=start_date or today() - dt.timedelta(days=60),
             **values,
         )
         self.db.commit()
@@ -80,7 +75,7 @@ class Factory:
         entry = TimeEntry(
             user_id=user.id,
             project_id=project.id,
-            work_date=work_date or dt.date.today() - dt.timedelta(days=1),
+            work_date=work_date or today() - dt.timedelta(days=1),
             minutes=minutes,
             hourly_rate=values.pop("hourly_rate", project.hourly_rate),
             currency=values.pop("currency", project.currency),

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from tests.dates import today
+
 WAIT = 20  # seconds: far more than a page takes, far less than SQLite's 30 s busy timeout
 STILL_WAITING = 0.5  # how long a blocked write must stay blocked to count as waiting
 
@@ -76,7 +78,7 @@ def test_a_write_waits_for_the_writer_and_lands_once_the_lock_is_free(app, make,
     make.assign(project, contractor)
     writer = api(contractor)
     assert writer.get("/projects").status_code == 200
-    body = {"project_id": project.id, "work_date": str(make.today(contractor)), "minutes": 30}
+    body = {"project_id": project.id, "work_date": str(today(contractor)), "minutes": 30}
 
     with app.extensions["tracker.engine"].connect() as holder:
         holder.begin()

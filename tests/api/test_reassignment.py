@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
+from tests.dates import yesterday
 from tracker.clock import local_today
 from tracker.models import Assignment, AuditEvent, Notification
-
-YESTERDAY = dt.date.today() - dt.timedelta(days=1)
 
 
 def _was_on(make, project, user) -> None:
     """The user had an assignment on the project that ended yesterday."""
     assignment = make.assign(project, user)
-    make.db.get(Assignment, assignment.id).end_date = YESTERDAY
+    make.db.get(Assignment, assignment.id).end_date = yesterday()
     make.db.commit()
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, func, select
 
+from tests.dates import today
 from tracker.errors import AlreadyFrozen, Invalid, NotFrozen, ProjectClosed, ProjectFrozen
 from tracker.models import AuditEvent, Hold, Notification, Project, TimeEntry, utcnow
 from tracker.services import assignments, entries, holds, notifications, projects
@@ -187,7 +188,7 @@ def test_time_entry_is_refused_during_the_hold_and_works_again_after_it(db, make
     person = make.contractor()
     make.assign(project, person)
     freeze(db, admin, project)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = today() - dt.timedelta(days=1)
     with pytest.raises(ProjectFrozen) as caught:
         entries.log_time(db, person, project_id=project.id, work_date=yesterday, minutes=30)
     db.rollback()
@@ -205,7 +206,7 @@ def test_with_backfill_only_days_before_the_hold_can_still_be_logged(db, make):
     person = make.contractor()
     make.assign(project, person)
     freeze(db, make.admin(), project, allow_backfill=True)
-    before = dt.date.today() - dt.timedelta(days=2)
+    before = today() - dt.timedelta(days=2)
     entry = entries.log_time(db, person, project_id=project.id, work_date=before, minutes=45)
     db.commit()
     assert entry.project_id == project.id

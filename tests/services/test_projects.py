@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from tests.dates import today
 from tracker.errors import AlreadyAssigned, Duplicate, Invalid, ProjectClosed, ProjectFull
 from tracker.models import Assignment, AuditEvent, Hold, Project, User, utcnow
 from tracker.services import assignments, holds, projects, seats
@@ -138,18 +139,18 @@ def test_a_person_is_on_a_project_once_at_a_time(db, make):
 
 def test_ending_keeps_the_assignment_and_cannot_happen_twice(db, make):
     assignment = make.assign(
-        make.project(), make.contractor(), start_date=dt.date.today() - dt.timedelta(days=3)
+        make.project(), make.contractor(), start_date=today() - dt.timedelta(days=3)
     )
     row = db.get(Assignment, assignment.id)
     assignments.end_assignment(db, None, row)
     db.commit()
-    assert row.end_date == dt.date.today()
+    assert row.end_date == today()
     with pytest.raises(Invalid):
         assignments.end_assignment(db, None, row)
 
 
 def test_an_assignment_starting_in_the_future_ends_no_earlier_than_it_starts(db, make):
-    start = dt.date.today() + dt.timedelta(days=5)
+    start = today() + dt.timedelta(days=5)
     assignment = make.assign(make.project(), make.contractor(), start_date=start)
     row = db.get(Assignment, assignment.id)
     assignments.end_assignment(db, None, row)

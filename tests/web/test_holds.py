@@ -8,6 +8,7 @@ import zoneinfo
 
 from sqlalchemy import func, select
 
+from tests.dates import today
 from tracker.models import Hold, Notification, Project, TimeEntry, utcnow
 from tracker.services import assignments, holds
 
@@ -226,7 +227,7 @@ def test_logging_hours_on_the_web_during_a_hold_shows_the_notice_and_since_when(
     holds.freeze_project(db, admin, project, reason="internal", notice=NOTICE)
     db.commit()
     auth.login(people[0])
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    yesterday = (today() - dt.timedelta(days=1)).isoformat()
     form = {"project_id": str(project.id), "work_date": yesterday, "hours": "2"}
     refused = client.post("/entries/new", data=form)
     text = refused.get_data(as_text=True)
