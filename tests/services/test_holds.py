@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 from tests.dates import today
 from tracker.errors import AlreadyFrozen, Invalid, NotFrozen, ProjectClosed, ProjectFrozen
 from tracker.models import AuditEvent, Hold, Notification, Project, TimeEntry, utcnow
-from tracker.services import assignments, entries, holds, notifications, projects
+from tracker.services import assignments, entries, hold_reports, holds, notifications, projects
 
 NOTICE = "The client had a breach; work is paused until their audit ends. Hours so far are safe."
 
@@ -242,7 +242,7 @@ def test_history_says_who_when_why_and_how_long(db, make):
     holds.unfreeze_project(db, None, project, note="cli lifted it")
     db.commit()
     freeze(db, None, project, reason="second")
-    history = holds.hold_history(db, project)
+    history = hold_reports.hold_history(db, project)
     assert [r.hold.reason for r in history] == ["second", "first"]
     assert history[0].started_by == "command line"
     assert history[0].ended_by is None
@@ -269,7 +269,7 @@ def test_impact_counts_reassigned_contractors_and_hours_before_and_since(db, mak
     assignments.assign(db, None, other, people[0], origin="reassignment", from_hold=hold)
     db.commit()
 
-    [impact] = holds.holds_in_force(db, today=today)
+    [impact] = hold_reports.holds_in_force(db, today=today)
 
     assert (impact.affected, impact.reassigned, impact.still_on) == (3, 1, 3)
     before = [w for w in impact.weeks if w.before]
@@ -301,7 +301,7 @@ def test_a_long_hold_shows_the_four_weeks_before_and_the_latest_twelve_since(db,
     started = utcnow() - dt.timedelta(days=100)
     make.hold(project, started_at=started)
     today = utcnow().date()
-    [impact] = holds.holds_in_force(db, today=today)
+    [impact] = hold_reports.holds_in_force(db, today=today)
     since = [w for w in impact.weeks if not w.before]
     assert len([w for w in impact.weeks if w.before]) == 4
     assert impact.weeks[3].end == started.date() - dt.timedelta(days=1)

@@ -6,7 +6,7 @@ from typing import IO
 
 import click
 
-from tracker.cli import refusals
+from tracker.cli.errors import refusals
 from tracker.db import get_session, unit_of_work
 from tracker.services import audit
 from tracker.services import payroll as payroll_service

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli import refusals
+from tracker.cli.errors import refusals
 from tracker.db import claim_write_priority, unit_of_work
 from tracker.services import audit, holds, projects
 

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from tracker.cli import refusals
+from tracker.cli.errors import refusals
 from tracker.db import unit_of_work
 from tracker.errors import NotFound
 from tracker.models import ROLES

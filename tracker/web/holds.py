@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.db import get_session, unit_of_work, write_priority
 from tracker.errors import DomainError
-from tracker.services import holds, projects
+from tracker.services import hold_reports, holds, projects
 from tracker.web.access import me, recent_login, roles
 from tracker.web.context import local
 from tracker.web.forms import flash_error, show_error
@@ -68,7 +68,7 @@ def _freeze_values(form: FreezeForm) -> dict[str, Any]:
 @roles("admin")
 def index() -> Any:
     """Holds in force with their impact: affected, reassigned, hours before against since."""
-    impacts = holds.holds_in_force(get_session())
+    impacts = hold_reports.holds_in_force(get_session())
     return render_template("holds/index.html", impacts=[(i, hours_chart(i)) for i in impacts])
 
 
@@ -155,7 +155,7 @@ CHART_W, CHART_H = 600, 220
 CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 52, 8, 18, 44
 
 
-def hours_chart(impact: holds.HoldImpact) -> dict[str, Any]:
+def hours_chart(impact: hold_reports.HoldImpact) -> dict[str, Any]:
     """Geometry of the server-rendered SVG bar chart of hours per week around a hold."""
     weeks = impact.weeks
     peak = max([w.minutes for w in weeks] + [60])

@@ -14,7 +14,7 @@ from tracker.clock import local_today
 from tracker.db import get_session
 from tracker.models import Project, User
 from tracker.security import login_is_recent
-from tracker.services import holds, reassignment, timesheet
+from tracker.services import hold_reports, holds, reassignment, timesheet
 from tracker.web import holds as hold_pages
 from tracker.web import offers as offer_pages
 
@@ -32,7 +32,7 @@ def admin_home(_user: User) -> dict[str, Any]:
     """The admin overview's summary of holds in force."""
     return {
         "holds_panels": ["holds/_home_panel.html"],
-        "holds_in_force": holds.holds_in_force(get_session()),
+        "holds_in_force": hold_reports.holds_in_force(get_session()),
     }
 
 
@@ -42,7 +42,7 @@ def project_page(project: Project) -> list[tuple[str, dict[str, Any]]]:
     hold = holds.active_hold(db, project)
     hold_panel = {
         "hold": hold,
-        "history": holds.hold_history(db, project),
+        "history": hold_reports.hold_history(db, project),
         "affected": holds.affected_contractors(db, project),
         "recent": login_is_recent(),
         "freeze_form": hold_pages.FreezeForm(formdata=None),
