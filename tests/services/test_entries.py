@@ -1,4 +1,5 @@
-"""The entry rules (design rules 1-6, holds 7-9, closed 12) at the service layer."""
+"""The entry rules at the service layer: assignment, dates, durations, the daily limit, the
+backdating window, corrections, holds and closed projects."""
 
 from __future__ import annotations
 

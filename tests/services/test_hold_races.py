@@ -1,4 +1,4 @@
-"""A time entry racing a freeze either commits before it (and is counted) or is refused (rule 9).
+"""A time entry racing a freeze either commits before it (and is counted) or is refused.
 
 Real concurrency on whichever database the run uses: threads with their own app context and
 session (PostgreSQL: shared against exclusive advisory lock; SQLite: BEGIN IMMEDIATE), then a

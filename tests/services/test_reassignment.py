@@ -1,4 +1,4 @@
-"""Reassignment rules 13-16: who is offered what, joining, refusals, and the admin's bulk move."""
+"""Reassignment: who is offered what, joining, refusals, and the admin's bulk move."""
 
 from __future__ import annotations
 

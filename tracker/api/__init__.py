@@ -1,4 +1,4 @@
-"""JSON API v1 (see api.md): thin views over the same services as the web pages."""
+"""JSON API v1 (described at /api/v1/openapi.json): thin views over the web pages' services."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Time entries API: log, list, read, change, delete, approve and reject (see api.md)."""
+"""Time entries API: log, list, read, change, delete, approve and reject."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Signing in and re-entering the password: the same answer for unknown users and wrong
 passwords, throttled in the database (every process and host sees the same counts), audited.
 
-Throttling (security.md: "without letting an attacker lock a victim out for long"):
+Throttling holds across processes and hosts without letting an attacker lock a victim out for
+long:
 
 - per (account, client address): after ``max_attempts`` failures in the window that address is
   refused for that account, even with the right password;

@@ -1,4 +1,4 @@
-"""Durations typed by people or scripts, parsed into whole minutes (design rule 6).
+"""Durations typed by people or scripts, parsed into whole minutes.
 
 Accepted: decimal hours (``7.5``, ``7,5``), ``h:mm`` (``7:30``), natural forms (``7h30``, ``2h``,
 ``2h38m``, ``450m``), and numbers of hours from the API (``7.5``). Anything else, or anything that

@@ -1,8 +1,8 @@
 """Approving and rejecting entries (admins only); a rejection notifies the entry's owner.
 
 Approved entries become read-only for their contractors; exported ones cannot be reviewed
-again. Entries on a held project stay approvable (design rule 8). ``tracker.services.entries``
-re-exports these functions.
+again. Entries logged before a hold stay approvable (and payable) while it lasts.
+``tracker.services.entries`` re-exports these functions.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Payroll export (design rules 17-19): the period filter, the streamed CSV, totals, audit.
+"""Payroll export: the period filter, the streamed CSV, totals, audit.
 
-Web, API and CLI call these; the CSV writers live in ``payroll_csv``, batches (rule 20) in
+Web, API and CLI call these; the CSV writers live in ``payroll_csv``, batches in
 ``payroll_batches``.
 """
 

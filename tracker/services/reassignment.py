@@ -92,7 +92,7 @@ def _matching(user: User, project: Project) -> list[str]:
 
 
 def offers(session: Session, user: User) -> list[Offer]:
-    """Open projects the contractor can move to, best first (rule 13).
+    """Open projects the contractor can move to, best first.
 
     Only for a contractor with an active assignment on a held project. Offered: status open,
     ``open_to_reassignment``, a free seat (or no limit), and not a project they are already on.
@@ -229,7 +229,7 @@ def _notify_rows(
 def accept(
     session: Session, actor: User, *, from_project_id: int, to_project_id: int
 ) -> Assignment:
-    """The contractor joins an offered project; returns the new assignment (rule 14).
+    """The contractor joins an offered project; returns the new assignment.
 
     The original assignment stays. The contractor is notified (``reassignment_confirmed``) and
     the join is audited as ``reassignment.accept`` with the hold it came from.
@@ -323,7 +323,7 @@ def move(
     to_project: Project,
     user_ids: list[int] | None = None,
 ) -> tuple[list[int], list[tuple[int, str]]]:
-    """An admin moves all (or the chosen) contractors of a held project to an open one (rule 15).
+    """An admin moves all (or the chosen) contractors of a held project to an open one.
 
     The target row is locked once and its seats counted once; contractors are added in order
     (the given ``user_ids`` order, else the order they joined the held project) until the seats
