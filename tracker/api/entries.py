@@ -9,47 +9,49 @@ from flask import jsonify, request
 from tracker.api import params, schemas
 from tracker.api.access import api_roles, caller
 from tracker.api.blueprint import bp, json_body
-from tracker.api.openapi import doc, register_schema
+from tracker.api.openapi import DATE, INTEGER, MONEY, STRING, TIMESTAMP, doc, register_schema
 from tracker.db import get_session, unit_of_work
-from tracker.models import ROLES
+from tracker.models import ENTRY_STATUSES, ROLES
 from tracker.services import entries
 
-CREATE_FIELDS = {"project_id", "work_date", "hours", "minutes", "description"}
-ADMIN_CREATE_FIELDS = CREATE_FIELDS | {"user_id", "corrects_entry_id"}
-UPDATE_FIELDS = {"work_date", "hours", "minutes", "description", "project_id"}
-
-_int = {"type": "integer"}
 _nint = {"type": ["integer", "null"]}
-_str = {"type": "string"}
 _hours = {"type": ["string", "number"], "description": "7.5, 7,5, 7:30, 7h30, 2h, 2h38m, 450m"}
-_money = {"type": ["string", "null"], "pattern": r"^-?\d+\.\d{2}$"}
-_ts = {"type": ["string", "null"], "format": "date-time"}
-_date = {"type": "string", "format": "date"}
+# What a caller sends to log or change an entry; an admin may also name the contractor.
+_entry_fields = {
+    "project_id": INTEGER,
+    "work_date": DATE,
+    "hours": _hours,
+    "minutes": INTEGER,
+    "description": STRING,
+}
 _entry_ref = {"$ref": "#/components/schemas/Entry"}
+CREATE_FIELDS = set(_entry_fields)
+ADMIN_CREATE_FIELDS = CREATE_FIELDS | {"user_id", "corrects_entry_id"}
+UPDATE_FIELDS = set(_entry_fields)
 register_schema(
     "Entry",
     {
         "type": "object",
         "properties": {
-            "id": _int,
-            "user_id": _int,
-            "project_id": _int,
-            "work_date": _date,
-            "minutes": _int,
-            "hours": _str,
-            "description": _str,
-            "status": {"enum": ["submitted", "approved", "rejected"]},
-            "hourly_rate": _money,
-            "currency": _str,
-            "amount": _money,
+            "id": INTEGER,
+            "user_id": INTEGER,
+            "project_id": INTEGER,
+            "work_date": DATE,
+            "minutes": INTEGER,
+            "hours": STRING,
+            "description": STRING,
+            "status": {"enum": list(ENTRY_STATUSES)},
+            "hourly_rate": MONEY,
+            "currency": STRING,
+            "amount": MONEY,
             "exported": {"type": "boolean"},
             "is_correction": {"type": "boolean"},
             "corrects_entry_id": _nint,
             "rejection_reason": {"type": ["string", "null"]},
             "approved_by": _nint,
-            "approved_at": _ts,
-            "created_at": _ts,
-            "updated_at": _ts,
+            "approved_at": TIMESTAMP,
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
         },
     },
 )
@@ -69,31 +71,18 @@ register_schema(
         "type": "object",
         "required": ["project_id", "work_date"],
         "properties": {
-            "project_id": _int,
-            "work_date": _date,
-            "hours": _hours,
-            "minutes": _int,
-            "description": _str,
-            "user_id": {**_int, "description": "admin only"},
-            "corrects_entry_id": {**_int, "description": "admin only: a correction entry"},
+            **_entry_fields,
+            "user_id": {**INTEGER, "description": "admin only"},
+            "corrects_entry_id": {**INTEGER, "description": "admin only: a correction entry"},
         },
     },
 )
 register_schema(
     "EntryUpdate",
-    {
-        "type": "object",
-        "properties": {
-            "project_id": _int,
-            "work_date": _date,
-            "hours": _hours,
-            "minutes": _int,
-            "description": _str,
-        },
-    },
+    {"type": "object", "properties": _entry_fields},
 )
 register_schema(
-    "EntryReject", {"type": "object", "required": ["reason"], "properties": {"reason": _str}}
+    "EntryReject", {"type": "object", "required": ["reason"], "properties": {"reason": STRING}}
 )
 
 

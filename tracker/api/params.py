@@ -22,4 +22,4 @@ def whole(name: str) -> int | None:
 
 def day(name: str) -> dt.date | None:
     """A date like 2026-12-01, or None when absent. Raises Invalid."""
-    return validation.day(request.args.get(name), name, required=False)
+    return validation.optional_day(request.args.get(name), name)

@@ -110,7 +110,7 @@ def create_assignment(project_id: int) -> Any:
             project,
             users.get_user(db, user_id),
             hourly_rate=body.get("hourly_rate"),
-            start_date=validation.day(body.get("start_date"), "start_date", required=False),
+            start_date=validation.optional_day(body.get("start_date"), "start_date"),
         )
     return jsonify(schemas.assignment(assignment)), 201
 

@@ -14,6 +14,7 @@ from tracker.models.projects import ORIGINS, PROJECT_STATUSES, Assignment, Hold,
 from tracker.models.records import AuditEvent, Notification
 from tracker.models.users import (
     AUTH_FAILURE_KINDS,
+    ROLE_NAMES,
     ROLES,
     SECOND_FACTOR_ROLES,
     ApiToken,
@@ -29,6 +30,7 @@ __all__ = [
     "ORIGINS",
     "PROJECT_STATUSES",
     "ROLES",
+    "ROLE_NAMES",
     "SECOND_FACTOR_ROLES",
     "ApiToken",
     "Assignment",

@@ -22,8 +22,14 @@ from tracker.models.base import (
     user_fk_or_none,
 )
 
-# The roles, in the order pages list them; every role check and choice list reads this.
-ROLES = ("contractor", "admin", "payroll")
+# The roles, in the order pages list them, with what pages call one and several of them; every
+# role check, constraint and choice list reads these.
+ROLE_NAMES = {
+    "contractor": ("Contractor", "Contractors"),
+    "admin": ("Admin", "Admins"),
+    "payroll": ("Payroll", "Payroll"),
+}
+ROLES = tuple(ROLE_NAMES)
 # The roles a configured second factor is required for (REQUIRE_MFA).
 SECOND_FACTOR_ROLES = ("admin", "payroll")
 # What a signed-in user can fail at: the second sign-in step, or re-entering their password.

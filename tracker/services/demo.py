@@ -15,7 +15,6 @@ from tracker.services import assignments, projects, users
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (documented demo credential)
 
-CLIENTS = ["Chordus Bank", "Northwind Health", "Helio Logistics", "Verdant Energy"]
 PROJECTS = [
     (
         "CHORDUS",

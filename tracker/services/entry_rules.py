@@ -57,11 +57,8 @@ def backdating_window(days: int | None) -> int:
 
 
 def parse_day(value: Any, field: str = "work_date") -> dt.date:
-    """A date, or an ISO ``YYYY-MM-DD`` string. Raises Invalid."""
-    day = validation.day(value, field)
-    if day is None:  # required dates are never None; this keeps the type exact
-        raise Invalid.field(field, "Enter a date like 2026-12-01.")
-    return day
+    """A work date: a date, or an ISO ``YYYY-MM-DD`` string. Raises Invalid."""
+    return validation.day(value, field)
 
 
 def parse_duration(minutes: Any, hours: Any, allow_negative: bool = False) -> int:

@@ -66,11 +66,6 @@ def matching_step(secret: str, code: str, when: float | None = None, window: int
     return None
 
 
-def check_code(secret: str, code: str, when: float | None = None, window: int = 1) -> bool:
-    """True when code matches the current step or one step either side (clock drift)."""
-    return matching_step(secret, code, when, window) is not None
-
-
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// address an authenticator app reads from the QR code."""
     label = quote(f"{ISSUER}:{user.email}")

@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.clock import utcnow
 from tracker.errors import (
     AlreadyAssigned,
     Invalid,
@@ -26,8 +25,8 @@ from tracker.errors import (
     ProjectFrozen,
     ProjectFull,
 )
-from tracker.models import Assignment, Hold, Notification, Project, User
-from tracker.services import assignments, holds, locks, seats
+from tracker.models import Assignment, Hold, Project, User
+from tracker.services import assignments, holds, locks, notifications, seats
 
 CONFIRMED = "reassignment_confirmed"
 
@@ -204,26 +203,32 @@ def _check_target(
         )
 
 
-def _notify_rows(
-    moved: list[tuple[User, Assignment]], target: Project, held: Project, hold: Hold, by_admin: bool
-) -> list[dict[str, object]]:
+def _confirm(
+    session: Session,
+    moved: list[tuple[User, Assignment]],
+    target: Project,
+    held: Project,
+    hold: Hold,
+    by_admin: bool,
+) -> None:
+    """Tell each moved contractor where they are now, at what rate (one insert)."""
     how = "An admin moved you" if by_admin else "You joined"
-    return [
-        {
-            "user_id": user.id,
-            "kind": CONFIRMED,
-            "message": (
+    notifications.notify_each(
+        session,
+        [
+            (
+                user.id,
                 f"{how} to {target.code} — {target.name} while {held.code} is on hold. "
                 f"You can log hours there from {assignment.start_date.isoformat()} "
                 f"at {assignment.rate_on(target):.2f} {target.currency}/h. "
-                f"You stay on {held.code} too."
-            ),
-            "project_id": target.id,
-            "hold_id": hold.id,
-            "created_at": utcnow(),
-        }
-        for user, assignment in moved
-    ]
+                f"You stay on {held.code} too.",
+            )
+            for user, assignment in moved
+        ],
+        kind=CONFIRMED,
+        project_id=target.id,
+        hold_id=hold.id,
+    )
 
 
 def accept(
@@ -273,9 +278,7 @@ def _accept(session: Session, actor: User, from_project_id: int, to_project_id: 
     assignment = assignments.assign(
         session, actor, target, actor, origin="reassignment", from_hold=hold
     )
-    session.execute(
-        insert(Notification), _notify_rows([(actor, assignment)], target, held, hold, False)
-    )
+    _confirm(session, [(actor, assignment)], target, held, hold, by_admin=False)
     return assignment
 
 
@@ -360,5 +363,5 @@ def move(
     codes = {user.id: refusal.code for user, refusal in refused}
     skipped = [(i, codes.get(i, "not_on_hold")) for i in order if i not in on_held or i in codes]
     if made:
-        session.execute(insert(Notification), _notify_rows(made, target, held_project, hold, True))
+        _confirm(session, made, target, held_project, hold, by_admin=True)
     return [user.id for user, _a in made], skipped

@@ -81,11 +81,6 @@ def _role(value: Any) -> str:
     return role
 
 
-def role_label(role: str) -> str:
-    """How pages name a role: "Contractor", "Admin", "Payroll"."""
-    return role.capitalize()
-
-
 # Every field a user has that an admin (or the API) may set, with its parser.
 USER_PARSERS: dict[str, Callable[[Any], Any]] = {
     "email": validation.email,

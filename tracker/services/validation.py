@@ -174,10 +174,15 @@ def boolean(value: Any, field: str) -> bool:
     return value
 
 
-def day(value: Any, field: str, required: bool = True) -> dt.date | None:
-    """A date, or an ISO ``YYYY-MM-DD`` string; empty is None unless required."""
-    if not required and (value is None or (isinstance(value, str) and not value.strip())):
+def optional_day(value: Any, field: str) -> dt.date | None:
+    """``day``, or None when nothing is given."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    return day(value, field)
+
+
+def day(value: Any, field: str) -> dt.date:
+    """A date, or an ISO ``YYYY-MM-DD`` string. Raises Invalid."""
     if isinstance(value, dt.datetime):
         raise Invalid.field(field, "Give a date like 2026-12-01, without a time.")
     if isinstance(value, dt.date):

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
-from tracker.models import ROLES
+from tracker.models import ROLE_NAMES, ROLES
 from tracker.services import assignments, users, validation
 from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import EmptyForm, flash_error, show_error
@@ -24,7 +24,7 @@ class UserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField(
         "Role",
-        choices=[SelectChoice(role, users.role_label(role)) for role in ROLES],
+        choices=[SelectChoice(role, ROLE_NAMES[role][0]) for role in ROLES],
         default="contractor",
     )
     timezone = SelectField("Timezone", default="UTC")
@@ -58,6 +58,7 @@ def index() -> Any:
         "admin_users/index.html",
         users=users.list_users(get_session(), role if role in ROLES else None),
         role=role,
+        role_filters=[(None, "All"), *((r, ROLE_NAMES[r][1]) for r in ROLES)],
         form=EmptyForm(),
     )
 

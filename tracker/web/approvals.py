@@ -139,10 +139,7 @@ def log_for() -> Any:
                     db,
                     admin,
                     user=owner,
-                    project_id=form.project_id.data,
-                    work_date=form.work_date.data or "",
-                    hours=form.hours.data,
-                    description=form.description.data or "",
+                    **form.values(),
                     corrects_entry_id=int(corrects) if corrects else None,
                     via="web",
                 )

@@ -17,7 +17,7 @@ T = TypeVar("T")
 def day(name: str) -> dt.date | None:
     """A date like 2026-12-01, or None."""
     try:
-        return validation.day(request.args.get(name), name, required=False)
+        return validation.optional_day(request.args.get(name), name)
     except Invalid:
         return None
 

@@ -32,7 +32,7 @@ from tracker.security import (
 from tracker.services import auth as auth_service
 from tracker.services import passwords, users, validation
 from tracker.web.access import me, public, roles, safe_next
-from tracker.web.forms import flash_error, show_error
+from tracker.web.forms import flash_error, message, show_error
 
 bp = Blueprint("auth", __name__)
 
@@ -151,7 +151,7 @@ def setup_link(token: str) -> Any:
     try:
         users.find_setup_link(get_session(), token)
     except NotFound as exc:
-        return render_template("auth/link_used.html", message=exc.message), 404
+        return render_template("auth/link_used.html", message=message(exc)), 404
     session[SETUP_TOKEN] = token
     return redirect(url_for("auth.setup"), 303)
 
@@ -173,7 +173,7 @@ def _setup(token: str) -> Any:
         link = users.find_setup_link(db, token)
     except NotFound as exc:
         session.pop(SETUP_TOKEN, None)
-        return render_template("auth/link_used.html", message=exc.message), 404
+        return render_template("auth/link_used.html", message=message(exc)), 404
     first_admin = link.user_id is None
     form: PasswordForm = FirstAdminForm() if first_admin else PasswordForm()
     if isinstance(form, FirstAdminForm):

@@ -44,15 +44,7 @@ def new() -> Any:
     if request.method == "POST" and form.validate():
         try:
             with unit_of_work() as db:
-                entry = entries.log_time(
-                    db,
-                    user,
-                    project_id=form.project_id.data,
-                    work_date=form.work_date.data or "",
-                    hours=form.hours.data,
-                    description=form.description.data or "",
-                    via="web",
-                )
+                entry = entries.log_time(db, user, **form.values(), via="web")
                 code = projects.get_project(db, entry.project_id).code
         except DomainError as exc:
             show_error(form, exc)
@@ -134,16 +126,7 @@ def edit(entry_id: int) -> Any:
     if request.method == "POST" and form.validate():
         try:
             with unit_of_work() as db:
-                entry = entries.update_entry(
-                    db,
-                    user,
-                    entry_id,
-                    project_id=form.project_id.data,
-                    work_date=form.work_date.data or "",
-                    hours=form.hours.data,
-                    description=form.description.data or "",
-                    via="web",
-                )
+                entry = entries.update_entry(db, user, entry_id, **form.values(), via="web")
         except DomainError as exc:
             show_error(form, exc)
             status = exc.status

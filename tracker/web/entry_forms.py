@@ -32,6 +32,15 @@ class EntryForm(FlaskForm):
     hours = StringField("Hours", description="e.g. 7.5, 7,5, 7:30, 7h30, 2h38m or 450m")
     description = TextAreaField("What you worked on", validators=[Length(max=2000)])
 
+    def values(self) -> dict[str, Any]:
+        """What the entries service takes from the form, as typed (it checks them)."""
+        return {
+            "project_id": self.project_id.data,
+            "work_date": self.work_date.data or "",
+            "hours": self.hours.data,
+            "description": self.description.data or "",
+        }
+
 
 class AdminEntryForm(EntryForm):
     user_id = SelectField("Contractor", coerce=int_or_none, validate_choice=False)

@@ -26,7 +26,7 @@ from tracker.models import ROLES, User
 from tracker.security import login_settings, second_step_user_id, start_session
 from tracker.services import mfa, users
 from tracker.web.access import me, public, roles, safe_next
-from tracker.web.forms import flash_error, record, show_error
+from tracker.web.forms import flash_error, message, record, show_error
 
 bp = Blueprint("mfa", __name__)
 _EXEMPT = {"mfa.setup", "mfa.verify", "auth.logout", "static", "auth.login", "health.healthz"}
@@ -71,7 +71,7 @@ def verify() -> Any:
                     )
         except RateLimited as exc:
             record(exc)
-            return _cancel(exc.message)
+            return _cancel(message(exc))
         if ok and user is not None:
             next_url = session.get("mfa_next")
             start_session(user)
@@ -82,10 +82,10 @@ def verify() -> Any:
     return render_template("mfa/verify.html", form=form)
 
 
-def _cancel(message: str) -> Any:
+def _cancel(text: str) -> Any:
     """End the pending second step: the password must be entered again."""
     session.clear()
-    flash(message, "error")
+    flash(text, "error")
     return redirect(url_for("auth.login"))
 
 

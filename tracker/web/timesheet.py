@@ -19,7 +19,7 @@ from tracker.services import timesheet
 from tracker.services.timesheet import Cell, Row, Week
 from tracker.web.access import me, roles
 from tracker.web.context import hours
-from tracker.web.forms import EmptyForm, message, record
+from tracker.web.forms import EmptyForm, flash_error, message, record
 
 bp = Blueprint("timesheet", __name__)
 
@@ -62,7 +62,7 @@ def week() -> Any:
     try:
         monday = timesheet.parse_week(request.args.get("week"), today)
     except Invalid as exc:
-        flash(exc.fields["week"][0], "error")
+        flash_error(exc)
         return redirect(url_for("timesheet.week"))
     if db.in_transaction():
         db.commit()  # the save below is one fresh write transaction
