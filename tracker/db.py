@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import create_engine, event, make_url
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -161,6 +161,17 @@ def get_session() -> Session:
         g.db_session = current_app.extensions["tracker.sessions"][_kind()]()
     session: Session = g.db_session
     return session
+
+
+def database_answers() -> bool:
+    """True when the database answers a trivial query now (the health check)."""
+    session = get_session()
+    try:
+        session.execute(text("SELECT 1"))
+        session.rollback()
+    except Exception:  # any database failure means "not healthy"
+        return False
+    return True
 
 
 def write_priority(view: F) -> F:
