@@ -335,3 +335,38 @@ def test_when_the_hold_lifts_they_are_on_both_and_either_can_be_ended(app, make,
     )
     assert original is not None
     assert original.end_date is None
+
+
+def test_a_bulk_move_pays_the_rate_a_contractor_joining_alone_would_get(app, make, db):
+    admin = make.admin()
+    held = make.project(code="HELDRATE", hourly_rate="30.00")
+    target = make.project(code="GOODRATE", hourly_rate="50.00")
+    moved_one, joins_alone = (
+        make.contractor(hourly_rate="42.00"),
+        make.contractor(hourly_rate="42.00"),
+    )
+    plain = make.contractor()
+    for person in (moved_one, joins_alone, plain):
+        make.assign(held, person)
+    make.hold(held)
+    _move(app, admin, held, target, [moved_one.id, plain.id])
+    joined = _accept(app, joins_alone, held, target)
+    rates = dict(
+        db.execute(
+            select(Assignment.user_id, Assignment.hourly_rate).where(
+                Assignment.project_id == target.id
+            )
+        ).all()
+    )
+    assert rates == {
+        moved_one.id: Decimal("42.00"),
+        joins_alone.id: Decimal("42.00"),
+        plain.id: None,
+    }
+    assert joined.hourly_rate == rates[moved_one.id]
+    notes = db.scalars(
+        select(Notification.message).where(
+            Notification.kind == "reassignment_confirmed", Notification.user_id == moved_one.id
+        )
+    ).all()
+    assert ["42.00 EUR/h" in note for note in notes] == [True]
