@@ -44,7 +44,7 @@ from tests import live  # noqa: E402
 from tracker import create_app, migrate  # noqa: E402
 from tracker.db import unit_of_work  # noqa: E402
 from tracker.models import User  # noqa: E402
-from tracker.services import projects, tokens, users  # noqa: E402
+from tracker.services import assignments, projects, tokens, users  # noqa: E402
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PROJECTS = 20
@@ -76,7 +76,7 @@ def _bench_contractor(project_id: int, per: int) -> User:
             password=PASSWORD,
         )
         project = projects.get_project(session, project_id)
-        projects.assign(
+        assignments.assign(
             session, None, project, user, start_date=dt.date.today() - dt.timedelta(days=per + 30)
         )
         session.flush()

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests import live
 from tests.factories import Factory
 from tracker import create_app, migrate
-from tracker.db import Base
+from tracker.models import Base
 
 PASSWORD = "factory-password-1234"
 

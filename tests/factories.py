@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tests.dates import today
 from tracker.models import Assignment, Hold, Project, TimeEntry, User, utcnow
-from tracker.services import projects, tokens, users
+from tracker.services import assignments, projects, tokens, users
 
 _seq = itertools.count(1)
 
@@ -51,12 +52,12 @@ class Factory:
     def assign(
         self, project: Project, user: User, start_date: dt.date | None = None, **values: Any
     ) -> Assignment:
-        assignment = projects.assign(
+        assignment = assignments.assign(
             self.db,
             None,
             project,
             user,
-            start_date=start_date or dt.date.today() - dt.timedelta(days=60),
+            start_date=start_date or today() - dt.timedelta(days=60),
             **values,
         )
         self.db.commit()
@@ -74,7 +75,7 @@ class Factory:
         entry = TimeEntry(
             user_id=user.id,
             project_id=project.id,
-            work_date=work_date or dt.date.today() - dt.timedelta(days=1),
+            work_date=work_date or today() - dt.timedelta(days=1),
             minutes=minutes,
             hourly_rate=values.pop("hourly_rate", project.hourly_rate),
             currency=values.pop("currency", project.currency),

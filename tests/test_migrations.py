@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import stat
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
+from tests import live
 from tracker import create_app, migrate
-from tracker.db import Base
+from tracker.models import Base, UTCDateTime
 
 
 def test_models_and_migrated_schema_do_not_differ(database_url):
@@ -66,8 +72,6 @@ def test_db_upgrade_creates_an_empty_sqlite_database_and_can_run_again(tmp_path)
 def test_every_migration_has_a_downgrade_path_to_base(tmp_path):
     url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
     migrate.upgrade(url)
-    from alembic import command
-
     command.downgrade(migrate.alembic_config(url), "base")
     engine = create_engine(url)
     try:
@@ -105,3 +109,104 @@ def test_the_real_command_line_migrates_a_new_database(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "database is at revision" in done.stdout
     assert migrate.current(f"sqlite:///{path}") is not None
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A new, empty database on the run's backend (a SQLite file, or a PostgreSQL database)."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
+        return
+    with live.temporary_postgres(os.environ["TRACKER_TEST_DATABASE_URL"]) as url:
+        yield url
+
+
+_users = sa.table(
+    "users",
+    *(sa.column(name) for name in ("id", "email", "name", "role", "timezone", "session_token")),
+    sa.column("skills", sa.JSON),
+    sa.column("recovery_codes", sa.JSON),
+    sa.column("created_at", UTCDateTime()),
+)
+_attempts = sa.table(
+    "login_attempts",
+    sa.column("email"),
+    sa.column("address"),
+    sa.column("at", UTCDateTime()),
+)
+
+
+def test_sign_in_state_leaves_login_attempts_for_its_own_columns_keeping_existing_data(
+    empty_database,
+):
+    url = empty_database
+    migrate.upgrade(url, "0002")
+    now = dt.datetime.now(dt.UTC)
+    earlier = now - dt.timedelta(minutes=3)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                _users.insert(),
+                [
+                    {
+                        "id": n,
+                        "email": f"person{n}@example.test",
+                        "name": f"Person {n}",
+                        "role": "contractor",
+                        "timezone": "UTC",
+                        "session_token": f"token-{n}",
+                        "skills": [],
+                        "recovery_codes": [],
+                        "created_at": now,
+                    }
+                    for n in (1, 2)
+                ],
+            )
+            connection.execute(
+                _attempts.insert(),
+                [
+                    {"email": "person1@example.test", "address": "198.51.100.1", "at": now},
+                    {"email": "totp:1", "address": "59123456", "at": now},
+                    {"email": "mfa:1", "address": "198.51.100.2", "at": earlier},
+                    {"email": "mfa:1", "address": "198.51.100.3", "at": now},
+                    {"email": "reauth:2", "address": "198.51.100.4", "at": now},
+                    {"email": "mfa:999", "address": "198.51.100.5", "at": now},  # nobody's
+                ],
+            )
+        migrate.upgrade(url)
+        with engine.connect() as connection:
+            steps = dict(connection.execute(sa.text("SELECT id, totp_last_step FROM users")).all())
+            failures = connection.execute(
+                sa.text("SELECT user_id, kind, address FROM auth_failures ORDER BY address")
+            ).all()
+            typed = connection.execute(
+                sa.text("SELECT email, address FROM login_attempts ORDER BY address")
+            ).all()
+        assert steps == {1: 59123456, 2: None}
+        assert [tuple(row) for row in failures] == [
+            (1, "mfa", "198.51.100.2"),
+            (1, "mfa", "198.51.100.3"),
+            (2, "reauth", "198.51.100.4"),
+        ]
+        # Typed emails stay, and a key that names nobody is left as the typed text it was.
+        assert [tuple(row) for row in typed] == [
+            ("person1@example.test", "198.51.100.1"),
+            ("mfa:999", "198.51.100.5"),
+        ]
+
+        command.downgrade(migrate.alembic_config(url), "0002")
+        with engine.connect() as connection:
+            restored = connection.execute(
+                sa.text("SELECT email, address FROM login_attempts ORDER BY email, address")
+            ).all()
+        assert [tuple(row) for row in restored] == [
+            ("mfa:1", "198.51.100.2"),
+            ("mfa:1", "198.51.100.3"),
+            ("mfa:999", "198.51.100.5"),
+            ("person1@example.test", "198.51.100.1"),
+            ("reauth:2", "198.51.100.4"),
+            ("totp:1", "59123456"),
+        ]
+    finally:
+        engine.dispose()

@@ -26,20 +26,26 @@ def _site_packages() -> set[Path]:
     return {Path(sysconfig.get_paths()[key]) for key in ("purelib", "platlib")}
 
 
-def test_only_allowlisted_pth_files_are_installed():
+def _unexpected_pth(folders: set[Path]) -> list[str]:
+    """The .pth files in the folders that are neither allowlisted nor this app's editable one."""
     found = sorted(
-        pth.name for folder in _site_packages() if folder.is_dir() for pth in folder.glob("*.pth")
+        pth.name for folder in folders if folder.is_dir() for pth in folder.glob("*.pth")
     )
-    unexpected = [
-        name for name in found if name not in ALLOWED_PTH and not EDITABLE_PTH.match(name)
-    ]
+    return [name for name in found if name not in ALLOWED_PTH and not EDITABLE_PTH.match(name)]
+
+
+def test_only_allowlisted_pth_files_are_installed():
+    unexpected = _unexpected_pth(_site_packages())
     assert unexpected == [], f"unexpected .pth files in site-packages: {unexpected}"
 
 
-def test_the_allowlist_check_would_catch_a_poisoned_pth():
-    assert "litellm_init.pth" not in ALLOWED_PTH
-    assert not EDITABLE_PTH.match("litellm_init.pth")
-    assert not EDITABLE_PTH.match("__editable__.evil-1.0.pth")
+def test_the_check_finds_a_poisoned_pth_beside_the_allowed_ones(tmp_path):
+    for name in (*ALLOWED_PTH, "__editable__.tracker-0.1.0.pth"):
+        (tmp_path / name).write_text("")
+    assert _unexpected_pth({tmp_path}) == []
+    for name in ("litellm_init.pth", "__editable__.evil-1.0.pth"):
+        (tmp_path / name).write_text("import os\n")
+    assert _unexpected_pth({tmp_path}) == ["__editable__.evil-1.0.pth", "litellm_init.pth"]
 
 
 LOCKS = {  # each lock and the input it is made from

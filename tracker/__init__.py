@@ -51,3 +51,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     cli.init_app(app)
     return app
+
+
+def main() -> None:
+    """The ``tracker`` console script: the same commands as ``flask --app tracker``."""
+    from flask.cli import FlaskGroup
+
+    FlaskGroup(create_app=create_app)(prog_name="tracker")

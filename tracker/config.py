@@ -15,7 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "ENV": "development",  # "production" turns on the start-up safety checks
     "DATABASE_URL": None,  # None → sqlite:///instance/tracker.db
     "SECRET_KEY": None,  # None → generated into instance/secret_key (mode 0600)
-    "REDIS_URL": None,  # login throttling store shared by processes; None → the database
+    # Where the API's rate limits will keep counts shared by every process and host (nothing
+    # reads it until they exist); sign-in throttling always counts in the database.
+    "REDIS_URL": None,
     "BACKDATING_DAYS": 14,  # contractors cannot log or change time older than this
     "RECENT_LOGIN_MINUTES": 15,  # freeze, unfreeze, payroll export and user admin need this
     "SESSION_IDLE_HOURS": 8,

@@ -1,7 +1,15 @@
-"""Engine and session setup, the declarative Base, the unit of work, and SQLite's pragmas.
+"""Engine and session setup, the unit of work, and SQLite's pragmas and transaction modes.
 
 One SQLAlchemy session per app context (request or CLI command). Services flush, never commit;
-the edge opens a unit of work and commits once (house style rule 2).
+the edge opens a unit of work and commits once.
+
+On SQLite a transaction begins in one of three ways (see ``_configure_sqlite``): a reader's
+``BEGIN`` (deferred: under WAL it takes no lock and is never blocked by a writer), a writer's
+``BEGIN IMMEDIATE`` (the write lock up front, so two writers never both read and then fail to
+upgrade), or a priority writer's ``BEGIN IMMEDIATE`` that polls ahead of waiting writers
+(freeze and unfreeze). A request that only reads (GET, HEAD) and a CLI command get a reader
+session; ``unit_of_work`` turns it into a writer for its transaction. A request that changes
+things (POST, PATCH, DELETE) gets a writer session from its first statement.
 """
 
 from __future__ import annotations
@@ -14,29 +22,17 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import MetaData, create_engine, event, make_url
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for the write lock before giving up
 PRIORITY_POLL = 0.001  # seconds between a priority writer's tries for SQLite's write lock
 PRIORITY_WAIT_SECONDS = BUSY_TIMEOUT_MS / 1000  # and how long it keeps trying
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    """Declarative base whose metadata names constraints, so migrations stay stable."""
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+READ_ONLY = "sqlite_read_only"  # execution option: this transaction begins deferred
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # requests that read (their writes: units)
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:
@@ -90,11 +86,12 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the database write lock up front, so two transactions never both read
-        # and then fail to upgrade; this is SQLite's side of the race-free rules (design rule 9).
-        # A long read that never writes (a streamed payroll export) asks for sqlite_read_only: a
-        # deferred BEGIN takes no write lock, and under WAL it never blocks writers.
+        # and then fail to upgrade; this is SQLite's side of the race-free freeze (an entry
+        # racing it commits first or is refused). A reader asks for sqlite_read_only: a
+        # deferred BEGIN takes no lock, and under WAL readers and the writer never block each
+        # other.
         options = connection.get_execution_options()
-        if options.get("sqlite_read_only"):
+        if options.get(READ_ONLY):
             connection.exec_driver_sql("BEGIN")
         elif options.get("sqlite_write_priority"):
             _begin_ahead_of_waiters(connection)
@@ -134,13 +131,18 @@ def is_postgres(session: Session) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Create the engine and session factory for the app and close sessions at teardown."""
+    """Create the engine and session factories for the app and close sessions at teardown."""
     engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"])
     app.extensions["tracker.engine"] = engine
-    app.extensions["tracker.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
-    app.extensions["tracker.priority_sessionmaker"] = sessionmaker(
-        bind=engine.execution_options(sqlite_write_priority=True), expire_on_commit=False
-    )
+    app.extensions["tracker.sessions"] = {
+        "read": sessionmaker(
+            bind=engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        ),
+        "write": sessionmaker(bind=engine, expire_on_commit=False),
+        "priority": sessionmaker(
+            bind=engine.execution_options(sqlite_write_priority=True), expire_on_commit=False
+        ),
+    }
     # Close at the end of every request too: a request may run inside an app context pushed by
     # someone else (a test, a CLI command), and must not leave its transaction open there.
     app.teardown_request(_close_session)
@@ -154,12 +156,22 @@ def get_engine() -> Engine:
 
 
 def get_session() -> Session:
-    """The session of the current app context, created on first use."""
+    """The session of the current app context, created on first use (see the module doc)."""
     if "db_session" not in g:
-        factory = "tracker.priority_sessionmaker" if _wants_priority() else "tracker.sessionmaker"
-        g.db_session = current_app.extensions[factory]()
+        g.db_session = current_app.extensions["tracker.sessions"][_kind()]()
     session: Session = g.db_session
     return session
+
+
+def database_answers() -> bool:
+    """True when the database answers a trivial query now (the health check)."""
+    session = get_session()
+    try:
+        session.execute(text("SELECT 1"))
+        session.rollback()
+    except Exception:  # any database failure means "not healthy"
+        return False
+    return True
 
 
 def write_priority(view: F) -> F:
@@ -185,12 +197,16 @@ def claim_write_priority() -> None:
         g.pop("db_session").close()
 
 
-def _wants_priority() -> bool:
+def _kind() -> str:
+    """Which session the current app context gets: "priority", "write" or "read"."""
     if g.get("write_priority"):
-        return True
-    if not has_request_context() or request.endpoint is None:
-        return False
-    return getattr(current_app.view_functions.get(request.endpoint), "write_priority", False)
+        return "priority"
+    if not has_request_context():
+        return "read"  # a CLI command: its unit of work begins the write transaction
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "write_priority", False):
+        return "priority"
+    return "read" if request.method in SAFE_METHODS else "write"
 
 
 def _close_session(_exc: BaseException | None) -> None:
@@ -199,40 +215,36 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()  # rolls back anything left uncommitted
 
 
+def _begin_write(session: Session) -> None:
+    """Make the session's transaction a writer's, ending the read it was in (if any).
+
+    A read transaction began deferred; writing in it could fail on SQLite (a writer that
+    committed since it began makes the upgrade impossible), so it ends first, and what it
+    loaded is expired: the unit of work reads everything again under the write lock. A session
+    whose transaction already writes carries on.
+    """
+    if session.in_transaction():
+        if not session.connection().get_execution_options().get(READ_ONLY):
+            return
+        if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+            raise RuntimeError("changes made outside a unit of work would be lost")
+        session.rollback()
+    session.connection(execution_options={READ_ONLY: False})
+
+
 @contextmanager
 def unit_of_work(session: Session | None = None) -> Iterator[Session]:
-    """One transaction around a request's or command's changes: commit on success, else roll back.
+    """One write transaction around a request's or command's changes: commit, else roll back.
 
-    A transaction the request already opened (reading the caller's token, say) simply carries on:
-    on SQLite every transaction began with BEGIN IMMEDIATE, so it already holds the write lock,
-    and on PostgreSQL each statement reads fresh data under READ COMMITTED. One request, one
-    transaction, one commit.
+    A transaction that already writes (a POST request's, begun with BEGIN IMMEDIATE) simply
+    carries on: one request, one transaction, one commit. A reader's transaction ends first
+    and the unit begins as a writer (see ``_begin_write``).
     """
     session = session or get_session()
+    _begin_write(session)
     try:
         yield session
         session.commit()
-    except BaseException as exc:
+    except BaseException:
         session.rollback()
-        _record_refusal(session, exc)
         raise
-
-
-def _record_refusal(session: Session, exc: BaseException) -> None:
-    """Write the audit event a refused action asked for, in its own transaction."""
-    event = getattr(exc, "audit", None)
-    if not event:
-        return
-    from tracker.services import audit  # late: services import this module
-
-    audit.record(
-        session,
-        None,
-        event["action"],
-        target_type=event["data"].pop("target_type", None),
-        target_id=event["data"].pop("target_id", None),
-        actor_id=event["actor_id"],
-        refused=getattr(exc, "code", None),
-        **event["data"],
-    )
-    session.commit()

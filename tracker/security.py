@@ -1,18 +1,28 @@
-"""Sign-in sessions, CSRF, security headers, proxies and the audit origin of each request."""
+"""Sign-in sessions, CSRF, security headers, proxies and the audit origin of each request.
+
+Also what every interface shares about who may open a route: the ``public`` marker the route
+and role matrix reads, the sign-in throttle's settings, and the pending second sign-in step.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
-from flask_login import LoginManager, current_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.db import get_session
 from tracker.models import User
-from tracker.services import audit
+from tracker.services import audit, users
+
+F = TypeVar("F", bound=Callable[..., Any])
+PUBLIC = "public"
+SECOND_STEP_SECONDS = 300  # the second sign-in step must follow the password within this
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -32,14 +42,9 @@ CSP = (
 def _load_user(alternative_id: str) -> User | None:
     """Load the user only when the cookie's session token is still the user's current one."""
     user_id, _, token = alternative_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if not user_id.isdigit():
         return None
-    db = get_session()
-    user = db.get(User, int(user_id))
-    db.commit()  # end the read transaction: a later unit of work begins afresh
-    if user is None or not user.active or user.session_token != token:
-        return None
-    return user
+    return users.signed_in(get_session(), int(user_id), token)
 
 
 def init_app(app: Flask) -> None:
@@ -84,10 +89,39 @@ def _before_request() -> None:
     session["seen_at"] = now
 
 
+def public(view: F) -> F:
+    """Anyone, signed in or not (sign-in page, setup links, health check)."""
+    view.allowed_roles = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def login_settings() -> dict[str, Any]:
+    """The sign-in throttle's settings, for every password or code check the portal makes."""
+    return {
+        "max_attempts": current_app.config["LOGIN_MAX_ATTEMPTS"],
+        "window_seconds": current_app.config["LOGIN_WINDOW_SECONDS"],
+    }
+
+
+def begin_second_step(user: User, next_url: str | None) -> None:
+    """After a correct password for a user with TOTP: remember who, until the code comes."""
+    session.clear()
+    session["mfa_user_id"] = user.id
+    session["mfa_token"] = user.session_token
+    session["mfa_started"] = time.time()
+    session["mfa_next"] = next_url
+
+
+def second_step_user_id() -> int | None:
+    """The user waiting for their second step, while it is still in time; else None."""
+    user_id = session.get("mfa_user_id")
+    if not user_id or time.time() - session.get("mfa_started", 0) > SECOND_STEP_SECONDS:
+        return None
+    return int(user_id)
+
+
 def start_session(user: User) -> None:
     """A fresh session for a user who just proved who they are (never reuse the old one)."""
-    from flask_login import login_user
-
     session.clear()
     session.permanent = True
     login_user(user)

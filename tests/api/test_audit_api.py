@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from tests.dates import today
 from tracker.models import AuditEvent, utcnow
 
 
@@ -59,9 +60,9 @@ def test_filters(api, admin, seeded):
     assert _ns(caller.get(f"/audit?actor_id={admin.id}")) == [3, 1]
     assert _ns(caller.get("/audit?action=login.failure")) == [2]
     assert _ns(caller.get("/audit?target_type=project&target_id=4")) == [3]
-    today = dt.date.today()
-    assert _ns(caller.get(f"/audit?from={today}")) == [2, 1]
-    assert _ns(caller.get(f"/audit?to={today - dt.timedelta(days=2)}")) == [3]
+    now = today()
+    assert _ns(caller.get(f"/audit?from={now}")) == [2, 1]
+    assert _ns(caller.get(f"/audit?to={now - dt.timedelta(days=2)}")) == [3]
 
 
 def test_paging_with_limit_and_before(api, admin, seeded):

@@ -7,10 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from tests.dates import today, yesterday
 from tracker.models import AuditEvent, ExportBatch, Notification, TimeEntry
-
-TODAY = dt.date.today()
-YESTERDAY = TODAY - dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -28,7 +26,7 @@ def test_a_contractor_logs_time_and_gets_the_entry_back(api, setup, db):
         "/entries",
         json={
             "project_id": project.id,
-            "work_date": YESTERDAY.isoformat(),
+            "work_date": yesterday().isoformat(),
             "hours": "7h30",
             "description": "Ledger",
             "user_id": 999,
@@ -49,13 +47,13 @@ def test_a_contractor_logs_time_and_gets_the_entry_back(api, setup, db):
     assert body["created_at"].endswith("Z")
     by_minutes = api(contractor).post(
         "/entries",
-        json={"project_id": project.id, "work_date": YESTERDAY.isoformat(), "minutes": 20},
+        json={"project_id": project.id, "work_date": yesterday().isoformat(), "minutes": 20},
     )
     assert by_minutes.status_code == 201
     assert by_minutes.json["amount"] == "15.00"
     number = api(contractor).post(
         "/entries",
-        json={"project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": 0.5},
+        json={"project_id": project.id, "work_date": yesterday().isoformat(), "hours": 0.5},
     )
     assert number.json["minutes"] == 30
 
@@ -70,12 +68,12 @@ def test_a_contractor_logs_time_and_gets_the_entry_back(api, setup, db):
         ({"hours": "2", "description": "x" * 2001}, 422, "invalid"),
         ({"hours": "1", "work_date": "soon"}, 422, "invalid"),
         (
-            {"hours": "1", "work_date": (TODAY + dt.timedelta(days=2)).isoformat()},
+            {"hours": "1", "work_date": (today() + dt.timedelta(days=2)).isoformat()},
             422,
             "future_date",
         ),
         (
-            {"hours": "1", "work_date": (TODAY - dt.timedelta(days=20)).isoformat()},
+            {"hours": "1", "work_date": (today() - dt.timedelta(days=20)).isoformat()},
             422,
             "period_locked",
         ),
@@ -83,7 +81,7 @@ def test_a_contractor_logs_time_and_gets_the_entry_back(api, setup, db):
 )
 def test_each_rule_answers_with_its_code(api, setup, payload, status, code):
     contractor, _admin, project = setup
-    body = {"project_id": project.id, "work_date": YESTERDAY.isoformat(), **payload}
+    body = {"project_id": project.id, "work_date": yesterday().isoformat(), **payload}
     response = api(contractor).post("/entries", json=body)
     assert response.status_code == status, response.json
     assert response.json["error"]["code"] == code
@@ -95,7 +93,7 @@ def test_not_assigned_daily_limit_closed_and_frozen(api, make, setup, db):
     contractor, _admin, project = setup
     client = api(contractor)
     other = make.project(code="OTHER")
-    day = YESTERDAY.isoformat()
+    day = yesterday().isoformat()
     assert (
         client.post("/entries", json={"project_id": other.id, "work_date": day, "hours": "1"}).json[
             "error"
@@ -143,7 +141,7 @@ def test_others_entries_are_404_and_lists_are_scoped_and_paginated(api, make, se
     make.assign(project, other)
     theirs = make.entry(other, project)
     for i in range(5):
-        make.entry(contractor, project, work_date=TODAY - dt.timedelta(days=i))
+        make.entry(contractor, project, work_date=today() - dt.timedelta(days=i))
     client = api(contractor)
     assert client.get(f"/entries/{theirs.id}").status_code == 404
     assert client.patch(f"/entries/{theirs.id}", json={"hours": "2"}).status_code == 404
@@ -163,35 +161,35 @@ def test_others_entries_are_404_and_lists_are_scoped_and_paginated(api, make, se
     filtered = api(admin).get("/entries", query_string={"user_id": other.id}).json["entries"]
     assert [e["id"] for e in filtered] == [theirs.id]
     ranged = client.get(
-        "/entries", query_string={"from": YESTERDAY.isoformat(), "to": TODAY.isoformat()}
+        "/entries", query_string={"from": yesterday().isoformat(), "to": today().isoformat()}
     ).json["entries"]
     assert len(ranged) == 2
 
 
 def test_patch_and_delete_follow_the_rules(api, make, setup, db):
     contractor, admin, project = setup
-    entry = make.entry(contractor, project, work_date=YESTERDAY, minutes=60)
+    entry = make.entry(contractor, project, work_date=yesterday(), minutes=60)
     client = api(contractor)
     changed = client.patch(f"/entries/{entry.id}", json={"hours": "1:45", "status": "approved"})
     assert changed.status_code == 200
     assert changed.json["minutes"] == 105
     assert changed.json["status"] == "submitted"
     future = client.patch(
-        f"/entries/{entry.id}", json={"work_date": (TODAY + dt.timedelta(days=1)).isoformat()}
+        f"/entries/{entry.id}", json={"work_date": (today() + dt.timedelta(days=1)).isoformat()}
     )
     assert future.json["error"]["code"] == "future_date"
     assert api(admin).post(f"/entries/{entry.id}/approve").status_code == 200
     locked = client.patch(f"/entries/{entry.id}", json={"hours": "2"})
     assert (locked.status_code, locked.json["error"]["code"]) == (409, "entry_locked")
     assert client.delete(f"/entries/{entry.id}").json["error"]["code"] == "entry_locked"
-    mine = make.entry(contractor, project, work_date=YESTERDAY, minutes=30)
+    mine = make.entry(contractor, project, work_date=yesterday(), minutes=30)
     assert client.delete(f"/entries/{mine.id}").status_code == 204
     assert db.scalar(select(TimeEntry.id).where(TimeEntry.id == mine.id)) is None
 
 
 def test_only_admins_approve_and_rejection_notifies_with_the_reason(api, make, setup, db):
     contractor, admin, project = setup
-    entry = make.entry(contractor, project, work_date=YESTERDAY, minutes=60)
+    entry = make.entry(contractor, project, work_date=yesterday(), minutes=60)
     assert api(contractor).post(f"/entries/{entry.id}/approve").status_code == 403
     assert (
         api(admin).post(f"/entries/{entry.id}/reject", json={}).json["error"]["code"] == "invalid"
@@ -210,13 +208,15 @@ def test_only_admins_approve_and_rejection_notifies_with_the_reason(api, make, s
 
 def test_admin_logs_and_corrects_on_a_contractors_behalf(api, make, setup, db):
     contractor, admin, project = setup
-    batch = ExportBatch(period_start=YESTERDAY, period_end=YESTERDAY, sha256="0" * 64, content=b"")
+    batch = ExportBatch(
+        period_start=yesterday(), period_end=yesterday(), sha256="0" * 64, content=b""
+    )
     db.add(batch)
     db.commit()
     exported = make.entry(
         contractor,
         project,
-        work_date=YESTERDAY,
+        work_date=yesterday(),
         minutes=120,
         export_batch_id=batch.id,
         status="approved",
@@ -227,7 +227,7 @@ def test_admin_logs_and_corrects_on_a_contractors_behalf(api, make, setup, db):
         "/entries",
         json={
             "project_id": project.id,
-            "work_date": YESTERDAY.isoformat(),
+            "work_date": yesterday().isoformat(),
             "hours": "-1",
             "user_id": contractor.id,
             "corrects_entry_id": exported.id,
@@ -247,7 +247,7 @@ def test_admin_logs_and_corrects_on_a_contractors_behalf(api, make, setup, db):
         "/entries",
         json={
             "project_id": project.id,
-            "work_date": YESTERDAY.isoformat(),
+            "work_date": yesterday().isoformat(),
             "hours": "-1",
             "corrects_entry_id": exported.id,
         },

@@ -8,10 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from tests.dates import today, yesterday
 from tracker.models import AuditEvent, TimeEntry
-
-TODAY = dt.date.today()
-YESTERDAY = TODAY - dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -19,14 +17,14 @@ def corrected(api, make):
     contractor = make.contractor()
     admin = make.admin()
     project = make.project(code="ALPHA", hourly_rate="40.00")
-    make.assign(project, contractor, start_date=TODAY - dt.timedelta(days=10))
-    original = make.entry(contractor, project, work_date=YESTERDAY, minutes=240)
+    make.assign(project, contractor, start_date=today() - dt.timedelta(days=10))
+    original = make.entry(contractor, project, work_date=yesterday(), minutes=240)
     made = api(admin).post(
         "/entries",
         json={
             "user_id": contractor.id,
             "project_id": project.id,
-            "work_date": YESTERDAY.isoformat(),
+            "work_date": yesterday().isoformat(),
             "hours": "-2",
             "corrects_entry_id": original.id,
         },
@@ -61,7 +59,7 @@ def test_the_admin_still_edits_the_correction(api, corrected):
 def test_payroll_may_not_write_entries_and_the_refusal_is_audited(api, db, make, corrected):
     _contractor, _admin, project, correction = corrected
     client = api(make.payroll())
-    body = {"project_id": project.id, "work_date": YESTERDAY.isoformat(), "minutes": 60}
+    body = {"project_id": project.id, "work_date": yesterday().isoformat(), "minutes": 60}
     before = db.scalar(select(func.count()).select_from(TimeEntry))
     for response in (
         client.post("/entries", json=body),

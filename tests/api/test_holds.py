@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import func, select
 
+from tests.dates import yesterday
 from tracker.models import AuditEvent, Hold, Notification, Project
 
 BODY = {
@@ -14,7 +13,6 @@ BODY = {
     "incident_ref": "INC-3",
     "allow_backfill": True,
 }
-YESTERDAY = (dt.date.today() - dt.timedelta(days=1)).isoformat()
 
 
 def _setup(make, contractors=2):
@@ -131,7 +129,8 @@ def test_a_contractor_logging_time_on_a_held_project_gets_project_frozen_with_th
     )
     contractor = api(people[0])
     response = contractor.post(
-        "/entries", json={"project_id": project.id, "work_date": YESTERDAY, "hours": "2"}
+        "/entries",
+        json={"project_id": project.id, "work_date": yesterday().isoformat(), "hours": "2"},
     )
     assert response.status_code == 409
     error = response.json["error"]
@@ -142,7 +141,8 @@ def test_a_contractor_logging_time_on_a_held_project_gets_project_frozen_with_th
     assert BODY["notice"] in error["message"]
     api(admin).post(f"/projects/{project.id}/unfreeze", json={})
     again = contractor.post(
-        "/entries", json={"project_id": project.id, "work_date": YESTERDAY, "hours": "2"}
+        "/entries",
+        json={"project_id": project.id, "work_date": yesterday().isoformat(), "hours": "2"},
     )
     assert again.status_code == 201, again.json
 
@@ -151,7 +151,8 @@ def test_with_backfill_hours_from_before_the_hold_are_still_accepted(api, make, 
     admin, project, people = _setup(make, contractors=1)
     api(admin).post(f"/projects/{project.id}/freeze", json=BODY)
     response = api(people[0]).post(
-        "/entries", json={"project_id": project.id, "work_date": YESTERDAY, "minutes": 90}
+        "/entries",
+        json={"project_id": project.id, "work_date": yesterday().isoformat(), "minutes": 90},
     )
     assert response.status_code == 201, response.json
 

@@ -10,6 +10,7 @@ import io
 import pytest
 from sqlalchemy import select
 
+from tests.dates import today
 from tracker.models import AuditEvent, TimeEntry
 
 START = dt.date(2026, 3, 1)
@@ -120,7 +121,7 @@ def test_exported_entries_are_locked_for_everyone(api, make, db):
     admin, ada = make.admin(), make.contractor()
     project = make.project()
     make.assign(project, ada)
-    day = dt.date.today() - dt.timedelta(days=2)  # inside the assignment and backdating window
+    day = today() - dt.timedelta(days=2)  # inside the assignment and backdating window
     entry = make.entry(ada, project, work_date=day, minutes=60, status="approved")
     period = {"start": day.isoformat(), "end": day.isoformat()}
     assert api(make.payroll()).post("/payroll/batches", json=period).status_code == 201

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import func, select
 
+from tests.dates import today
 from tracker.models import Assignment, Project
 
 NEW = {
@@ -189,7 +188,7 @@ def test_admin_assigns_a_contractor_with_defaults(admin_api, make):
         "id": body["id"],
         "user_id": contractor.id,
         "project_id": project.id,
-        "start_date": dt.date.today().isoformat(),
+        "start_date": today().isoformat(),
         "end_date": None,
         "hourly_rate": None,
         "origin": "direct",
@@ -277,7 +276,7 @@ def test_admin_lists_and_ends_assignments(admin_api, make, db):
     assert [a["id"] for a in listed] == [assignment.id]
     ended = admin_api.delete(f"/assignments/{assignment.id}")
     assert ended.status_code == 200
-    assert ended.get_json()["end_date"] == dt.date.today().isoformat()
+    assert ended.get_json()["end_date"] == today().isoformat()
     again = admin_api.delete(f"/assignments/{assignment.id}")
     assert again.status_code == 422
     assert admin_api.delete("/assignments/999999").status_code == 404

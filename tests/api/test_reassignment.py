@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
+from tests.dates import yesterday
+from tracker.clock import local_today
 from tracker.models import Assignment, AuditEvent, Notification
-from tracker.services import reassignment
-
-YESTERDAY = dt.date.today() - dt.timedelta(days=1)
 
 
 def _was_on(make, project, user) -> None:
     """The user had an assignment on the project that ended yesterday."""
     assignment = make.assign(project, user)
-    make.db.get(Assignment, assignment.id).end_date = YESTERDAY
+    make.db.get(Assignment, assignment.id).end_date = yesterday()
     make.db.commit()
 
 
@@ -200,7 +197,7 @@ def test_reassigned_contractor_logs_time_on_the_new_project_but_not_the_held_one
         "/reassignment", json={"from_project_id": chordus.id, "to_project_id": target.id}
     )
     assert joined.status_code == 201
-    today = reassignment.local_today(contractor).isoformat()
+    today = local_today(contractor).isoformat()
     logged = client.post(
         "/entries", json={"project_id": target.id, "work_date": today, "hours": "2.5"}
     )

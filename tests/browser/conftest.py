@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests import live as live_servers
 from tests.factories import Factory
 from tracker import create_app
-from tracker.db import Base, make_engine
+from tracker.db import make_engine
+from tracker.models import Base
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import func, select
 
+from tests.dates import today
 from tracker.errors import ProjectFrozen
 from tracker.models import AuditEvent, Hold, Notification, Project, User
 from tracker.services import entries
@@ -46,7 +45,7 @@ def test_freeze_from_the_terminal_notifies_everyone_and_blocks_time(runner, make
             db,
             db.get(User, people[0].id),
             project_id=project.id,
-            work_date=dt.date.today(),
+            work_date=today(),
             minutes=30,
         )
 

@@ -8,18 +8,16 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from tests.dates import today, yesterday
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DailyLimit, Forbidden, Invalid, NotFound
 from tracker.models import Notification, TimeEntry, User
 from tracker.services import entries
 
-TODAY = dt.date.today()
-YESTERDAY = TODAY - dt.timedelta(days=1)
-
 
 def test_rejection_needs_a_reason_and_notifies_the_owner(db, make, setup):
     contractor, admin, project = setup
-    entry = make.entry(contractor, project, work_date=YESTERDAY, minutes=90)
+    entry = make.entry(contractor, project, work_date=yesterday(), minutes=90)
     with pytest.raises(Invalid):
         entries.reject(db, admin, [entry.id], "  ")
     with pytest.raises(Forbidden):
@@ -34,9 +32,9 @@ def test_rejection_needs_a_reason_and_notifies_the_owner(db, make, setup):
     assert note.entry_id == entry.id
     assert "Wrong project" in note.message
     assert "CHORDUS" in note.message
-    fixed = entries.update_entry(db, contractor, entry.id, hours="1", today=TODAY)
+    fixed = entries.update_entry(db, contractor, entry.id, hours="1", today=today())
     assert fixed.status == "submitted"
-    entries.delete_entry(db, contractor, entry.id, today=TODAY)
+    entries.delete_entry(db, contractor, entry.id, today=today())
     db.commit()
     assert db.scalar(select(Notification.entry_id).where(Notification.id == note.id)) is None
 
@@ -45,7 +43,7 @@ def test_others_entries_are_not_found_and_lists_page_by_keyset(db, make, setup):
     contractor, admin, project = setup
     other = make.contractor()
     mine = [
-        make.entry(contractor, project, work_date=TODAY - dt.timedelta(days=i % 3))
+        make.entry(contractor, project, work_date=today() - dt.timedelta(days=i % 3))
         for i in range(7)
     ]
     theirs = make.entry(other, project)
@@ -85,9 +83,9 @@ def test_two_entries_for_the_same_day_at_the_same_instant_cannot_pass_24_hours(a
                         session,
                         actor,
                         project_id=project_id,
-                        work_date=YESTERDAY,
+                        work_date=yesterday(),
                         hours="13",
-                        today=TODAY,
+                        today=today(),
                     )
                 outcomes.append("ok")
             except DailyLimit:
@@ -106,6 +104,6 @@ def test_two_entries_for_the_same_day_at_the_same_instant_cannot_pass_24_hours(a
 
 def test_entries_logged_before_a_hold_stay_approvable(db, make, setup):
     contractor, admin, project = setup
-    entry = make.entry(contractor, project, work_date=YESTERDAY)
+    entry = make.entry(contractor, project, work_date=yesterday())
     make.hold(project)
     assert entries.approve(db, admin, [entry.id])[0].status == "approved"

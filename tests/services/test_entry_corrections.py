@@ -13,13 +13,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from tests.dates import today, yesterday
 from tracker.db import get_engine
 from tracker.errors import EntryLocked, ProjectFrozen
 from tracker.models import Project, TimeEntry, User
 from tracker.services import entries
-
-TODAY = dt.date.today()
-YESTERDAY = TODAY - dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -28,9 +26,9 @@ def corrected(db, make):
     contractor = make.contractor()
     admin = make.admin()
     project = make.project(code="ALPHA", hourly_rate="40.00")
-    make.assign(project, contractor, start_date=TODAY - dt.timedelta(days=10))
-    original = make.entry(contractor, project, work_date=YESTERDAY, minutes=240)
-    correction = make.correction(admin, original, "-2", work_date=YESTERDAY, today=TODAY)
+    make.assign(project, contractor, start_date=today() - dt.timedelta(days=10))
+    original = make.entry(contractor, project, work_date=yesterday(), minutes=240)
+    correction = make.correction(admin, original, "-2", work_date=yesterday(), today=today())
     return contractor, admin, project, correction
 
 
@@ -38,10 +36,10 @@ def test_the_contractor_cannot_change_or_delete_an_admins_correction(db, correct
     contractor, _admin, _project, correction = corrected
     for changes in ({"hours": "10"}, {"hours": "-1"}, {"hours": "lots"}, {"description": "x"}):
         with pytest.raises(EntryLocked, match="only an admin can change or remove it"):
-            entries.update_entry(db, contractor, correction.id, today=TODAY, **changes)
+            entries.update_entry(db, contractor, correction.id, today=today(), **changes)
         db.rollback()
     with pytest.raises(EntryLocked, match="only an admin"):
-        entries.delete_entry(db, contractor, correction.id, today=TODAY)
+        entries.delete_entry(db, contractor, correction.id, today=today())
     db.rollback()
     stored = db.get(TimeEntry, correction.id, populate_existing=True)
     assert (stored.minutes, stored.description, stored.is_correction) == (-120, "", True)
@@ -49,9 +47,9 @@ def test_the_contractor_cannot_change_or_delete_an_admins_correction(db, correct
 
 def test_an_admin_still_changes_and_removes_a_correction(db, corrected):
     _contractor, admin, _project, correction = corrected
-    changed = entries.update_entry(db, admin, correction.id, hours="-1:30", today=TODAY)
+    changed = entries.update_entry(db, admin, correction.id, hours="-1:30", today=today())
     assert changed.minutes == -90
-    entries.delete_entry(db, admin, correction.id, today=TODAY)
+    entries.delete_entry(db, admin, correction.id, today=today())
     db.commit()
     assert db.get(TimeEntry, correction.id) is None
 
@@ -78,8 +76,8 @@ def test_a_write_from_a_stale_read_locks_and_checks_the_project_the_entry_is_on_
     old = make.project(code="OLD")
     new = make.project(code="NEW")
     for project in (old, new):
-        make.assign(project, contractor, start_date=TODAY - dt.timedelta(days=10))
-    entry = make.entry(contractor, old, work_date=YESTERDAY, minutes=60)
+        make.assign(project, contractor, start_date=today() - dt.timedelta(days=10))
+    entry = make.entry(contractor, old, work_date=yesterday(), minutes=60)
     stale = _stale_session(app)
     try:
         actor = stale.get(User, contractor.id)
@@ -92,9 +90,9 @@ def test_a_write_from_a_stale_read_locks_and_checks_the_project_the_entry_is_on_
         make.hold(db.get(Project, new.id), notice="NEW is paused.")
         write = {
             "update": lambda: entries.update_entry(
-                stale, actor, entry.id, description="late", today=TODAY
+                stale, actor, entry.id, description="late", today=today()
             ),
-            "delete": lambda: entries.delete_entry(stale, actor, entry.id, today=TODAY),
+            "delete": lambda: entries.delete_entry(stale, actor, entry.id, today=today()),
         }[operation]
         with pytest.raises(ProjectFrozen) as refused:
             write()
@@ -113,8 +111,8 @@ def test_an_edit_from_a_stale_read_keeps_the_entry_on_the_project_it_is_on_now(a
     old = make.project(code="OLD")
     new = make.project(code="NEW", hourly_rate="70.00")
     for project in (old, new):
-        make.assign(project, contractor, start_date=TODAY - dt.timedelta(days=10))
-    entry = make.entry(contractor, old, work_date=YESTERDAY, minutes=60)
+        make.assign(project, contractor, start_date=today() - dt.timedelta(days=10))
+    entry = make.entry(contractor, old, work_date=yesterday(), minutes=60)
     stale = _stale_session(app)
     try:
         actor = stale.get(User, contractor.id)
@@ -124,7 +122,7 @@ def test_an_edit_from_a_stale_read_keeps_the_entry_on_the_project_it_is_on_now(a
         moved = db.get(TimeEntry, entry.id)
         moved.project_id, moved.hourly_rate = new.id, Decimal("70.00")
         db.commit()
-        changed = entries.update_entry(stale, actor, entry.id, description="later", today=TODAY)
+        changed = entries.update_entry(stale, actor, entry.id, description="later", today=today())
         stale.commit()
         assert (changed.project_id, changed.hourly_rate) == (new.id, Decimal("70.00"))
     finally:

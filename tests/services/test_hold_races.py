@@ -1,4 +1,4 @@
-"""A time entry racing a freeze either commits before it (and is counted) or is refused (rule 9).
+"""A time entry racing a freeze either commits before it (and is counted) or is refused.
 
 Real concurrency on whichever database the run uses: threads with their own app context and
 session (PostgreSQL: shared against exclusive advisory lock; SQLite: BEGIN IMMEDIATE), then a
@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import live
+from tests.dates import yesterday
+from tests.edge import edge
 from tracker.db import unit_of_work
 from tracker.errors import ProjectFrozen
 from tracker.models import AuditEvent, Hold, Project, TimeEntry, User
@@ -25,8 +27,6 @@ from tracker.services import entries, holds
 
 WAIT = 30  # seconds: an upper bound for any one step, never expected to be reached
 STILL_WAITING = 0.5  # how long a blocked transaction must stay blocked to count as waiting
-
-YESTERDAY = dt.date.today() - dt.timedelta(days=1)
 
 
 def _entry_write(
@@ -36,7 +36,7 @@ def _entry_write(
     actor = session.get(User, user_id)
     if operation == "log":
         return entries.log_time(
-            session, actor, project_id=project_id, work_date=YESTERDAY, minutes=60
+            session, actor, project_id=project_id, work_date=yesterday(), minutes=60
         ).id
     assert entry_id is not None
     if operation == "update":
@@ -83,7 +83,7 @@ def _arrange(make: Any, operation: str) -> tuple[User, User, Project, int | None
     make.assign(project, person)
     entry_id = None
     if operation != "log":
-        entry_id = make.entry(person, project, work_date=YESTERDAY, minutes=60).id
+        entry_id = make.entry(person, project, work_date=yesterday(), minutes=60).id
     return admin, person, project, entry_id
 
 
@@ -155,7 +155,7 @@ def test_a_freeze_holding_its_lock_makes_an_entry_write_wait_and_refuses_it(
         return hold.id
 
     def write() -> int | None:
-        with unit_of_work() as session:
+        with edge() as session:
             return _entry_write(operation, session, person.id, project.id, entry_id)
 
     freezer = Worker(app, freeze)
@@ -319,7 +319,7 @@ def test_twenty_clients_posting_entries_while_a_freeze_lands_lose_nothing(server
                 "/entries",
                 {
                     "project_id": project.id,
-                    "work_date": (YESTERDAY - dt.timedelta(days=i % 7)).isoformat(),
+                    "work_date": (yesterday() - dt.timedelta(days=i % 7)).isoformat(),
                     "minutes": 1,
                     "description": f"c{c} r{i}",
                 },
@@ -354,7 +354,7 @@ def test_edits_and_deletes_racing_a_freeze_either_land_before_it_or_are_refused(
                 user_id=person.id,
                 project_id=project.id,
                 minutes=60,
-                work_date=YESTERDAY - dt.timedelta(days=i % 7),
+                work_date=yesterday() - dt.timedelta(days=i % 7),
                 description="",
                 hourly_rate=project.hourly_rate,
                 currency=project.currency,

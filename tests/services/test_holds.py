@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, func, select
 
+from tests.dates import today
 from tracker.errors import AlreadyFrozen, Invalid, NotFrozen, ProjectClosed, ProjectFrozen
 from tracker.models import AuditEvent, Hold, Notification, Project, TimeEntry, utcnow
-from tracker.services import entries, holds, notifications, projects
+from tracker.services import assignments, entries, hold_reports, holds, notifications, projects
 
 NOTICE = "The client had a breach; work is paused until their audit ends. Hours so far are safe."
 
@@ -33,7 +34,7 @@ def test_freezing_puts_the_project_on_hold_and_tells_everyone_on_it(db, make):
     for person in on_it:
         make.assign(project, person)
     left = make.contractor()
-    projects.end_assignment(db, None, make.assign(project, left))
+    assignments.end_assignment(db, None, make.assign(project, left))
     db.commit()
     elsewhere = make.contractor()
     make.assign(make.project(), elsewhere)
@@ -187,7 +188,7 @@ def test_time_entry_is_refused_during_the_hold_and_works_again_after_it(db, make
     person = make.contractor()
     make.assign(project, person)
     freeze(db, admin, project)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = today() - dt.timedelta(days=1)
     with pytest.raises(ProjectFrozen) as caught:
         entries.log_time(db, person, project_id=project.id, work_date=yesterday, minutes=30)
     db.rollback()
@@ -205,7 +206,7 @@ def test_with_backfill_only_days_before_the_hold_can_still_be_logged(db, make):
     person = make.contractor()
     make.assign(project, person)
     freeze(db, make.admin(), project, allow_backfill=True)
-    before = dt.date.today() - dt.timedelta(days=2)
+    before = today() - dt.timedelta(days=2)
     entry = entries.log_time(db, person, project_id=project.id, work_date=before, minutes=45)
     db.commit()
     assert entry.project_id == project.id
@@ -241,7 +242,7 @@ def test_history_says_who_when_why_and_how_long(db, make):
     holds.unfreeze_project(db, None, project, note="cli lifted it")
     db.commit()
     freeze(db, None, project, reason="second")
-    history = holds.hold_history(db, project)
+    history = hold_reports.hold_history(db, project)
     assert [r.hold.reason for r in history] == ["second", "first"]
     assert history[0].started_by == "command line"
     assert history[0].ended_by is None
@@ -265,10 +266,10 @@ def test_impact_counts_reassigned_contractors_and_hours_before_and_since(db, mak
         people[2], held, work_date=today - dt.timedelta(days=4), minutes=30, status="rejected"
     )
     hold, _ = freeze(db, admin, held)
-    projects.assign(db, None, other, people[0], origin="reassignment", from_hold=hold)
+    assignments.assign(db, None, other, people[0], origin="reassignment", from_hold=hold)
     db.commit()
 
-    [impact] = holds.holds_in_force(db, today=today)
+    [impact] = hold_reports.holds_in_force(db, today=today)
 
     assert (impact.affected, impact.reassigned, impact.still_on) == (3, 1, 3)
     before = [w for w in impact.weeks if w.before]
@@ -300,7 +301,7 @@ def test_a_long_hold_shows_the_four_weeks_before_and_the_latest_twelve_since(db,
     started = utcnow() - dt.timedelta(days=100)
     make.hold(project, started_at=started)
     today = utcnow().date()
-    [impact] = holds.holds_in_force(db, today=today)
+    [impact] = hold_reports.holds_in_force(db, today=today)
     since = [w for w in impact.weeks if not w.before]
     assert len([w for w in impact.weeks if w.before]) == 4
     assert impact.weeks[3].end == started.date() - dt.timedelta(days=1)

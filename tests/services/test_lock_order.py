@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from tests.dates import today
 from tracker.services import locks
 
 PROJECT_ID = 987_654
@@ -78,8 +79,8 @@ def test_a_week_saved_across_two_projects_locks_both_before_any_day(app, client,
     make.assign(alpha, contractor)
     make.assign(beta, contractor)
     auth.login(contractor)
-    today = dt.date.today()
-    monday = today - dt.timedelta(days=today.weekday() + 7)  # last week: every day editable
+    now = today()
+    monday = now - dt.timedelta(days=now.weekday() + 7)  # last week: every day editable
     year, week, _ = monday.isocalendar()
     form = {f"c-{alpha.id}-{monday.isoformat()}": "2", f"c-{beta.id}-{monday.isoformat()}": "3"}
     day_key = contractor.id * 1_000_000 + monday.toordinal()

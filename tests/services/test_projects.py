@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from tests.dates import today
 from tracker.errors import AlreadyAssigned, Duplicate, Invalid, ProjectClosed, ProjectFull
 from tracker.models import Assignment, AuditEvent, Hold, Project, User, utcnow
-from tracker.services import projects
+from tracker.services import assignments, holds, projects, seats
 
 
 def test_a_project_is_created_open_with_clean_values(db):
@@ -106,53 +107,53 @@ def test_seats_are_never_oversubscribed(db, make):
     for person in people[:2]:
         make.assign(project, person)
     with pytest.raises(ProjectFull):
-        projects.assign(db, None, db.get(Project, project.id), db.get(User, people[2].id))
-    assert projects.free_seats(db, db.get(Project, project.id)) == 0
+        assignments.assign(db, None, db.get(Project, project.id), db.get(User, people[2].id))
+    assert seats.free_seats(db, db.get(Project, project.id)) == 0
 
 
 def test_zero_seats_means_nobody_and_no_seats_means_unlimited(db, make):
     closed_door = make.project(seats=0)
     with pytest.raises(ProjectFull):
-        projects.assign(
+        assignments.assign(
             db, None, db.get(Project, closed_door.id), db.get(User, make.contractor().id)
         )
     db.rollback()
     open_door = make.project(seats=None)
     for _ in range(3):
         make.assign(open_door, make.contractor())
-    assert projects.free_seats(db, db.get(Project, open_door.id)) is None
+    assert seats.free_seats(db, db.get(Project, open_door.id)) is None
 
 
 def test_a_person_is_on_a_project_once_at_a_time(db, make):
     project, person = make.project(), make.contractor()
     first = make.assign(project, person)
     with pytest.raises(AlreadyAssigned):
-        projects.assign(db, None, db.get(Project, project.id), db.get(User, person.id))
+        assignments.assign(db, None, db.get(Project, project.id), db.get(User, person.id))
     db.rollback()
-    projects.end_assignment(db, None, db.get(Assignment, first.id))
+    assignments.end_assignment(db, None, db.get(Assignment, first.id))
     db.commit()
-    again = projects.assign(db, None, db.get(Project, project.id), db.get(User, person.id))
+    again = assignments.assign(db, None, db.get(Project, project.id), db.get(User, person.id))
     db.commit()
     assert again.id != first.id
 
 
 def test_ending_keeps_the_assignment_and_cannot_happen_twice(db, make):
     assignment = make.assign(
-        make.project(), make.contractor(), start_date=dt.date.today() - dt.timedelta(days=3)
+        make.project(), make.contractor(), start_date=today() - dt.timedelta(days=3)
     )
     row = db.get(Assignment, assignment.id)
-    projects.end_assignment(db, None, row)
+    assignments.end_assignment(db, None, row)
     db.commit()
-    assert row.end_date == dt.date.today()
+    assert row.end_date == today()
     with pytest.raises(Invalid):
-        projects.end_assignment(db, None, row)
+        assignments.end_assignment(db, None, row)
 
 
 def test_an_assignment_starting_in_the_future_ends_no_earlier_than_it_starts(db, make):
-    start = dt.date.today() + dt.timedelta(days=5)
+    start = today() + dt.timedelta(days=5)
     assignment = make.assign(make.project(), make.contractor(), start_date=start)
     row = db.get(Assignment, assignment.id)
-    projects.end_assignment(db, None, row)
+    assignments.end_assignment(db, None, row)
     db.commit()
     assert row.end_date == start
 
@@ -160,12 +161,12 @@ def test_an_assignment_starting_in_the_future_ends_no_earlier_than_it_starts(db,
 def test_only_active_contractors_are_assigned(db, make):
     project = db.get(Project, make.project().id)
     with pytest.raises(Invalid):
-        projects.assign(db, None, project, db.get(User, make.admin().id))
+        assignments.assign(db, None, project, db.get(User, make.admin().id))
     disabled = db.get(User, make.contractor().id)
     disabled.active = False
     db.commit()
     with pytest.raises(Invalid):
-        projects.assign(db, None, project, disabled)
+        assignments.assign(db, None, project, disabled)
 
 
 def test_contractors_see_only_projects_they_are_or_were_on(db, make):
@@ -176,12 +177,12 @@ def test_contractors_see_only_projects_they_are_or_were_on(db, make):
     assert [p.code for p in projects.list_projects(db, viewer)] == ["MINEP"]
     admin = db.get(User, make.admin().id)
     assert {p.code for p in projects.list_projects(db, admin)} == {"MINEP", "OTHERP"}
-    assert projects.active_holds(db, [mine.id, other.id]) == {}
+    assert holds.active_holds(db, [mine.id, other.id]) == {}
 
 
 def test_active_holds_maps_each_project_to_its_hold(db, make):
     project = make.project()
     hold = make.hold(project)
-    found = projects.active_holds(db, [project.id])
+    found = holds.active_holds(db, [project.id])
     assert found[project.id].id == hold.id
     assert found[project.id].started_at <= utcnow()

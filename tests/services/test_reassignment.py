@@ -1,4 +1,4 @@
-"""Reassignment rules 13-16: who is offered what, joining, refusals, and the admin's bulk move."""
+"""Reassignment: who is offered what, joining, refusals, and the admin's bulk move."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from tests.edge import edge
+from tracker.clock import local_today
 from tracker.db import unit_of_work
 from tracker.errors import (
     AlreadyAssigned,
@@ -18,7 +20,7 @@ from tracker.errors import (
     ProjectFull,
 )
 from tracker.models import Assignment, AuditEvent, Hold, Notification, Project, User, utcnow
-from tracker.services import projects, reassignment
+from tracker.services import assignments, projects, reassignment
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def _codes(db, user):
 
 
 def _accept(app, user, from_project, to_project):
-    with app.app_context(), unit_of_work() as session:
+    with app.app_context(), edge() as session:
         actor = session.get(User, user.id)
         return reassignment.accept(
             session, actor, from_project_id=from_project.id, to_project_id=to_project.id
@@ -92,7 +94,7 @@ def test_a_project_they_left_is_offered_again(make, db, held):
     old = make.project(code="OLDJOB")
     assignment = make.assign(old, contractor)
     with unit_of_work(db):
-        projects.end_assignment(db, None, db.get(Assignment, assignment.id))
+        assignments.end_assignment(db, None, db.get(Assignment, assignment.id))
     assert _codes(db, contractor) == ["OLDJOB"]
 
 
@@ -108,7 +110,7 @@ def test_no_offers_once_the_held_assignment_has_ended(make, db, held):
     make.project(code="SPARE")
     assignment = db.scalar(select(Assignment).where(Assignment.project_id == chordus.id))
     with unit_of_work(db):
-        projects.end_assignment(db, None, assignment)
+        assignments.end_assignment(db, None, assignment)
     assert _offers(db, contractor) == []
 
 
@@ -151,7 +153,7 @@ def test_accept_creates_a_reassignment_and_keeps_the_original(app, make, db, hel
     assert rows[1].from_project_id == chordus.id
     assert rows[1].from_hold_id == hold.id
     assert rows[1].hourly_rate is None  # the override on the held project does not carry over
-    assert rows[1].start_date == reassignment.local_today(contractor)
+    assert rows[1].start_date == local_today(contractor)
 
 
 def test_accept_notifies_and_audits_with_the_hold(app, make, db, held):
@@ -200,7 +202,7 @@ def test_accept_refuses_a_project_that_is_not_on_offer(app, make, db, held, arra
         make.assign(target, contractor)
     if arrange.endswith("-was-on"):
         ended = make.assign(target, contractor)
-        db.get(Assignment, ended.id).end_date = reassignment.local_today(contractor)
+        db.get(Assignment, ended.id).end_date = local_today(contractor)
         db.commit()
         arrange = arrange.removesuffix("-was-on")
     if arrange == "closed":
@@ -325,7 +327,7 @@ def test_when_the_hold_lifts_they_are_on_both_and_either_can_be_ended(app, make,
     assert sorted(active) == sorted([chordus.id, target.id])
     assert _offers(db, contractor) == []  # nothing is offered once no project of theirs is held
     with unit_of_work(db):
-        projects.end_assignment(db, None, db.get(Assignment, created.id))
+        assignments.end_assignment(db, None, db.get(Assignment, created.id))
     original = db.scalar(
         select(Assignment).where(
             Assignment.user_id == contractor.id, Assignment.project_id == chordus.id
@@ -333,3 +335,38 @@ def test_when_the_hold_lifts_they_are_on_both_and_either_can_be_ended(app, make,
     )
     assert original is not None
     assert original.end_date is None
+
+
+def test_a_bulk_move_pays_the_rate_a_contractor_joining_alone_would_get(app, make, db):
+    admin = make.admin()
+    held = make.project(code="HELDRATE", hourly_rate="30.00")
+    target = make.project(code="GOODRATE", hourly_rate="50.00")
+    moved_one, joins_alone = (
+        make.contractor(hourly_rate="42.00"),
+        make.contractor(hourly_rate="42.00"),
+    )
+    plain = make.contractor()
+    for person in (moved_one, joins_alone, plain):
+        make.assign(held, person)
+    make.hold(held)
+    _move(app, admin, held, target, [moved_one.id, plain.id])
+    joined = _accept(app, joins_alone, held, target)
+    rates = dict(
+        db.execute(
+            select(Assignment.user_id, Assignment.hourly_rate).where(
+                Assignment.project_id == target.id
+            )
+        ).all()
+    )
+    assert rates == {
+        moved_one.id: Decimal("42.00"),
+        joins_alone.id: Decimal("42.00"),
+        plain.id: None,
+    }
+    assert joined.hourly_rate == rates[moved_one.id]
+    notes = db.scalars(
+        select(Notification.message).where(
+            Notification.kind == "reassignment_confirmed", Notification.user_id == moved_one.id
+        )
+    ).all()
+    assert ["42.00 EUR/h" in note for note in notes] == [True]

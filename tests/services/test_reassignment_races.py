@@ -1,4 +1,4 @@
-"""Seats are never oversubscribed (rule 14): real concurrent joins through a multi-worker server.
+"""Seats are never oversubscribed: real concurrent joins through a multi-worker server.
 
 A gunicorn server with four worker processes serves the API against the test database (SQLite or
 PostgreSQL, whichever the run uses); every request starts behind one barrier.

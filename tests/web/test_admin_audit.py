@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from tests.dates import today
 from tracker.models import AuditEvent, utcnow
 
 
@@ -86,11 +87,11 @@ def test_filter_by_object(client, events):
 
 
 def test_filter_by_date(client, events):
-    today = dt.date.today()
-    recent = _page(client, f"?from={today - dt.timedelta(days=1)}")
+    now = today()
+    recent = _page(client, f"?from={now - dt.timedelta(days=1)}")
     assert "marker-freeze" in recent
     assert "marker-old" not in recent
-    old = _page(client, f"?to={today - dt.timedelta(days=5)}")
+    old = _page(client, f"?to={now - dt.timedelta(days=5)}")
     assert "marker-old" in old
     assert "marker-freeze" not in old
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from tests.dates import today
 from tracker.models import Assignment, AuditEvent, Project
 
 NEW = {
@@ -192,7 +193,7 @@ def test_ending_an_assignment_keeps_it_as_history_and_frees_the_seat(client, adm
     ).get_data(as_text=True)
     assert "The assignment has ended; its entries are kept." in page
     db.refresh(assignment)
-    assert assignment.end_date == dt.date.today()
+    assert assignment.end_date == today()
     page = client.post(
         f"/admin/projects/{project.id}/assign",
         data={"user_id": str(joining.id)},

@@ -8,10 +8,8 @@ import html
 import pytest
 from sqlalchemy import select
 
+from tests.dates import today, yesterday
 from tracker.models import AuditEvent, Notification, TimeEntry
-
-TODAY = dt.date.today()
-YESTERDAY = TODAY - dt.timedelta(days=1)
 
 
 def text(response) -> str:
@@ -45,11 +43,11 @@ def test_contractors_cannot_open_the_approvals_page(client, make, auth):
 
 def test_filters_by_status_project_contractor_and_week(client, team, make):
     _admin, ann, bob, alpha, beta = team
-    old = TODAY - dt.timedelta(days=14)
-    make.entry(ann, alpha, work_date=YESTERDAY, description="ann alpha")
-    make.entry(bob, beta, work_date=YESTERDAY, description="bob beta")
+    old = today() - dt.timedelta(days=14)
+    make.entry(ann, alpha, work_date=yesterday(), description="ann alpha")
+    make.entry(bob, beta, work_date=yesterday(), description="bob beta")
     make.entry(ann, beta, work_date=old, description="ann old")
-    make.entry(bob, alpha, work_date=YESTERDAY, status="approved", description="bob approved")
+    make.entry(bob, alpha, work_date=yesterday(), status="approved", description="bob approved")
     default = text(client.get("/admin/approvals"))
     assert "ann alpha" in default
     assert "bob beta" in default
@@ -69,8 +67,8 @@ def test_filters_by_status_project_contractor_and_week(client, team, make):
 
 def test_bulk_approve_then_contractors_cannot_change_them(client, team, make, db, auth):
     admin, ann, _bob, alpha, _beta = team
-    first = make.entry(ann, alpha, work_date=YESTERDAY)
-    second = make.entry(ann, alpha, work_date=YESTERDAY - dt.timedelta(days=1))
+    first = make.entry(ann, alpha, work_date=yesterday())
+    second = make.entry(ann, alpha, work_date=yesterday() - dt.timedelta(days=1))
     response = client.post(
         "/admin/approvals?status=submitted",
         data={"entry_ids": [first.id, second.id], "action": "approve"},
@@ -87,7 +85,7 @@ def test_bulk_approve_then_contractors_cannot_change_them(client, team, make, db
     auth.login(ann)
     refused = client.post(
         f"/entries/{first.id}/edit",
-        data={"project_id": alpha.id, "work_date": YESTERDAY.isoformat(), "hours": "5"},
+        data={"project_id": alpha.id, "work_date": yesterday().isoformat(), "hours": "5"},
     )
     assert refused.status_code == 409
     assert "approved" in text(refused)
@@ -95,8 +93,8 @@ def test_bulk_approve_then_contractors_cannot_change_them(client, team, make, db
 
 def test_bulk_reject_needs_a_reason_and_notifies_each_contractor(client, team, make, db):
     _admin, ann, bob, alpha, _beta = team
-    ann_entry = make.entry(ann, alpha, work_date=YESTERDAY)
-    bob_entry = make.entry(bob, alpha, work_date=YESTERDAY)
+    ann_entry = make.entry(ann, alpha, work_date=yesterday())
+    bob_entry = make.entry(bob, alpha, work_date=yesterday())
     ids = [ann_entry.id, bob_entry.id]
     missing = client.post(
         "/admin/approvals", data={"entry_ids": ids, "action": "reject", "reason": " "}
@@ -118,7 +116,7 @@ def test_bulk_reject_needs_a_reason_and_notifies_each_contractor(client, team, m
 
 def test_an_admin_logs_time_for_a_contractor_and_is_audited_as_themselves(client, team, db):
     admin, ann, _bob, alpha, _beta = team
-    old = TODAY - dt.timedelta(days=30)
+    old = today() - dt.timedelta(days=30)
     page = text(client.get("/admin/entries/new"))
     assert "Ann Archer" in page
     response = client.post(
@@ -141,7 +139,7 @@ def test_an_admin_logs_time_for_a_contractor_and_is_audited_as_themselves(client
         data={
             "user_id": ann.id,
             "project_id": alpha.id,
-            "work_date": (TODAY + dt.timedelta(days=3)).isoformat(),
+            "work_date": (today() + dt.timedelta(days=3)).isoformat(),
             "hours": "1",
         },
     )
@@ -151,7 +149,7 @@ def test_an_admin_logs_time_for_a_contractor_and_is_audited_as_themselves(client
 
 def test_an_admin_corrects_an_entry_with_a_negative_correction(client, team, make, db):
     _admin, ann, _bob, alpha, _beta = team
-    original = make.entry(ann, alpha, work_date=YESTERDAY, minutes=120, status="approved")
+    original = make.entry(ann, alpha, work_date=yesterday(), minutes=120, status="approved")
     form = text(client.get(f"/admin/entries/new?corrects={original.id}"))
     assert f'value="{original.id}"' in form
     response = client.post(
@@ -159,7 +157,7 @@ def test_an_admin_corrects_an_entry_with_a_negative_correction(client, team, mak
         data={
             "user_id": ann.id,
             "project_id": alpha.id,
-            "work_date": YESTERDAY.isoformat(),
+            "work_date": yesterday().isoformat(),
             "hours": "-0:30",
             "corrects_entry_id": str(original.id),
         },
@@ -173,7 +171,7 @@ def test_an_admin_corrects_an_entry_with_a_negative_correction(client, team, mak
         data={
             "user_id": ann.id,
             "project_id": alpha.id,
-            "work_date": YESTERDAY.isoformat(),
+            "work_date": yesterday().isoformat(),
             "hours": "-1",
         },
     )
@@ -184,8 +182,8 @@ def test_amounts_are_rounded_half_up_as_payroll_pays_them(client, make, auth):
     admin = make.admin()
     contractor = make.contractor()
     cheap = make.project(code="CHEAP", hourly_rate="0.30")
-    make.entry(contractor, cheap, work_date=YESTERDAY, minutes=1)  # 0.005 → 0.01 (CSV, API)
-    make.entry(contractor, cheap, work_date=YESTERDAY, minutes=3)  # 0.015 → 0.02, not 0.01
+    make.entry(contractor, cheap, work_date=yesterday(), minutes=1)  # 0.005 → 0.01 (CSV, API)
+    make.entry(contractor, cheap, work_date=yesterday(), minutes=3)  # 0.015 → 0.02, not 0.01
     auth.login(admin)
     page = text(client.get("/admin/approvals", query_string={"status": ""}))
     assert "0.01 EUR" in page

@@ -9,11 +9,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from tests.dates import today, yesterday
 from tests.web.entry_helpers import count_queries
 from tracker.models import AuditEvent, TimeEntry, utcnow
-
-TODAY = dt.date.today()
-YESTERDAY = TODAY - dt.timedelta(days=1)
 
 
 def text(response) -> str:
@@ -46,7 +44,7 @@ def test_the_form_lists_only_active_open_projects_and_defaults_to_local_today(cl
     make.db.merge(closed).status = "closed"
     from tracker.models import Assignment
 
-    make.db.query(Assignment).filter_by(project_id=ended.id).update({"end_date": YESTERDAY})
+    make.db.query(Assignment).filter_by(project_id=ended.id).update({"end_date": yesterday()})
     make.db.commit()
     auth.login(contractor)
     page = text(client.get("/entries/new"))
@@ -66,7 +64,7 @@ def test_logging_hours_saves_the_entry_and_shows_it_in_the_week(client, casey, d
         "/entries/new",
         data={
             "project_id": project.id,
-            "work_date": YESTERDAY.isoformat(),
+            "work_date": yesterday().isoformat(),
             "hours": "7h30",
             "description": "Ledger import",
         },
@@ -86,9 +84,9 @@ def test_logging_hours_saves_the_entry_and_shows_it_in_the_week(client, casey, d
         ({"hours": "seven"}, "hours", "Enter hours as 7.5, 7,5, 7:30, 7h30, 2h, 2h38m or 450m"),
         ({"hours": "0"}, "hours", "more than zero"),
         ({"hours": "25"}, "hours", "at most 24 hours"),
-        ({"work_date": (TODAY + dt.timedelta(days=2)).isoformat()}, "work_date", "in the future"),
+        ({"work_date": (today() + dt.timedelta(days=2)).isoformat()}, "work_date", "in the future"),
         (
-            {"work_date": (TODAY - dt.timedelta(days=30)).isoformat()},
+            {"work_date": (today() - dt.timedelta(days=30)).isoformat()},
             "work_date",
             "period is closed",
         ),
@@ -102,7 +100,7 @@ def test_each_refusal_is_shown_beside_its_field_and_the_form_keeps_the_input(
     _contractor, project = casey
     data = {
         "project_id": project.id,
-        "work_date": YESTERDAY.isoformat(),
+        "work_date": yesterday().isoformat(),
         "hours": "2",
         "description": "Kept text",
         **typed,
@@ -140,16 +138,16 @@ def test_a_hold_is_shown_on_the_project_field_with_the_notice_and_since_when(
 
 def test_the_daily_limit_and_not_assigned_are_refused_in_words(client, casey, make, db):
     contractor, project = casey
-    make.entry(contractor, project, work_date=YESTERDAY, minutes=1200)
+    make.entry(contractor, project, work_date=yesterday(), minutes=1200)
     limit = client.post(
         "/entries/new",
-        data={"project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "5"},
+        data={"project_id": project.id, "work_date": yesterday().isoformat(), "hours": "5"},
     )
     assert "more than 24 hours" in text(limit)
     other = make.project(code="OTHER")
     refused = client.post(
         "/entries/new",
-        data={"project_id": other.id, "work_date": YESTERDAY.isoformat(), "hours": "1"},
+        data={"project_id": other.id, "work_date": yesterday().isoformat(), "hours": "1"},
     )
     assert refused.status_code == 422
     assert "not assigned" in text(refused)
@@ -161,14 +159,14 @@ def test_the_list_filters_pages_and_offers_edit_only_where_allowed(client, casey
     other = make.project(code="OTHER")
     make.assign(other, contractor)
     approved = make.entry(
-        contractor, project, work_date=YESTERDAY, status="approved", description="approved one"
+        contractor, project, work_date=yesterday(), status="approved", description="approved one"
     )
-    make.entry(contractor, other, work_date=YESTERDAY, description="other project")
+    make.entry(contractor, other, work_date=yesterday(), description="other project")
     for i in range(55):
         make.entry(
             contractor,
             project,
-            work_date=TODAY - dt.timedelta(days=2 + i % 10),
+            work_date=today() - dt.timedelta(days=2 + i % 10),
             minutes=30,
             description=f"bulk {i}",
         )
@@ -187,7 +185,8 @@ def test_the_list_filters_pages_and_offers_edit_only_where_allowed(client, casey
     assert f"/entries/{approved.id}/edit" not in approved_only
     day = text(
         client.get(
-            "/entries", query_string={"from": YESTERDAY.isoformat(), "to": YESTERDAY.isoformat()}
+            "/entries",
+            query_string={"from": yesterday().isoformat(), "to": yesterday().isoformat()},
         )
     )
     assert "approved one" in day
@@ -196,14 +195,14 @@ def test_the_list_filters_pages_and_offers_edit_only_where_allowed(client, casey
 
 def test_edit_and_delete_follow_the_rules_and_others_entries_are_404(client, casey, make, db):
     contractor, project = casey
-    entry = make.entry(contractor, project, work_date=YESTERDAY, minutes=60)
+    entry = make.entry(contractor, project, work_date=yesterday(), minutes=60)
     form = text(client.get(f"/entries/{entry.id}/edit"))
     assert 'value="1:00"' in form
     saved = client.post(
         f"/entries/{entry.id}/edit",
         data={
             "project_id": project.id,
-            "work_date": YESTERDAY.isoformat(),
+            "work_date": yesterday().isoformat(),
             "hours": "1,5",
             "description": "more",
         },
@@ -211,10 +210,10 @@ def test_edit_and_delete_follow_the_rules_and_others_entries_are_404(client, cas
     assert saved.status_code == 302
     db.refresh(entry)
     assert entry.minutes == 90
-    approved = make.entry(contractor, project, work_date=YESTERDAY, status="approved")
+    approved = make.entry(contractor, project, work_date=yesterday(), status="approved")
     refused = client.post(
         f"/entries/{approved.id}/edit",
-        data={"project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "3"},
+        data={"project_id": project.id, "work_date": yesterday().isoformat(), "hours": "3"},
     )
     assert refused.status_code == 409
     assert "approved" in text(refused)
@@ -230,7 +229,7 @@ def test_edit_and_delete_follow_the_rules_and_others_entries_are_404(client, cas
 
 def test_the_dashboard_shows_this_weeks_hours_as_a_chart_and_per_project(client, casey, make):
     contractor, project = casey
-    make.entry(contractor, project, work_date=TODAY, minutes=450)
+    make.entry(contractor, project, work_date=today(), minutes=450)
     page = text(client.get("/"))
     assert '<svg class="chart week-chart"' in page
     assert "<title" in page
@@ -244,7 +243,7 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_1_or_30_entries(
     app, client, casey, make
 ):
     contractor, project = casey
-    monday = TODAY - dt.timedelta(days=TODAY.weekday())
+    monday = today() - dt.timedelta(days=today().weekday())
     make.entry(contractor, project, work_date=monday, minutes=10)
     client.get("/")
     with count_queries(app) as one:
@@ -264,7 +263,7 @@ def test_a_closed_project_is_refused_beside_the_project_field(client, casey, db)
     db.commit()
     response = client.post(
         "/entries/new",
-        data={"project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "1"},
+        data={"project_id": project.id, "work_date": yesterday().isoformat(), "hours": "1"},
     )
     assert response.status_code == 409
     error = re.search(r'<p class="error" id="project_id-error">([^<]*)</p>', text(response))
@@ -274,8 +273,8 @@ def test_a_closed_project_is_refused_beside_the_project_field(client, casey, db)
 
 def test_after_saving_only_same_site_next_addresses_are_followed(client, casey, make):
     contractor, project = casey
-    entry = make.entry(contractor, project, work_date=YESTERDAY, minutes=60)
-    data = {"project_id": project.id, "work_date": YESTERDAY.isoformat(), "hours": "2"}
+    entry = make.entry(contractor, project, work_date=yesterday(), minutes=60)
+    data = {"project_id": project.id, "work_date": yesterday().isoformat(), "hours": "2"}
     for evil in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
         response = client.post(f"/entries/{entry.id}/edit?next={evil}", data=data)
         assert response.status_code == 302

@@ -8,11 +8,8 @@ import html
 
 import pytest
 
+from tests.dates import days_ago, today, yesterday
 from tracker.models import TimeEntry
-
-TODAY = dt.date.today()
-YESTERDAY = TODAY - dt.timedelta(days=1)
-BEFORE = TODAY - dt.timedelta(days=2)
 
 
 def text(response) -> str:
@@ -30,9 +27,9 @@ def corrected(db, make, auth):
     contractor = make.contractor()
     admin = make.admin()
     project = make.project(code="ALPHA")
-    make.assign(project, contractor, start_date=TODAY - dt.timedelta(days=10))
-    original = make.entry(contractor, project, work_date=BEFORE, minutes=240)
-    correction = make.correction(admin, original, "-2", work_date=YESTERDAY, today=TODAY)
+    make.assign(project, contractor, start_date=today() - dt.timedelta(days=10))
+    original = make.entry(contractor, project, work_date=days_ago(2), minutes=240)
+    correction = make.correction(admin, original, "-2", work_date=yesterday(), today=today())
     auth.login(contractor)
     return project, original, correction
 
@@ -57,7 +54,7 @@ def test_posting_an_edit_or_delete_of_a_correction_is_refused_in_plain_words(cli
         f"/entries/{correction.id}/edit",
         data={
             "project_id": project.id,
-            "work_date": YESTERDAY.isoformat(),
+            "work_date": yesterday().isoformat(),
             "hours": "10",
             "description": "mine now",
         },
@@ -76,8 +73,8 @@ def test_the_timesheet_cell_of_a_correction_is_not_an_input_and_cannot_be_emptie
     client, db, corrected
 ):
     project, _original, correction = corrected
-    name = f"c-{project.id}-{YESTERDAY.isoformat()}"
-    week = {"week": week_of(YESTERDAY)}
+    name = f"c-{project.id}-{yesterday().isoformat()}"
+    week = {"week": week_of(yesterday())}
     page = text(client.get("/timesheet", query_string=week))
     assert f'name="{name}"' not in page
     assert "correction" in page

@@ -8,8 +8,9 @@ import zoneinfo
 
 from sqlalchemy import func, select
 
+from tests.dates import today
 from tracker.models import Hold, Notification, Project, TimeEntry, utcnow
-from tracker.services import holds, projects
+from tracker.services import assignments, holds
 
 NOTICE = "Client incident: work on CHORDUS is paused.\nWe will write again by Friday."
 FORM = {"notice": NOTICE, "reason": "Vendor compromise at the client", "incident_ref": "INC-9"}
@@ -182,7 +183,7 @@ def test_the_overview_shows_each_hold_with_its_impact_and_an_svg_chart(client, a
     hold, _ = holds.freeze_project(db, admin, project, reason="r", notice="Paused.")
     db.commit()
     other = make.project(code="HARBOR")
-    projects.assign(db, None, other, people[1], origin="reassignment", from_hold=hold)
+    assignments.assign(db, None, other, people[1], origin="reassignment", from_hold=hold)
     db.commit()
     auth.login(admin)
     page = client.get("/admin/holds").get_data(as_text=True)
@@ -226,7 +227,7 @@ def test_logging_hours_on_the_web_during_a_hold_shows_the_notice_and_since_when(
     holds.freeze_project(db, admin, project, reason="internal", notice=NOTICE)
     db.commit()
     auth.login(people[0])
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    yesterday = (today() - dt.timedelta(days=1)).isoformat()
     form = {"project_id": str(project.id), "work_date": yesterday, "hours": "2"}
     refused = client.post("/entries/new", data=form)
     text = refused.get_data(as_text=True)

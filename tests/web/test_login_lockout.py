@@ -1,5 +1,5 @@
 """Nobody can lock someone else out: the hard block is per (account, address) and per address;
-failures from many addresses only slow the account's answers down, briefly (security.md)."""
+failures from many addresses only slow the account's answers down, briefly."""
 
 from __future__ import annotations
 

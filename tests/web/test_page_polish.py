@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from tests.dates import today
+from tracker.clock import local_today
 from tracker.models import AuditEvent, ExportBatch
-from tracker.web.entry_forms import local_today
 
 
 def text(response) -> str:
@@ -87,7 +88,7 @@ def test_approval_dates_are_marked_so_they_do_not_split(client, auth, make):
     contractor = make.contractor(name="Casey")
     project = make.project(code="CHORDUS")
     make.assign(project, contractor)
-    day = dt.date.today() - dt.timedelta(days=3)
+    day = today() - dt.timedelta(days=3)
     make.entry(contractor, project, work_date=day)
     auth.login(make.admin())
     page = text(client.get("/admin/approvals"))

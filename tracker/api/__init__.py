@@ -1,55 +1,51 @@
-"""JSON API v1 (see api.md): thin views over the same services as the web pages."""
+"""JSON API v1 (described at /api/v1/openapi.json): thin views over the web pages' services."""
 
 from __future__ import annotations
 
-from typing import Any
+from types import ModuleType
 
-from flask import Blueprint, Flask, abort, request
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from flask import Flask
 
 
-def json_body(allowed: set[str] | None = None) -> dict[str, Any]:
-    """The request's JSON object: 415 without the JSON content type, 400 when malformed.
+def route_modules() -> tuple[ModuleType, ...]:
+    """The modules whose views make up /api/v1, each adding its routes to the one blueprint.
 
-    Keys outside ``allowed`` are dropped, so a field the caller may not set is never applied.
+    Imported here, by name, so a missing or misspelt module fails at start-up.
     """
-    if request.mimetype != "application/json":
-        abort(415)
-    data = request.get_json(silent=True)
-    if data is None:
-        abort(400)
-    if not isinstance(data, dict):
-        abort(400)
-    if allowed is not None:
-        data = {k: v for k, v in data.items() if k in allowed}
-    return data
+    from tracker.api import (
+        audit,
+        entries,
+        holds,
+        me,
+        notifications,
+        openapi,
+        payroll,
+        projects,
+        reassignment,
+        users,
+    )
 
-
-# Modules that add routes to ``bp`` when imported.
-ROUTE_MODULES = (
-    "me",
-    "users",
-    "projects",
-    "audit",
-    "openapi",
-    "entries",  # time entry
-    "holds",
-    "notifications",  # incident holds
-    "reassignment",  # reassignment
-    "payroll",  # payroll export
-)
+    return (
+        me,
+        users,
+        projects,
+        audit,
+        openapi,
+        entries,
+        holds,
+        notifications,
+        reassignment,
+        payroll,
+    )
 
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint (CSRF-exempt: it authenticates with bearer tokens only)."""
     from tracker.api import health
+    from tracker.api.blueprint import bp
     from tracker.security import csrf
-    from tracker.web import _feature
 
-    for name in ROUTE_MODULES:
-        _feature(f"tracker.api.{name}")  # importing a module adds its routes to bp
-
+    route_modules()
     csrf.exempt(bp)
     app.register_blueprint(bp)
     app.register_blueprint(health.bp)

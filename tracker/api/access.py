@@ -8,13 +8,12 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
-from tracker.db import get_session
+from tracker.db import get_session, unit_of_work
 from tracker.errors import Forbidden, Unauthorized
 from tracker.models import User
 from tracker.services import audit, tokens
 
 F = TypeVar("F", bound=Callable[..., Any])
-ALL_ROLES = ("contractor", "admin", "payroll")
 
 
 def _bearer() -> str | None:
@@ -27,9 +26,10 @@ def _bearer() -> str | None:
 
 def _deny(user: User | None, reason: str) -> None:
     """Record a refused API call (who, what, from where) in its own transaction."""
-    db = get_session()
-    audit.record(db, user, "api.denied", reason=reason, method=request.method, path=request.path)
-    db.commit()
+    with unit_of_work() as db:
+        audit.record(
+            db, user, "api.denied", reason=reason, method=request.method, path=request.path
+        )
 
 
 def caller() -> User:
@@ -47,8 +47,9 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
             raw = _bearer()
             db = get_session()
             user = tokens.authenticate(db, raw) if raw else None
-            if db.info.pop(tokens.TOUCHED, False):
-                db.commit()  # last_used_at moved on (at most every few minutes): keep it
+            if tokens.TOUCH_DUE in db.info:
+                with unit_of_work() as db:  # last_used_at moves on (every few minutes at most)
+                    tokens.touch(db)
             if user is None:
                 _deny(None, "no valid token")
                 raise Unauthorized("A valid API token is required (Authorization: Bearer <token>).")

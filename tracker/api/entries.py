@@ -1,56 +1,57 @@
-"""Time entries API: log, list, read, change, delete, approve and reject (see api.md)."""
+"""Time entries API: log, list, read, change, delete, approve and reject."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
-from tracker.api import bp, json_body, schemas
-from tracker.api.access import ALL_ROLES, api_roles, caller
-from tracker.api.openapi import doc, register_schema
+from tracker.api import params, schemas
+from tracker.api.access import api_roles, caller
+from tracker.api.blueprint import bp, json_body
+from tracker.api.openapi import DATE, INTEGER, MONEY, STRING, TIMESTAMP, doc, register_schema
 from tracker.db import get_session, unit_of_work
-from tracker.errors import Invalid
-from tracker.models import User
+from tracker.models import ENTRY_STATUSES, ROLES
 from tracker.services import entries
 
-CREATE_FIELDS = {"project_id", "work_date", "hours", "minutes", "description"}
-ADMIN_CREATE_FIELDS = CREATE_FIELDS | {"user_id", "corrects_entry_id"}
-UPDATE_FIELDS = {"work_date", "hours", "minutes", "description", "project_id"}
-
-_int = {"type": "integer"}
 _nint = {"type": ["integer", "null"]}
-_str = {"type": "string"}
 _hours = {"type": ["string", "number"], "description": "7.5, 7,5, 7:30, 7h30, 2h, 2h38m, 450m"}
-_money = {"type": ["string", "null"], "pattern": r"^-?\d+\.\d{2}$"}
-_ts = {"type": ["string", "null"], "format": "date-time"}
-_date = {"type": "string", "format": "date"}
+# What a caller sends to log or change an entry; an admin may also name the contractor.
+_entry_fields = {
+    "project_id": INTEGER,
+    "work_date": DATE,
+    "hours": _hours,
+    "minutes": INTEGER,
+    "description": STRING,
+}
 _entry_ref = {"$ref": "#/components/schemas/Entry"}
+CREATE_FIELDS = set(_entry_fields)
+ADMIN_CREATE_FIELDS = CREATE_FIELDS | {"user_id", "corrects_entry_id"}
+UPDATE_FIELDS = set(_entry_fields)
 register_schema(
     "Entry",
     {
         "type": "object",
         "properties": {
-            "id": _int,
-            "user_id": _int,
-            "project_id": _int,
-            "work_date": _date,
-            "minutes": _int,
-            "hours": _str,
-            "description": _str,
-            "status": {"enum": ["submitted", "approved", "rejected"]},
-            "hourly_rate": _money,
-            "currency": _str,
-            "amount": _money,
+            "id": INTEGER,
+            "user_id": INTEGER,
+            "project_id": INTEGER,
+            "work_date": DATE,
+            "minutes": INTEGER,
+            "hours": STRING,
+            "description": STRING,
+            "status": {"enum": list(ENTRY_STATUSES)},
+            "hourly_rate": MONEY,
+            "currency": STRING,
+            "amount": MONEY,
             "exported": {"type": "boolean"},
             "is_correction": {"type": "boolean"},
             "corrects_entry_id": _nint,
             "rejection_reason": {"type": ["string", "null"]},
             "approved_by": _nint,
-            "approved_at": _ts,
-            "created_at": _ts,
-            "updated_at": _ts,
+            "approved_at": TIMESTAMP,
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
         },
     },
 )
@@ -70,56 +71,19 @@ register_schema(
         "type": "object",
         "required": ["project_id", "work_date"],
         "properties": {
-            "project_id": _int,
-            "work_date": _date,
-            "hours": _hours,
-            "minutes": _int,
-            "description": _str,
-            "user_id": {**_int, "description": "admin only"},
-            "corrects_entry_id": {**_int, "description": "admin only: a correction entry"},
+            **_entry_fields,
+            "user_id": {**INTEGER, "description": "admin only"},
+            "corrects_entry_id": {**INTEGER, "description": "admin only: a correction entry"},
         },
     },
 )
 register_schema(
     "EntryUpdate",
-    {
-        "type": "object",
-        "properties": {
-            "project_id": _int,
-            "work_date": _date,
-            "hours": _hours,
-            "minutes": _int,
-            "description": _str,
-        },
-    },
+    {"type": "object", "properties": _entry_fields},
 )
 register_schema(
-    "EntryReject", {"type": "object", "required": ["reason"], "properties": {"reason": _str}}
+    "EntryReject", {"type": "object", "required": ["reason"], "properties": {"reason": STRING}}
 )
-
-
-def _settings() -> dict[str, Any]:
-    return {"backdating_days": current_app.config["BACKDATING_DAYS"], "via": "api"}
-
-
-def _int_param(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid.field(name, "Must be a whole number.") from None
-
-
-def _date_param(name: str) -> dt.date | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid.field(name, "Give a date like 2026-12-01.") from None
 
 
 @bp.post("/entries")
@@ -131,9 +95,7 @@ def create_entry() -> Any:
     with unit_of_work() as db:
         owner = None
         if body.get("user_id") is not None:
-            owner = db.get(User, body["user_id"]) if isinstance(body["user_id"], int) else None
-            if owner is None:
-                raise Invalid.field("user_id", "No such user.")
+            owner = entries.contractor_for(db, body["user_id"])
         entry = entries.log_time(
             db,
             caller(),
@@ -144,13 +106,13 @@ def create_entry() -> Any:
             description=body.get("description") or "",
             user=owner,
             corrects_entry_id=body.get("corrects_entry_id"),
-            **_settings(),
+            via="api",
         )
     return jsonify(schemas.entry(entry)), 201
 
 
 @bp.get("/entries")
-@api_roles(*ALL_ROLES)
+@api_roles(*ROLES)
 @doc(
     response="EntryList",
     errors=(422,),
@@ -158,14 +120,14 @@ def create_entry() -> Any:
 )
 def list_entries() -> Any:
     """Own entries (admin: all, filter user_id), newest work date first, keyset-paginated."""
-    limit = _int_param("limit") or 50
+    limit = params.whole("limit") or 50
     items, cursor = entries.list_entries(
         get_session(),
         caller(),
-        user_id=_int_param("user_id"),
-        start=_date_param("from"),
-        end=_date_param("to"),
-        project_id=_int_param("project_id"),
+        user_id=params.whole("user_id"),
+        start=params.day("from"),
+        end=params.day("to"),
+        project_id=params.whole("project_id"),
         status=request.args.get("status") or None,
         after=request.args.get("cursor") or None,
         limit=limit,
@@ -174,7 +136,7 @@ def list_entries() -> Any:
 
 
 @bp.get("/entries/<int:entry_id>")
-@api_roles(*ALL_ROLES)
+@api_roles(*ROLES)
 @doc(response="Entry", errors=(404,))
 def get_entry(entry_id: int) -> Any:
     """One entry (404 when it is not yours)."""
@@ -188,7 +150,7 @@ def update_entry(entry_id: int) -> Any:
     """Change work_date, hours/minutes, description or project_id; same rules as create."""
     body = json_body(UPDATE_FIELDS)
     with unit_of_work() as db:
-        entry = entries.update_entry(db, caller(), entry_id, **_settings(), **body)
+        entry = entries.update_entry(db, caller(), entry_id, via="api", **body)
     return jsonify(schemas.entry(entry))
 
 
@@ -198,7 +160,7 @@ def update_entry(entry_id: int) -> Any:
 def delete_entry(entry_id: int) -> Any:
     """Delete an entry."""
     with unit_of_work() as db:
-        entries.delete_entry(db, caller(), entry_id, **_settings())
+        entries.delete_entry(db, caller(), entry_id, via="api")
     return "", 204
 
 

@@ -7,7 +7,9 @@ from typing import Any
 from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from tracker.db import unit_of_work
 from tracker.errors import DomainError, RateLimited
+from tracker.services import audit
 
 HTTP_CODES = {
     400: ("bad_request", "The request body is not valid JSON."),
@@ -29,7 +31,10 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
 
 
 def domain_error_json(exc: DomainError) -> Response:
-    """A service's refusal as the API's error body and status."""
+    """A service's refusal as the API's error body and status, audited when it asks to be."""
+    if exc.audit:
+        with unit_of_work() as db:
+            audit.record_refusal(db, exc)
     response = jsonify(exc.to_dict())
     response.status_code = exc.status
     if isinstance(exc, RateLimited):

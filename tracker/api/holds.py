@@ -6,12 +6,13 @@ from typing import Any
 
 from flask import jsonify
 
-from tracker.api import bp, json_body, schemas
+from tracker.api import schemas
 from tracker.api.access import api_roles, caller
+from tracker.api.blueprint import bp, json_body
 from tracker.api.openapi import doc, register_schema
 from tracker.api.projects import project_json
 from tracker.db import get_session, unit_of_work, write_priority
-from tracker.services import holds, projects
+from tracker.services import hold_reports, holds, projects
 
 _hold_ref = {"$ref": "#/components/schemas/Hold"}
 _project_ref = {"$ref": "#/components/schemas/Project"}
@@ -115,4 +116,6 @@ def list_holds(project_id: int) -> Any:
     """The project's hold history, newest first."""
     db = get_session()
     project = projects.get_project(db, project_id)
-    return jsonify({"holds": [schemas.hold(r.hold) for r in holds.hold_history(db, project)]})
+    return jsonify(
+        {"holds": [schemas.hold(r.hold) for r in hold_reports.hold_history(db, project)]}
+    )

@@ -6,13 +6,15 @@ from typing import Any
 
 from flask import jsonify
 
-from tracker.api import bp, schemas
-from tracker.api.access import ALL_ROLES, api_roles, caller
+from tracker.api import schemas
+from tracker.api.access import api_roles, caller
+from tracker.api.blueprint import bp
 from tracker.api.openapi import doc
+from tracker.models import ROLES
 
 
 @bp.get("/me")
-@api_roles(*ALL_ROLES)
+@api_roles(*ROLES)
 @doc(response="User")
 def get_me() -> Any:
     """The caller: id, email, name, role, timezone, skills."""

@@ -6,15 +6,17 @@ from typing import Any
 
 from flask import jsonify, request
 
-from tracker.api import bp, schemas
-from tracker.api.access import ALL_ROLES, api_roles, caller
+from tracker.api import schemas
+from tracker.api.access import api_roles, caller
+from tracker.api.blueprint import bp
 from tracker.api.openapi import doc
 from tracker.db import get_session
+from tracker.models import ROLES
 from tracker.services import notifications
 
 
 @bp.get("/notifications")
-@api_roles(*ALL_ROLES)
+@api_roles(*ROLES)
 @doc(response="NotificationList", params=("unread",))
 def list_notifications() -> Any:
     """Your own notifications, newest first (``unread=1``: unread only)."""

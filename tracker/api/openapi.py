@@ -12,17 +12,19 @@ from typing import Any, TypeVar
 
 from flask import current_app, jsonify
 
-from tracker.api import bp
+from tracker.api.blueprint import bp
+from tracker.models import ROLES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_str = {"type": "string"}
-_int = {"type": "integer"}
-_bool = {"type": "boolean"}
-_date = {"type": "string", "format": "date"}
-_ts = {"type": ["string", "null"], "format": "date-time"}
-_money = {"type": ["string", "null"], "pattern": r"^-?\d+\.\d{2}$"}
-_tags = {"type": "array", "items": _str}
+# Field types every API module describes its objects with.
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+MONEY = {"type": ["string", "null"], "pattern": r"^-?\d+\.\d{2}$"}
+TAGS = {"type": "array", "items": STRING}
 
 
 def _obj(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -44,109 +46,109 @@ _FIXED = (
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": _obj(
-        {"error": _obj({"code": _str, "message": _str}, ("code", "message"))}, ("error",)
+        {"error": _obj({"code": STRING, "message": STRING}, ("code", "message"))}, ("error",)
     ),
     "User": _obj(
         {
-            "id": _int,
-            "email": _str,
-            "name": _str,
-            "role": _str,
-            "active": _bool,
-            "timezone": _str,
-            "skills": _tags,
-            "hourly_rate": _money,
+            "id": INTEGER,
+            "email": STRING,
+            "name": STRING,
+            "role": STRING,
+            "active": BOOLEAN,
+            "timezone": STRING,
+            "skills": TAGS,
+            "hourly_rate": MONEY,
         }
     ),
     "UserList": _list("users", "User"),
     "UserCreate": _obj(
         {
-            "email": _str,
-            "name": _str,
-            "role": {"enum": ["contractor", "admin", "payroll"]},
-            "password": _str,
-            "timezone": _str,
-            "skills": _tags,
+            "email": STRING,
+            "name": STRING,
+            "role": {"enum": list(ROLES)},
+            "password": STRING,
+            "timezone": STRING,
+            "skills": TAGS,
             "hourly_rate": {"type": ["string", "number", "null"]},
         },
         ("email", "name", "role"),
     ),
     "UserUpdate": _obj(
         {
-            "name": _str,
-            "role": _str,
-            "active": _bool,
-            "skills": _tags,
+            "name": STRING,
+            "role": STRING,
+            "active": BOOLEAN,
+            "skills": TAGS,
             "hourly_rate": {"type": ["string", "number", "null"]},
-            "timezone": _str,
+            "timezone": STRING,
         }
     ),
     "Hold": _obj(
         {
-            "id": _int,
-            "project_id": _int,
-            "started_at": _ts,
-            "started_by": _int,
-            "reason": _str,
-            "notice": _str,
+            "id": INTEGER,
+            "project_id": INTEGER,
+            "started_at": TIMESTAMP,
+            "started_by": INTEGER,
+            "reason": STRING,
+            "notice": STRING,
             "incident_ref": {"type": ["string", "null"]},
-            "allow_backfill": _bool,
-            "ended_at": _ts,
-            "ended_by": _int,
-            "note": _str,
+            "allow_backfill": BOOLEAN,
+            "ended_at": TIMESTAMP,
+            "ended_by": INTEGER,
+            "note": STRING,
         }
     ),
     "Project": _obj(
         {
-            "id": _int,
-            "code": _str,
-            "name": _str,
-            "client": _str,
-            "status": _str,
+            "id": INTEGER,
+            "code": STRING,
+            "name": STRING,
+            "client": STRING,
+            "status": STRING,
             "seats": {"type": ["integer", "null"]},
             "free_seats": {"type": ["integer", "null"]},
-            "skills": _tags,
-            "hourly_rate": _money,
-            "currency": _str,
-            "open_to_reassignment": _bool,
+            "skills": TAGS,
+            "hourly_rate": MONEY,
+            "currency": STRING,
+            "open_to_reassignment": BOOLEAN,
             "active_hold": {"oneOf": [{"$ref": "#/components/schemas/Hold"}, {"type": "null"}]},
         }
     ),
     "ProjectList": _list("projects", "Project"),
     "ProjectCreate": _obj(
         {
-            "code": _str,
-            "name": _str,
-            "client": _str,
+            "code": STRING,
+            "name": STRING,
+            "client": STRING,
             "seats": {"type": ["integer", "null"]},
-            "skills": _tags,
+            "skills": TAGS,
             "hourly_rate": {"type": ["string", "number"]},
-            "currency": _str,
-            "open_to_reassignment": _bool,
+            "currency": STRING,
+            "open_to_reassignment": BOOLEAN,
         },
         ("code", "name", "hourly_rate"),
     ),
     "ProjectUpdate": _obj(
         {
-            "code": {**_str, "description": _FIXED.format("code")},
-            "currency": {**_str, "description": _FIXED.format("currency")},
-            "name": _str,
-            "client": _str,
+            "code": {**STRING, "description": _FIXED.format("code")},
+            "currency": {**STRING, "description": _FIXED.format("currency")},
+            "name": STRING,
+            "client": STRING,
             "seats": {"type": ["integer", "null"]},
-            "skills": _tags,
+            "skills": TAGS,
             "hourly_rate": {"type": ["string", "number"]},
-            "open_to_reassignment": _bool,
+            "open_to_reassignment": BOOLEAN,
             "status": {"enum": ["closed"]},
         }
     ),
     "Assignment": _obj(
         {
-            "id": _int,
-            "user_id": _int,
-            "project_id": _int,
-            "start_date": _date,
+            "id": INTEGER,
+            "user_id": INTEGER,
+            "project_id": INTEGER,
+            "start_date": DATE,
             "end_date": {"type": ["string", "null"], "format": "date"},
-            "hourly_rate": _money,
+            "hourly_rate": MONEY,
             "origin": {"enum": ["direct", "reassignment"]},
             "from_project_id": {"type": ["integer", "null"]},
             "from_hold_id": {"type": ["integer", "null"]},
@@ -154,23 +156,23 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "AssignmentList": _list("assignments", "Assignment"),
     "AssignmentCreate": _obj(
-        {"user_id": _int, "hourly_rate": {"type": ["string", "number"]}, "start_date": _date},
+        {"user_id": INTEGER, "hourly_rate": {"type": ["string", "number"]}, "start_date": DATE},
         ("user_id",),
     ),
     "AuditEvent": _obj(
         {
-            "id": _int,
-            "at": _ts,
+            "id": INTEGER,
+            "at": TIMESTAMP,
             "actor_id": {"type": ["integer", "null"]},
-            "action": _str,
-            "target_type": _str,
-            "target_id": _int,
+            "action": STRING,
+            "target_type": STRING,
+            "target_id": INTEGER,
             "data": {"type": "object"},
         }
     ),
     "AuditList": _list("events", "AuditEvent"),
     "Notification": _obj(
-        {"id": _int, "kind": _str, "message": _str, "created_at": _ts, "read": _bool}
+        {"id": INTEGER, "kind": STRING, "message": STRING, "created_at": TIMESTAMP, "read": BOOLEAN}
     ),
     "NotificationList": _list("notifications", "Notification"),
 }
@@ -224,10 +226,15 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
     summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else rule.endpoint
     roles = sorted(getattr(view, "allowed_roles", ()))
     params = [
-        {"name": name, "in": "path", "required": True, "schema": _int if conv == "int" else _str}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": INTEGER if conv == "int" else STRING,
+        }
         for conv, name in _CONVERTER.findall(rule.rule)
     ] + [
-        {"name": name, "in": "query", "required": False, "schema": _str}
+        {"name": name, "in": "query", "required": False, "schema": STRING}
         for name in meta.get("params", ())
     ]
     status = str(meta.get("status", 200))
@@ -239,7 +246,7 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
             }
         }
     elif meta.get("content_type", "application/json") != "application/json":
-        ok["content"] = {meta["content_type"]: {"schema": _str}}
+        ok["content"] = {meta["content_type"]: {"schema": STRING}}
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     responses = {status: ok}
     for code in sorted({401, 403, *meta.get("errors", ())}):

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import jsonify
 
-from tracker.api import bp, json_body, schemas
-from tracker.api.access import ALL_ROLES, api_roles, caller
+from tracker.api import schemas
+from tracker.api.access import api_roles, caller
+from tracker.api.blueprint import bp, json_body
 from tracker.api.openapi import doc
 from tracker.db import get_session, unit_of_work
 from tracker.errors import Invalid
-from tracker.models import Project, User
-from tracker.services import projects, users
+from tracker.models import ROLES, Project, User
+from tracker.services import assignments, projects, users, validation
 
 CREATE_FIELDS = {
     "code",
@@ -41,19 +41,8 @@ UPDATE_FIELDS = {
 
 def project_json(items: list[Project], viewer: User) -> list[dict[str, Any]]:
     """Projects with free seats and hold in force, in a fixed number of queries."""
-    db = get_session()
-    ids = [p.id for p in items]
-    counts = projects.active_counts(db, ids)
-    holds = projects.active_holds(db, ids)
-    return [
-        schemas.project(
-            p,
-            None if p.seats is None else max(p.seats - counts.get(p.id, 0), 0),
-            holds.get(p.id),
-            viewer,
-        )
-        for p in items
-    ]
+    board = projects.board(get_session(), items)
+    return [schemas.project(p, board.free_seats(p), board.holds.get(p.id), viewer) for p in items]
 
 
 @bp.post("/projects")
@@ -68,7 +57,7 @@ def create_project() -> Any:
 
 
 @bp.get("/projects")
-@api_roles(*ALL_ROLES)
+@api_roles(*ROLES)
 @doc(response="ProjectList")
 def list_projects() -> Any:
     """Admin: all projects; contractor: those they are assigned to."""
@@ -77,7 +66,7 @@ def list_projects() -> Any:
 
 
 @bp.get("/projects/<int:project_id>")
-@api_roles(*ALL_ROLES)
+@api_roles(*ROLES)
 @doc(response="Project", errors=(404,))
 def get_project(project_id: int) -> Any:
     """One project (404 for a contractor not on it)."""
@@ -101,15 +90,6 @@ def update_project(project_id: int) -> Any:
     return jsonify(project_json([project], caller())[0])
 
 
-def _date(value: Any, field: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise Invalid.field(field, "Use a date like 2026-12-01.") from None
-
-
 @bp.post("/projects/<int:project_id>/assignments")
 @api_roles("admin")
 @doc(request="AssignmentCreate", response="Assignment", status=201, errors=(404, 409, 422))
@@ -124,13 +104,13 @@ def create_assignment(project_id: int) -> Any:
         raise Invalid.field("user_id", "Give the contractor's user id (an integer).")
     with unit_of_work() as db:
         project = projects.get_project(db, project_id)
-        assignment = projects.assign(
+        assignment = assignments.assign(
             db,
             caller(),
             project,
             users.get_user(db, user_id),
             hourly_rate=body.get("hourly_rate"),
-            start_date=_date(body.get("start_date"), "start_date"),
+            start_date=validation.optional_day(body.get("start_date"), "start_date"),
         )
     return jsonify(schemas.assignment(assignment)), 201
 
@@ -145,7 +125,7 @@ def list_assignments(project_id: int) -> Any:
     return jsonify(
         {
             "assignments": [
-                schemas.assignment(a) for a in projects.list_assignments(db, project=project)
+                schemas.assignment(a) for a in assignments.list_assignments(db, project=project)
             ]
         }
     )
@@ -157,7 +137,7 @@ def list_assignments(project_id: int) -> Any:
 def end_assignment(assignment_id: int) -> Any:
     """End the assignment today (entries kept)."""
     with unit_of_work() as db:
-        assignment = projects.end_assignment(
-            db, caller(), projects.get_assignment(db, assignment_id)
+        assignment = assignments.end_assignment(
+            db, caller(), assignments.get_assignment(db, assignment_id)
         )
     return jsonify(schemas.assignment(assignment))

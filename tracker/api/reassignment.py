@@ -6,14 +6,14 @@ from typing import Any
 
 from flask import jsonify
 
-from tracker.api import bp, json_body, schemas
+from tracker.api import schemas
 from tracker.api.access import api_roles, caller
-from tracker.api.openapi import doc, register_schema
+from tracker.api.blueprint import bp, json_body
+from tracker.api.openapi import INTEGER, doc, register_schema
 from tracker.db import get_session, unit_of_work
 from tracker.errors import Invalid
 from tracker.services import projects, reassignment
 
-_int = {"type": "integer"}
 _money = {"type": "string", "pattern": r"^\d+\.\d{2}$"}
 
 register_schema(
@@ -21,7 +21,7 @@ register_schema(
     {
         "type": "object",
         "properties": {
-            "from_project_id": _int,
+            "from_project_id": INTEGER,
             "project": {"$ref": "#/components/schemas/Project"},
             "free_seats": {"type": ["integer", "null"]},
             "matching_skills": {"type": "array", "items": {"type": "string"}},
@@ -45,7 +45,7 @@ register_schema(
     "ReassignmentAccept",
     {
         "type": "object",
-        "properties": {"from_project_id": _int, "to_project_id": _int},
+        "properties": {"from_project_id": INTEGER, "to_project_id": INTEGER},
         "required": ["from_project_id", "to_project_id"],
     },
 )
@@ -53,7 +53,7 @@ register_schema(
     "ReassignmentMove",
     {
         "type": "object",
-        "properties": {"to_project_id": _int, "user_ids": {"type": "array", "items": _int}},
+        "properties": {"to_project_id": INTEGER, "user_ids": {"type": "array", "items": INTEGER}},
         "required": ["to_project_id"],
     },
 )
@@ -62,12 +62,12 @@ register_schema(
     {
         "type": "object",
         "properties": {
-            "moved": {"type": "array", "items": _int},
+            "moved": {"type": "array", "items": INTEGER},
             "skipped": {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "properties": {"user_id": _int, "code": {"type": "string"}},
+                    "properties": {"user_id": INTEGER, "code": {"type": "string"}},
                 },
             },
         },

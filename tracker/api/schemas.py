@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from tracker.models import Assignment, AuditEvent, Hold, Notification, Project, User
+from tracker.services import durations
 
 
 def ts(value: dt.datetime | None) -> str | None:
@@ -23,7 +24,7 @@ def money(value: Decimal | None) -> str | None:
 
 def hours(minutes: int) -> str:
     """Minutes as an hours string with two decimals."""
-    return f"{(Decimal(minutes) / 60).quantize(Decimal('0.01')):.2f}"
+    return durations.hours_text(minutes)
 
 
 def user(u: User) -> dict[str, Any]:

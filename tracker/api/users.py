@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import jsonify
 
-from tracker.api import bp, json_body, schemas
+from tracker.api import schemas
 from tracker.api.access import api_roles, caller
+from tracker.api.blueprint import bp, json_body
 from tracker.api.openapi import doc
 from tracker.db import get_session, unit_of_work
 from tracker.services import users

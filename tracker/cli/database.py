@@ -40,6 +40,3 @@ def setup_link() -> None:
         return
     click.echo("Open this one-time link to create the first admin account:")
     click.echo(f"    {current_app.config['BASE_URL']}/setup/{token}")
-
-
-COMMANDS = (db, setup_link)

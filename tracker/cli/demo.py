@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from tracker.cli import refusals
+from tracker.cli.errors import refusals
 from tracker.db import unit_of_work
 from tracker.services import audit
 from tracker.services import demo as demo_service
@@ -21,6 +21,3 @@ def demo(seed: int, weeks: int) -> None:
         summary = demo_service.load(session, seed=seed, weeks=weeks)
     for line in summary:
         click.echo(line)
-
-
-COMMANDS = (demo,)

@@ -6,7 +6,7 @@ from typing import IO
 
 import click
 
-from tracker.cli import refusals
+from tracker.cli.errors import refusals
 from tracker.db import get_session, unit_of_work
 from tracker.services import audit
 from tracker.services import payroll as payroll_service
@@ -47,6 +47,3 @@ def export(start: str, end: str, status: str, layout: str, bom: bool, output: IO
         for chunk in payroll_service.stream_and_close(get_session(), scope, layout, bom):
             output.write(chunk)
         output.flush()
-
-
-COMMANDS = (payroll,)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli import refusals
+from tracker.cli.errors import refusals
 from tracker.db import claim_write_priority, unit_of_work
 from tracker.services import audit, holds, projects
 
@@ -57,6 +57,3 @@ def unfreeze(code: str, note: str | None) -> None:
         target = projects.find_by_code(session, code)
         hold = holds.unfreeze_project(session, None, target, note=note)
     click.echo(f"project {target.code}: hold {hold.id} lifted; time entry is open again")
-
-
-COMMANDS = (project,)

@@ -8,9 +8,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from tracker.cli import refusals
+from tracker.cli.errors import refusals
 from tracker.db import unit_of_work
 from tracker.errors import NotFound
+from tracker.models import ROLES
 from tracker.services import audit, tokens, users
 
 
@@ -22,7 +23,7 @@ def user() -> None:
 @user.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="Full name.")
-@click.option("--role", required=True, type=click.Choice(["contractor", "admin", "payroll"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--timezone", default="UTC", show_default=True, help="IANA timezone.")
 @click.option("--skills", default="", help="Comma-separated skills.")
 @click.option("--hourly-rate", default=None, help="Default hourly rate, e.g. 45.00.")
@@ -85,6 +86,3 @@ def create_token(email: str, name: str, days: int) -> None:
             raise NotFound(f"no user with email {email.strip().lower()}")
         _row, raw = tokens.create_token(session, None, owner, name, days)
     click.echo(raw)
-
-
-COMMANDS = (user, token)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from tracker import models  # noqa: F401  (registers every table on the metadata)
-from tracker.db import Base
+from tracker.models import Base  # the package registers every table on the metadata
 
 config = context.config
 target_metadata = Base.metadata

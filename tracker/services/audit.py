@@ -85,6 +85,30 @@ def record(
     return event
 
 
+def record_refusal(session: Session, refusal: Any) -> None:
+    """Record the audit event a refused action asked for (``DomainError.logged``), once.
+
+    The edge calls this after rolling the refused action back, in a unit of work of its own,
+    so the refusal is kept although the action is not. Nothing happens for a refusal that did
+    not ask to be recorded, or one recorded already.
+    """
+    event = getattr(refusal, "audit", None)
+    if not event:
+        return
+    refusal.audit = None  # a refusal can pass through two handlers; it is recorded once
+    data = dict(event["data"])
+    record(
+        session,
+        None,
+        event["action"],
+        target_type=data.pop("target_type", None),
+        target_id=data.pop("target_id", None),
+        actor_id=event["actor_id"],
+        refused=getattr(refusal, "code", None),
+        **data,
+    )
+
+
 def insert_recorded(
     session: Session,
     actor: User,

@@ -1,7 +1,8 @@
 """Signing in and re-entering the password: the same answer for unknown users and wrong
 passwords, throttled in the database (every process and host sees the same counts), audited.
 
-Throttling (security.md: "without letting an attacker lock a victim out for long"):
+Throttling holds across processes and hosts without letting an attacker lock a victim out for
+long:
 
 - per (account, client address): after ``max_attempts`` failures in the window that address is
   refused for that account, even with the right password;
@@ -14,13 +15,14 @@ Throttling (security.md: "without letting an attacker lock a victim out for long
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
 from tracker.errors import Invalid, RateLimited, Unauthorized
-from tracker.models import LoginAttempt, User, utcnow
+from tracker.models import AuthFailure, LoginAttempt, User, utcnow
 from tracker.services import audit, passwords
 from tracker.services.users import find_by_email
 
@@ -29,35 +31,44 @@ TOO_MANY = "Too many sign-in attempts. Wait a few minutes and try again."
 NOT_YOURS = "This is not your password."
 ADDRESS_FACTOR = 20  # failures per address (any account) = this times max_attempts
 DELAY_CAP_SECONDS = 1.0
-REAUTH_PREFIX = "reauth:"
 KEEP_ATTEMPTS = dt.timedelta(days=1)  # failed attempts older than this (or the window) go
 PURGE_BATCH = 200  # old attempts forgotten per new failure, at most
 
+Failures = type[LoginAttempt] | type[AuthFailure]
 
-def record_failure(session: Session, key: str, address: str, window_seconds: int) -> None:
-    """Count one failed attempt for ``key``, and forget a few attempts too old to count.
+
+def _remember(session: Session, failure: LoginAttempt | AuthFailure, window_seconds: int) -> None:
+    """Keep one failed attempt, and forget a few attempts of its kind too old to count.
 
     Kept for a day at least, or the throttle window when that is longer. Each failure removes
     at most ``PURGE_BATCH`` of the oldest, through the index on ``at``, so a backlog drains
-    over a few sign-in failures instead of stalling one; on PostgreSQL rows another
-    transaction holds are skipped, never waited for.
+    over a few failures instead of stalling one; on PostgreSQL rows another transaction holds
+    are skipped, never waited for.
     """
-    now = utcnow()
+    model: Failures = type(failure)
+    failure.at = utcnow()
     keep = max(KEEP_ATTEMPTS, dt.timedelta(seconds=window_seconds))
-    oldest = (
-        select(LoginAttempt.id)
-        .where(LoginAttempt.at < now - keep)
-        .order_by(LoginAttempt.at)
-        .limit(PURGE_BATCH)
-    )
+    oldest = select(model.id).where(model.at < failure.at - keep).order_by(model.at)
+    oldest = oldest.limit(PURGE_BATCH)
     if is_postgres(session):
         oldest = oldest.with_for_update(skip_locked=True)
-    session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(oldest.scalar_subquery())))
-    session.add(LoginAttempt(email=key, address=(address or "?")[:100], at=now))
+    session.execute(delete(model).where(model.id.in_(oldest.scalar_subquery())))
+    session.add(failure)
+
+
+def _count(session: Session, model: Failures, window_seconds: int, *where: Any) -> int:
+    since = utcnow() - dt.timedelta(seconds=window_seconds)
+    query = select(func.count()).select_from(model).where(model.at > since, *where)
+    return int(session.scalar(query) or 0)
+
+
+def record_failure(session: Session, key: str, address: str, window_seconds: int) -> None:
+    """Count one failed sign-in for the typed email ``key`` from ``address``."""
+    _remember(session, LoginAttempt(email=key, address=(address or "?")[:100]), window_seconds)
 
 
 def clear_failures(session: Session, key: str, address: str | None = None) -> None:
-    """Forget the failed attempts of ``key`` (from ``address`` only, when given)."""
+    """Forget the failed sign-ins of ``key`` (from ``address`` only, when given)."""
     query = delete(LoginAttempt).where(LoginAttempt.email == key)
     if address is not None:
         query = query.where(LoginAttempt.address == address)
@@ -65,12 +76,39 @@ def clear_failures(session: Session, key: str, address: str | None = None) -> No
 
 
 def count_failures(session: Session, window_seconds: int, **keys: str) -> int:
-    """Failed attempts within the window matching the keys (``email=``, ``address=``)."""
-    since = utcnow() - dt.timedelta(seconds=window_seconds)
-    query = select(func.count()).where(LoginAttempt.at > since)
-    for name, value in keys.items():
-        query = query.where(getattr(LoginAttempt, name) == value)
-    return int(session.scalar(query) or 0)
+    """Failed sign-ins within the window matching the keys (``email=``, ``address=``)."""
+    return _count(
+        session,
+        LoginAttempt,
+        window_seconds,
+        *(getattr(LoginAttempt, name) == value for name, value in keys.items()),
+    )
+
+
+def record_user_failure(
+    session: Session, user: User, kind: str, address: str, window_seconds: int
+) -> None:
+    """Count one failed check of a signed-in user: ``kind`` is "mfa" or "reauth"."""
+    failure = AuthFailure(user_id=user.id, kind=kind, address=(address or "?")[:100])
+    _remember(session, failure, window_seconds)
+
+
+def clear_user_failures(session: Session, user: User, kind: str) -> None:
+    """Forget the user's failed checks of one kind."""
+    session.execute(
+        delete(AuthFailure).where(AuthFailure.user_id == user.id, AuthFailure.kind == kind)
+    )
+
+
+def count_user_failures(session: Session, user: User, kind: str, window_seconds: int) -> int:
+    """The user's failed checks of one kind within the window."""
+    return _count(
+        session,
+        AuthFailure,
+        window_seconds,
+        AuthFailure.user_id == user.id,
+        AuthFailure.kind == kind,
+    )
 
 
 def _clean_email(email: str | None) -> str:
@@ -159,16 +197,15 @@ def reauthenticate(
     for long) and audited as ``reauth.failure``; after ``max_attempts`` in the window the answer
     is RateLimited, even for the right password, until the window has passed.
     """
-    key = f"{REAUTH_PREFIX}{user.id}"
-    if count_failures(session, window_seconds, email=key) >= max_attempts:
+    if count_user_failures(session, user, "reauth", window_seconds) >= max_attempts:
         audit.record(session, user, "reauth.throttled", user)
         return RateLimited(
             "Too many wrong passwords. Wait a few minutes and try again.",
             retry_after=window_seconds,
         )
     if not passwords.verify(user.password_hash, password):
-        record_failure(session, key, address, window_seconds)
+        record_user_failure(session, user, "reauth", address, window_seconds)
         audit.record(session, user, "reauth.failure", user)
         return Invalid.field("password", NOT_YOURS)
-    clear_failures(session, key)
+    clear_user_failures(session, user, "reauth")
     return None

@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import Conflict
 from tracker.models import TimeEntry, User, utcnow
-from tracker.services import projects, users
+from tracker.services import assignments, projects, users
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (documented demo credential)
 
-CLIENTS = ["Chordus Bank", "Northwind Health", "Helio Logistics", "Verdant Energy"]
 PROJECTS = [
     (
         "CHORDUS",
@@ -181,18 +180,18 @@ def load(session: Session, seed: int = 7, weeks: int = 4) -> list[str]:
                 hourly_rate=f"{rng.randint(40, 80)}.00",
             )
         )
-    today = dt.date.today()
+    today = utcnow().date()  # the server's date, the same in every timezone setting
     start = today - dt.timedelta(weeks=weeks)
     rows = []
-    assignments = 0
+    assigned = 0
     for person in contractors:
         for project in rng.sample(made, 2):
             try:
-                assignment = projects.assign(session, admin, project, person, start_date=start)
+                assignment = assignments.assign(session, admin, project, person, start_date=start)
             except Conflict:
                 continue
-            assignments += 1
-            rate = assignment.hourly_rate or project.hourly_rate
+            assigned += 1
+            rate = assignment.rate_on(project)
             day = start
             while day < today:
                 if day.weekday() < 5 and rng.random() < 0.6:
@@ -221,7 +220,7 @@ def load(session: Session, seed: int = 7, weeks: int = 4) -> list[str]:
         session.execute(insert(TimeEntry), rows)
     return [
         f"demo data: {len(made)} projects, {len(contractors)} contractors, "
-        f"{assignments} assignments, {len(rows)} time entries over {weeks} weeks",
+        f"{assigned} assignments, {len(rows)} time entries over {weeks} weeks",
         f"sign in as admin@example.com, payroll@example.com or any contractor "
         f"(e.g. {contractors[0].email}) with the password {DEMO_PASSWORD}",
     ]

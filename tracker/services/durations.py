@@ -1,4 +1,4 @@
-"""Durations typed by people or scripts, parsed into whole minutes (design rule 6).
+"""Durations typed by people or scripts, parsed into whole minutes.
 
 Accepted: decimal hours (``7.5``, ``7,5``), ``h:mm`` (``7:30``), natural forms (``7h30``, ``2h``,
 ``2h38m``, ``450m``), and numbers of hours from the API (``7.5``). Anything else, or anything that
@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tracker.errors import Invalid
+from tracker.services import payroll_csv
 
 FORMS_MESSAGE = "Enter hours as 7.5, 7,5, 7:30, 7h30, 2h, 2h38m or 450m (whole minutes only)."
 
@@ -60,6 +61,11 @@ def parse_hours(value: Any, field: str = "hours", allow_negative: bool = False) 
     if match:
         return sign * int(match.group(1))
     raise Invalid.field(field, FORMS_MESSAGE)
+
+
+def hours_text(minutes: int) -> str:
+    """Minutes as hours with two decimals, rounded as payroll rounds them: 450 → "7.50"."""
+    return payroll_csv.number(payroll_csv.hours(minutes))
 
 
 def parse_minutes(value: Any, field: str = "minutes") -> int:

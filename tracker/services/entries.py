@@ -1,8 +1,9 @@
-"""Time entries: log, change, delete, approve, reject, list (design rules 1-6, with 7-9 and 12).
+"""Time entries: log, change, delete, approve, reject, list.
 
-Every write follows the same order, which is what makes a freeze race-free (design rule 9):
-take the shared advisory lock of each project the write touches (ascending ids), read the
-project fresh *after* the lock is granted, report a hold first, then the other rules.
+Every write follows the same order, which is what makes a freeze race-free (an entry racing it
+commits before it or is refused): take the shared advisory lock of each project the write
+touches (ascending ids), read the project fresh *after* the lock is granted, report a hold
+first, then the other rules (``tracker.services.entry_rules``, the same checks the pages ask).
 
 Rates: an entry keeps the rate and currency copied when it was created. Moving an entry to
 another project is the one exception: the entry is re-priced from the target project's
@@ -19,31 +20,28 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.errors import (
-    EntryLocked,
-    Forbidden,
-    Invalid,
-    NotFound,
-    PeriodLocked,
-)
-from tracker.models import Notification, Project, TimeEntry, User, utcnow
-from tracker.services import audit, payroll_csv, validation
+from tracker.clock import local_today
+from tracker.errors import EntryLocked, Forbidden, Invalid, NotFound
+from tracker.models import Notification, TimeEntry, User, utcnow
+from tracker.services import audit, payroll_csv, users, validation
 from tracker.services.entry_approvals import approve, reject
-from tracker.services.entry_lists import list_entries
+from tracker.services.entry_lists import editable, list_entries, loggable_projects
 from tracker.services.entry_locks import (
     check_daily_limit,
     lock_entry_and_projects,
     lock_for_new_entry,
+    read_standing,
     share_projects,
 )
 from tracker.services.entry_rules import (
     backdating_window,
     check_assigned,
+    check_correction,
+    check_locked,
     check_open,
-    local_today,
+    check_window,
     parse_day,
     parse_duration,
-    zone,
 )
 
 ENTRY_FIELDS = (
@@ -75,22 +73,6 @@ def _description(value: Any) -> str:
         validation.DESCRIPTION_MAX,
         multiline=True,
     )
-
-
-def _check_window(actor: User, day: dt.date, today: dt.date, days: int) -> None:
-    """Contractors cannot touch work dates older than the backdating window. Raises PeriodLocked."""
-    if actor.is_admin:
-        return
-    if day < today - dt.timedelta(days=days):
-        raise PeriodLocked(
-            f"{day.isoformat()} is more than {days} days ago; that period is closed for changes. "
-            "Ask an admin if hours from then are missing.",
-        )
-
-
-def _rate(session: Session, project: Project, user: User, day: dt.date) -> Decimal:
-    assignment = check_assigned(session, user, project, day)
-    return assignment.hourly_rate if assignment.hourly_rate is not None else project.hourly_rate
 
 
 def _day_adding_time(work_date: Any, minutes: Any, hours: Any, correcting: bool) -> dt.date | None:
@@ -140,24 +122,14 @@ def log_time(
     read = lock_for_new_entry(
         session, project_id, owner, _day_adding_time(work_date, minutes, hours, correcting)
     )
+    standing = read_standing(session, owner, read.project, read.assignments)
     backfill = not actor.is_admin and corrects_entry_id is None
-    project = check_open(
-        session,
-        actor,
-        owner,
-        read.project,
-        work_date,
-        creating=backfill,
-        via=via,
-        assignments=read.assignments,
-    )
+    project = check_open(actor, owner, standing, work_date, creating=backfill, via=via)
     day = parse_day(work_date)
     today = today or local_today(owner, now)
-    assignment = check_assigned(
-        session, owner, project, day, today=today, assignments=read.assignments
-    )
+    assignment = check_assigned(owner, project, day, standing.assignments, today)
     amount_minutes = parse_duration(minutes, hours, allow_negative=correcting)
-    _check_window(actor, day, today, backdating_window(backdating_days))
+    check_window(actor, day, today, backdating_window(backdating_days))
     text = _description(description)
     corrected = None
     if correcting:
@@ -170,8 +142,7 @@ def log_time(
     if corrected is not None:
         rate, currency = corrected.hourly_rate, corrected.currency  # corrects at the paid rate
     else:
-        rate = assignment.hourly_rate if assignment.hourly_rate is not None else project.hourly_rate
-        currency = project.currency
+        rate, currency = assignment.rate_on(project), project.currency
     values = {
         "user_id": owner.id,
         "project_id": project.id,
@@ -202,31 +173,20 @@ def owner_of(session: Session, entry: TimeEntry) -> User:
     return owner
 
 
+def contractor_for(session: Session, user_id: Any) -> User:
+    """The contractor an admin logs time for, by id. Raises Invalid naming ``user_id``."""
+    owner = users.find_user(session, user_id)
+    if owner is None or not owner.is_contractor:
+        raise Invalid.field("user_id", "Choose a contractor.")
+    return owner
+
+
 def get_entry(session: Session, viewer: User, entry_id: int) -> TimeEntry:
     """The entry; NotFound when it is someone else's (unless the viewer is an admin)."""
     entry = session.get(TimeEntry, entry_id)
     if entry is None or (not viewer.is_admin and entry.user_id != viewer.id):
         raise NotFound("No such entry.")
     return entry
-
-
-def _check_correction(actor: User, entry: TimeEntry) -> None:
-    """A correction entry is the admin's: its contractor may not change it. Raises EntryLocked."""
-    if entry.is_correction and not actor.is_admin:
-        raise EntryLocked(
-            "This is a correction an admin made to your hours; only an admin can change or "
-            "remove it. Ask an admin if it looks wrong."
-        )
-
-
-def _check_locked(actor: User, entry: TimeEntry) -> None:
-    if entry.exported:
-        raise EntryLocked(
-            "This entry has been exported to payroll and can no longer change; "
-            "an admin can add a correction entry instead."
-        )
-    if entry.status == "approved" and not actor.is_admin:
-        raise EntryLocked("This entry is approved and can no longer be changed; ask an admin.")
 
 
 def update_entry(
@@ -245,9 +205,7 @@ def update_entry(
     A move between projects checks both. Raises NotFound, Invalid, ProjectFrozen,
     ProjectClosed, NotAssigned, FutureDate, PeriodLocked, EntryLocked, DailyLimit.
     """
-    unknown = set(changes) - UPDATABLE
-    if unknown:
-        raise Invalid({k: ["This field cannot be changed here."] for k in sorted(unknown)})
+    validation.refuse_unknown(changes, UPDATABLE)
     current = get_entry(session, actor, entry_id)
     target_id = changes.get("project_id", current.project_id)
     if not isinstance(target_id, int) or isinstance(target_id, bool):
@@ -256,23 +214,17 @@ def update_entry(
     if "project_id" not in changes:
         target_id = entry.project_id  # where it is now, not where the first read saw it
     owner = owner_of(session, entry)
+    standings = {pid: read_standing(session, owner, found[pid]) for pid in found}
+    work_date = changes.get("work_date", entry.work_date)
     checked = {
-        pid: check_open(
-            session,
-            actor,
-            owner,
-            found[pid],
-            changes.get("work_date", entry.work_date),
-            creating=False,
-            via=via,
-        )
+        pid: check_open(actor, owner, standings[pid], work_date, creating=False, via=via)
         for pid in sorted({entry.project_id, target_id})
     }
-    _check_correction(actor, entry)
+    check_correction(actor, entry)
     project = checked[target_id]
-    day = parse_day(changes.get("work_date", entry.work_date))
+    day = parse_day(work_date)
     today = today or local_today(owner, now)
-    check_assigned(session, owner, project, day, today=today)
+    assignment = check_assigned(owner, project, day, standings[target_id].assignments, today)
     if "minutes" in changes or "hours" in changes:
         new_minutes = parse_duration(
             changes.get("minutes"), changes.get("hours"), allow_negative=entry.is_correction
@@ -280,14 +232,14 @@ def update_entry(
     else:
         new_minutes = entry.minutes
     window = backdating_window(backdating_days)
-    _check_window(actor, entry.work_date, today, window)
-    _check_window(actor, day, today, window)
-    _check_locked(actor, entry)
+    check_window(actor, entry.work_date, today, window)
+    check_window(actor, day, today, window)
+    check_locked(actor, entry)
     text = _description(changes["description"]) if "description" in changes else entry.description
     check_daily_limit(session, owner, day, new_minutes, exclude=entry.id)
     before = audit.snapshot(entry, *ENTRY_FIELDS)
     if project.id != entry.project_id:
-        entry.hourly_rate = _rate(session, project, owner, day)
+        entry.hourly_rate = assignment.rate_on(project)
         entry.currency = project.currency
     entry.project_id, entry.work_date = project.id, day
     entry.minutes, entry.description = new_minutes, text
@@ -314,13 +266,13 @@ def delete_entry(
     """Delete an entry. Raises NotFound, ProjectFrozen, ProjectClosed, PeriodLocked, EntryLocked."""
     current = get_entry(session, actor, entry_id)
     entry, found = lock_entry_and_projects(session, entry_id, {current.project_id})
-    project = found[entry.project_id]
     owner = owner_of(session, entry)
-    check_open(session, actor, owner, project, entry.work_date, creating=False, via=via)
-    _check_correction(actor, entry)
+    standing = read_standing(session, owner, found[entry.project_id])
+    check_open(actor, owner, standing, entry.work_date, creating=False, via=via)
+    check_correction(actor, entry)
     today = today or local_today(owner, now)
-    _check_window(actor, entry.work_date, today, backdating_window(backdating_days))
-    _check_locked(actor, entry)
+    check_window(actor, entry.work_date, today, backdating_window(backdating_days))
+    check_locked(actor, entry)
     corrected_by = session.scalar(
         select(TimeEntry.id).where(TimeEntry.corrects_entry_id == entry.id).limit(1)
     )
@@ -337,12 +289,14 @@ def delete_entry(
 __all__ = [
     "amount",
     "approve",
+    "contractor_for",
     "delete_entry",
+    "editable",
     "get_entry",
     "list_entries",
     "log_time",
+    "loggable_projects",
     "reject",
     "share_projects",
     "update_entry",
-    "zone",
 ]

@@ -1,19 +1,21 @@
 """Approving and rejecting entries (admins only); a rejection notifies the entry's owner.
 
 Approved entries become read-only for their contractors; exported ones cannot be reviewed
-again. Entries on a held project stay approvable (design rule 8). ``tracker.services.entries``
-re-exports these functions.
+again. Entries logged before a hold stay approvable (and payable) while it lasts.
+``tracker.services.entries`` re-exports these functions.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
 from tracker.errors import EntryLocked, Forbidden, Invalid, NotFound
-from tracker.models import Notification, Project, TimeEntry, User, utcnow
-from tracker.services import audit, validation
+from tracker.models import Project, TimeEntry, User, utcnow
+from tracker.services import audit, durations, notifications, validation
 
 
 def _for_review(session: Session, actor: User, entry_ids: list[int]) -> list[TimeEntry]:
@@ -40,20 +42,8 @@ def approve(session: Session, actor: User, entry_ids: list[int]) -> list[TimeEnt
     found = _for_review(session, actor, entry_ids)
     now = utcnow()
     for entry in found:
-        if entry.status == "approved":
-            continue
-        before = audit.snapshot(entry, "status", "approved_by_id", "rejection_reason")
-        entry.status, entry.approved_by_id, entry.approved_at = "approved", actor.id, now
-        entry.rejection_reason = None
-        entry.updated_at = now
-        audit.record(
-            session,
-            actor,
-            "entry.approve",
-            entry,
-            before=before,
-            after=audit.snapshot(entry, "status", "approved_by_id", "rejection_reason"),
-        )
+        if entry.status != "approved":
+            _decide(session, actor, entry, "approved", now, approved_by=actor)
     session.flush()
     return found
 
@@ -73,28 +63,40 @@ def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> 
     }
     now = utcnow()
     for entry in found:
-        before = audit.snapshot(entry, "status", "approved_by_id", "rejection_reason")
-        entry.status, entry.rejection_reason = "rejected", text
-        entry.approved_by_id, entry.approved_at, entry.updated_at = None, None, now
-        session.add(
-            Notification(
-                user_id=entry.user_id,
-                kind="entry_rejected",
-                entry_id=entry.id,
-                project_id=entry.project_id,
-                message=(
-                    f"Your {entry.minutes / 60:.2f} h on {codes[entry.project_id]} for "
-                    f"{entry.work_date.isoformat()} were rejected: {text}"
-                ),
-            )
-        )
-        audit.record(
+        _decide(session, actor, entry, "rejected", now, reason=text)
+        notifications.notify(
             session,
-            actor,
-            "entry.reject",
-            entry,
-            before=before,
-            after=audit.snapshot(entry, "status", "approved_by_id", "rejection_reason"),
+            entry.user_id,
+            kind="entry_rejected",
+            entry_id=entry.id,
+            project_id=entry.project_id,
+            message=(
+                f"Your {durations.hours_text(entry.minutes)} h on {codes[entry.project_id]} "
+                f"for {entry.work_date.isoformat()} were rejected: {text}"
+            ),
         )
     session.flush()
     return found
+
+
+REVIEW_FIELDS = ("status", "approved_by_id", "rejection_reason")
+
+
+def _decide(
+    session: Session,
+    actor: User,
+    entry: TimeEntry,
+    status: str,
+    now: dt.datetime,
+    *,
+    approved_by: User | None = None,
+    reason: str | None = None,
+) -> None:
+    """Record one review decision on the entry and audit it (``entry.approve``/``reject``)."""
+    before = audit.snapshot(entry, *REVIEW_FIELDS)
+    entry.status, entry.rejection_reason, entry.updated_at = status, reason, now
+    entry.approved_by_id = approved_by.id if approved_by else None
+    entry.approved_at = now if approved_by else None
+    action = "entry.approve" if status == "approved" else "entry.reject"
+    after = audit.snapshot(entry, *REVIEW_FIELDS)
+    audit.record(session, actor, action, entry, before=before, after=after)

@@ -1,4 +1,4 @@
-"""The lock-then-read steps every entry write takes (design rule 9 and the 24-hour limit).
+"""The lock-then-read steps every entry write takes (the race-free freeze, the 24-hour limit).
 
 Order, always: the shared advisory lock of each project the write touches (ascending ids), then
 the contractor-day lock, then the reads that the rules check. A read made before a lock is
@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.errors import DailyLimit, EntryLocked, NotFound
 from tracker.models import Assignment, Project, TimeEntry, User
-from tracker.services import locks
+from tracker.services import holds, locks
+from tracker.services.durations import hours_text
+from tracker.services.entry_rules import Standing
 
 DAY_LIMIT = 1440  # minutes in one work date, across all projects
 
@@ -82,6 +84,36 @@ def lock_for_new_entry(
     if not rows:
         return ProjectRead(None, [], total)
     return ProjectRead(rows[0][0], [row[1] for row in rows if row[1] is not None], total)
+
+
+def assignments_of(session: Session, user: User, project_id: int) -> list[Assignment]:
+    """Every assignment (past and present) of the user on the project, active first."""
+    return list(
+        session.scalars(
+            select(Assignment)
+            .where(Assignment.user_id == user.id, Assignment.project_id == project_id)
+            .order_by(Assignment.end_date.is_not(None), Assignment.id.desc())
+        )
+    )
+
+
+def read_standing(
+    session: Session,
+    owner: User,
+    project: Project | None,
+    assignments: list[Assignment] | None = None,
+) -> Standing:
+    """What the entry rules check about the owner on the project, read after the locks.
+
+    The hold in force is read only for a frozen project; ``assignments`` already read (by
+    ``lock_for_new_entry``) are not read again.
+    """
+    if project is None:
+        return Standing(None)
+    if assignments is None:
+        assignments = assignments_of(session, owner, project.id)
+    hold = holds.active_hold(session, project) if project.status == "frozen" else None
+    return Standing(project, hold, assignments)
 
 
 def share_projects(session: Session, project_ids: set[int]) -> None:
@@ -164,5 +196,6 @@ def check_daily_limit(
         left = max(DAY_LIMIT - total, 0)
         raise DailyLimit(
             f"That would make more than 24 hours on {day.isoformat()}: "
-            f"{total / 60:.2f} h are already logged that day, so at most {left / 60:.2f} h fit.",
+            f"{hours_text(total)} h are already logged that day, so at most {hours_text(left)} h "
+            "fit.",
         )

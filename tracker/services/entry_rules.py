@@ -1,64 +1,64 @@
-"""The single checks behind the entry rules, shared by log, change and delete.
+"""The single checks behind the entry rules, shared by log, change and delete, and by the pages.
 
-Each function raises the domain error of its rule; ``tracker.services.entries`` calls them in
-the order that reports a hold first (design rule 9 and "a hold is reported first").
+Each check raises the domain error of its rule and reads nothing itself: the writes in
+``tracker.services.entries`` read what a check needs after taking their locks, the pages read it
+in a few queries, and both call the same checks in the same order (a hold is reported first).
+``create_refusal`` and ``change_refusal`` answer a page's question — may this person log time
+here, may they change this entry — with exactly the checks the write would make.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from tracker.errors import FutureDate, Invalid, NotAssigned, ProjectClosed, ProjectFrozen
-from tracker.models import Assignment, Hold, Project, User, utcnow
-from tracker.services import durations
+from tracker.clock import local_today, zone
+from tracker.errors import (
+    DomainError,
+    EntryLocked,
+    FutureDate,
+    Invalid,
+    NotAssigned,
+    PeriodLocked,
+    ProjectClosed,
+    ProjectFrozen,
+)
+from tracker.models import Assignment, Hold, Project, TimeEntry, User
+from tracker.services import durations, validation
+from tracker.services.holds import hold_detail
 
 DEFAULT_BACKDATING_DAYS = 14
+NOT_ASSIGNED = "You are not assigned to this project."
 
 
-def zone(user: User) -> zoneinfo.ZoneInfo:
-    """The user's timezone (UTC when the stored name is unknown: fail safe, not open)."""
-    try:
-        return zoneinfo.ZoneInfo(user.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+@dataclass
+class Standing:
+    """What the rules know of one contractor on one project: it, its hold, their assignments.
 
+    ``assignments`` holds every assignment of the owner on the project (past ones too), active
+    first; ``hold`` is the hold in force (read only when the project is frozen).
+    """
 
-def local_today(user: User, now: dt.datetime | None = None) -> dt.date:
-    """Today's date where the user is, at the instant ``now`` (default: this instant)."""
-    return (now or utcnow()).astimezone(zone(user)).date()
+    project: Project | None
+    hold: Hold | None = None
+    assignments: list[Assignment] = field(default_factory=list)
 
 
 def backdating_window(days: int | None) -> int:
     """The window in days: the caller's value, else the app's BACKDATING_DAYS, else 14."""
     if days is not None:
         return days
-    try:
-        from flask import current_app, has_app_context
+    from flask import current_app, has_app_context  # the app's setting, when there is an app
 
-        if has_app_context():
-            return int(current_app.config.get("BACKDATING_DAYS", DEFAULT_BACKDATING_DAYS))
-    except ImportError:  # pragma: no cover - flask is always installed with the app
-        pass
+    if has_app_context():
+        return int(current_app.config.get("BACKDATING_DAYS", DEFAULT_BACKDATING_DAYS))
     return DEFAULT_BACKDATING_DAYS
 
 
 def parse_day(value: Any, field: str = "work_date") -> dt.date:
-    """A date, or an ISO ``YYYY-MM-DD`` string. Raises Invalid."""
-    if isinstance(value, dt.datetime):
-        raise Invalid.field(field, "Give a date like 2026-12-01, without a time.")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise Invalid.field(field, "Enter a date like 2026-12-01.")
+    """A work date: a date, or an ISO ``YYYY-MM-DD`` string. Raises Invalid."""
+    return validation.day(value, field)
 
 
 def parse_duration(minutes: Any, hours: Any, allow_negative: bool = False) -> int:
@@ -66,30 +66,19 @@ def parse_duration(minutes: Any, hours: Any, allow_negative: bool = False) -> in
     if minutes is not None and hours not in (None, ""):
         raise Invalid.field("hours", "Give either hours or minutes, not both.")
     if minutes is not None:
-        field, value = "minutes", durations.parse_minutes(minutes)
+        name, value = "minutes", durations.parse_minutes(minutes)
     elif hours is None or (isinstance(hours, str) and not hours.strip()):
         raise Invalid.field("hours", f"Enter the time worked. {durations.FORMS_MESSAGE}")
     else:
-        field, value = "hours", durations.parse_hours(hours, allow_negative=allow_negative)
+        name, value = "hours", durations.parse_hours(hours, allow_negative=allow_negative)
     if allow_negative:
         if value == 0 or abs(value) > 1440:
-            raise Invalid.field(field, "A correction is between -24 and 24 hours, and not zero.")
+            raise Invalid.field(name, "A correction is between -24 and 24 hours, and not zero.")
     elif value <= 0:
-        raise Invalid.field(field, "The time worked must be more than zero.")
+        raise Invalid.field(name, "The time worked must be more than zero.")
     elif value > 1440:
-        raise Invalid.field(field, "One entry can be at most 24 hours.")
+        raise Invalid.field(name, "One entry can be at most 24 hours.")
     return value
-
-
-def assignments_of(session: Session, user: User, project_id: int) -> list[Assignment]:
-    """Every assignment (past and present) of the user on the project, active first."""
-    return list(
-        session.scalars(
-            select(Assignment)
-            .where(Assignment.user_id == user.id, Assignment.project_id == project_id)
-            .order_by(Assignment.end_date.is_not(None), Assignment.id.desc())
-        )
-    )
 
 
 def hold_message(project: Project, hold: Hold | None, user: User) -> str:
@@ -100,46 +89,58 @@ def hold_message(project: Project, hold: Hold | None, user: User) -> str:
     return f"{project.code} is on hold since {since:%Y-%m-%d %H:%M} {since.tzname()}: {hold.notice}"
 
 
+def backfill_allowed(hold: Hold, owner: User, day: dt.date | None) -> bool:
+    """With ``allow_backfill``, a day before the hold began (in the owner's timezone) takes time."""
+    return (
+        hold.allow_backfill
+        and day is not None
+        and day < hold.started_at.astimezone(zone(owner)).date()
+    )
+
+
+def takes_new_time(project: Project, hold: Hold | None) -> bool:
+    """Whether ``check_open`` lets a contractor create entries there on some day.
+
+    Open projects do; a held one only with ``allow_backfill`` (days before the hold); a closed
+    one never.
+    """
+    if project.status == "frozen":
+        return hold is not None and hold.allow_backfill
+    return project.status == "open"
+
+
 def check_open(
-    session: Session,
     actor: User,
     owner: User,
-    project: Project | None,
+    standing: Standing,
     work_date: Any,
     *,
     creating: bool,
-    via: str | None,
-    assignments: list[Assignment] | None = None,
+    via: str | None = None,
 ) -> Project:
     """The project, refusing a missing, held or closed one, the hold first.
 
     With ``allow_backfill`` a contractor may still create entries dated before the hold's start
     (in their timezone). Raises Invalid, NotAssigned, ProjectFrozen, ProjectClosed.
     """
+    project = standing.project
     if project is None:
         if actor.is_admin:
             raise Invalid.field("project_id", "No such project.")
-        raise NotAssigned("You are not assigned to this project.")
-    if assignments is None:
-        assignments = assignments_of(session, owner, project.id)
-    if not actor.is_admin and not assignments:
+        raise NotAssigned(NOT_ASSIGNED)
+    if not actor.is_admin and not standing.assignments:
         # Someone never on the project learns nothing about it, not even its hold.
-        raise NotAssigned("You are not assigned to this project.")
+        raise NotAssigned(NOT_ASSIGNED)
     if project.status == "frozen":
-        hold = session.scalar(
-            select(Hold).where(Hold.project_id == project.id, Hold.ended_at.is_(None))
-        )
-        if creating and hold is not None and hold.allow_backfill:
+        hold = standing.hold
+        if creating and hold is not None:
             try:
-                day = parse_day(work_date)
+                day: dt.date | None = parse_day(work_date)
             except Invalid:
                 day = None
-            if day is not None and day < hold.started_at.astimezone(zone(owner)).date():
+            if backfill_allowed(hold, owner, day):
                 return project
-        detail = None
-        if hold is not None:
-            detail = {"id": hold.id, "started_at": _iso(hold.started_at), "notice": hold.notice}
-        raise ProjectFrozen(hold_message(project, hold, owner), hold=detail).logged(
+        raise ProjectFrozen(hold_message(project, hold, owner), hold=hold_detail(hold)).logged(
             "entry.refused",
             actor.id,
             target_type="project",
@@ -149,30 +150,22 @@ def check_open(
             user_id=owner.id,
         )
     if project.status == "closed":
-        raise ProjectClosed(
-            f"{project.code} is closed; it no longer takes time.",
-        )
+        raise ProjectClosed(f"{project.code} is closed; it no longer takes time.")
     return project
 
 
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def check_assigned(
-    session: Session,
     user: User,
     project: Project,
     day: dt.date,
+    assignments: list[Assignment],
     today: dt.date | None = None,
-    assignments: list[Assignment] | None = None,
 ) -> Assignment:
     """The assignment covering ``day``; then, when ``today`` is given, refuse a future date.
 
     Raises NotAssigned, FutureDate.
     """
-    rows = assignments if assignments is not None else assignments_of(session, user, project.id)
-    covering = next((a for a in rows if a.covers(day)), None)
+    covering = next((a for a in assignments if a.covers(day)), None)
     if covering is None:
         raise NotAssigned(
             f"{user.name} is not assigned to {project.code} on {day.isoformat()}.",
@@ -183,3 +176,86 @@ def check_assigned(
             f"{user.timezone}); log time once the day has come.",
         )
     return covering
+
+
+def check_window(actor: User, day: dt.date, today: dt.date, days: int) -> None:
+    """Contractors cannot touch work dates older than the backdating window. Raises PeriodLocked."""
+    if actor.is_admin:
+        return
+    if day < today - dt.timedelta(days=days):
+        raise PeriodLocked(
+            f"{day.isoformat()} is more than {days} days ago; that period is closed for changes. "
+            "Ask an admin if hours from then are missing.",
+        )
+
+
+def check_correction(actor: User, entry: TimeEntry) -> None:
+    """A correction entry is the admin's: its contractor may not change it. Raises EntryLocked."""
+    if entry.is_correction and not actor.is_admin:
+        raise EntryLocked(
+            "This is a correction an admin made to your hours; only an admin can change or "
+            "remove it. Ask an admin if it looks wrong."
+        )
+
+
+def check_locked(actor: User, entry: TimeEntry) -> None:
+    """Exported entries are read-only for everyone, approved ones for contractors."""
+    if entry.exported:
+        raise EntryLocked(
+            "This entry has been exported to payroll and can no longer change; "
+            "an admin can add a correction entry instead."
+        )
+    if entry.status == "approved" and not actor.is_admin:
+        raise EntryLocked("This entry is approved and can no longer be changed; ask an admin.")
+
+
+def create_refusal(
+    actor: User,
+    owner: User,
+    standing: Standing,
+    day: dt.date,
+    *,
+    today: dt.date | None = None,
+    backdating_days: int | None = None,
+) -> DomainError | None:
+    """Why ``log_time`` would refuse a new entry of the owner on that day (None: it would not).
+
+    The same checks, in the same order, as ``entries.log_time`` makes before the duration and
+    the day's total (which depend on what is typed).
+    """
+    today = today or local_today(owner)
+    try:
+        project = check_open(actor, owner, standing, day, creating=not actor.is_admin)
+        check_assigned(owner, project, day, standing.assignments, today)
+        check_window(actor, day, today, backdating_window(backdating_days))
+    except DomainError as refusal:
+        return refusal
+    return None
+
+
+def change_refusal(
+    actor: User,
+    owner: User,
+    entry: TimeEntry,
+    standing: Standing,
+    *,
+    today: dt.date | None = None,
+    backdating_days: int | None = None,
+) -> DomainError | None:
+    """Why ``update_entry`` would refuse to change the entry (None: it would not).
+
+    The same checks, in the same order, as ``entries.update_entry`` makes for a change that
+    keeps the entry's project and date; the new duration and the day's total depend on what is
+    typed.
+    """
+    today = today or local_today(owner)
+    window = backdating_window(backdating_days)
+    try:
+        project = check_open(actor, owner, standing, entry.work_date, creating=False)
+        check_correction(actor, entry)
+        check_assigned(owner, project, entry.work_date, standing.assignments, today)
+        check_window(actor, entry.work_date, today, window)
+        check_locked(actor, entry)
+    except DomainError as refusal:
+        return refusal
+    return None

@@ -1,4 +1,10 @@
-"""Incident holds (design rules 7 to 12): freeze and unfreeze a project, its history and impact.
+"""Incident holds: freeze a project, end its hold (unfreeze or close), the holds in force.
+
+The hold lifecycle lives here and nowhere else: ``freeze_project`` starts a hold and
+``end_hold`` ends one, whether the project opens again or closes. They are the only writers of
+a project's ``frozen`` status, which always changes with the hold row it stands for, in the
+same transaction. The project's status is what every entry write reads under its lock; the open
+hold row (at most one per project, a unique index) holds what the hold says.
 
 Freeze and unfreeze take the project's *exclusive* advisory lock before anything else (see
 ``tracker.services.locks``), then read the project's status again. Every path that writes
@@ -7,28 +13,28 @@ racing a freeze either commits before it (and is counted) or sees the hold and i
 On SQLite, BEGIN IMMEDIATE serialises the two transactions instead.
 
 Both actions run a fixed number of statements whatever the number of contractors: the
-notifications are one ``INSERT … SELECT``.
+notifications are one ``INSERT … SELECT``. What holds cost (history, impact) is reported by
+``tracker.services.hold_reports``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.errors import AlreadyFrozen, DomainError, Invalid, NotFrozen, ProjectClosed
-from tracker.models import Assignment, Hold, Project, TimeEntry, User, utcnow
-from tracker.services import audit, locks, notifications, projects
+from tracker.clock import utcnow
+from tracker.errors import AlreadyFrozen, DomainError, NotFrozen, ProjectClosed
+from tracker.models import Hold, Project, User
+from tracker.services import audit, locks, notifications, seats, validation
 
 NOTICE_MAX = 2000
 REASON_MAX = 2000
 NOTE_MAX = 2000
 INCIDENT_REF_MAX = 100
-WEEKS_BEFORE = 4
-MAX_WEEKS_SINCE = 12
 HOLD_FIELDS = (
     "id",
     "project_id",
@@ -43,45 +49,7 @@ HOLD_FIELDS = (
     "ended_by_id",
     "note",
 )
-
-
-def _text(value: Any, name: str, max_length: int, required: bool) -> str:
-    """Multi-line text: newlines allowed, other control characters refused."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise Invalid.field(name, "Must be text.")
-    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if required and not text:
-        raise Invalid.field(name, "This field is required.")
-    if len(text) > max_length:
-        raise Invalid.field(name, f"At most {max_length:,} characters (this has {len(text):,}).")
-    if any((ord(ch) < 32 and ch != "\n") or 127 <= ord(ch) < 160 for ch in text):
-        raise Invalid.field(name, "Contains control characters; remove them and try again.")
-    return text
-
-
-def _line(value: Any, name: str, max_length: int) -> str | None:
-    """Optional single-line text; empty becomes None."""
-    text = _text(value, name, max_length, required=False)
-    if "\n" in text:
-        raise Invalid.field(name, "Must be a single line.")
-    return text or None
-
-
-def _collect(checks: dict[str, Any]) -> dict[str, Any]:
-    """Run each field's check and raise one Invalid naming every bad field."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    for name, check in checks.items():
-        try:
-            clean[name] = check()
-        except Invalid as exc:
-            errors.update(exc.fields)
-    if errors:
-        message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
-        raise Invalid(errors, message)
-    return clean
+CLOSED_NOTE = "Ended because the project was closed."
 
 
 def _when(value: dt.datetime) -> str:
@@ -91,17 +59,34 @@ def _when(value: dt.datetime) -> str:
 def _locked_project(session: Session, project_id: int) -> Project:
     """Take the exclusive project lock, then read the project as it is now."""
     locks.exclusive_project(session, project_id)
-    return projects.lock_project_row(session, project_id)
+    return locks.project_row(session, project_id)
+
+
+def active_holds(session: Session, project_ids: Iterable[int]) -> dict[int, Hold]:
+    """The hold in force per project, in one query."""
+    ids = list(project_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(select(Hold).where(Hold.project_id.in_(ids), Hold.ended_at.is_(None)))
+    return {hold.project_id: hold for hold in rows}
 
 
 def active_hold(session: Session, project: Project) -> Hold | None:
     """The hold in force on the project, if any."""
-    return projects.active_holds(session, [project.id]).get(project.id)
+    return active_holds(session, [project.id]).get(project.id)
+
+
+def hold_detail(hold: Hold | None) -> dict[str, Any] | None:
+    """The hold as a ``project_frozen`` refusal carries it for the API: id, since, notice."""
+    if hold is None:
+        return None
+    started = hold.started_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"id": hold.id, "started_at": started, "notice": hold.notice}
 
 
 def affected_contractors(session: Session, project: Project) -> int:
     """How many contractors a freeze of the project would notify (active assignments)."""
-    return projects.active_counts(session, [project.id]).get(project.id, 0)
+    return seats.active_counts(session, [project.id]).get(project.id, 0)
 
 
 def check_can_freeze(session: Session, project: Project) -> None:
@@ -121,12 +106,18 @@ def clean_freeze_input(
 
     Raises Invalid naming every bad field.
     """
-    return _collect(
+    return validation.collect(
         {
-            "reason": lambda: _text(reason, "reason", REASON_MAX, required=True),
-            "notice": lambda: _text(notice, "notice", NOTICE_MAX, required=True),
-            "incident_ref": lambda: _line(incident_ref, "incident_ref", INCIDENT_REF_MAX),
-            "allow_backfill": lambda: _flag(allow_backfill, "allow_backfill"),
+            "reason": lambda: validation.plain_text(
+                reason, "reason", REASON_MAX, multiline=True, required=True
+            ),
+            "notice": lambda: validation.plain_text(
+                notice, "notice", NOTICE_MAX, multiline=True, required=True
+            ),
+            "incident_ref": lambda: (
+                validation.plain_text(incident_ref, "incident_ref", INCIDENT_REF_MAX) or None
+            ),
+            "allow_backfill": lambda: validation.boolean(allow_backfill, "allow_backfill"),
         }
     )
 
@@ -192,12 +183,6 @@ def freeze_project(
     return hold, affected
 
 
-def _flag(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid.field(name, "Must be true or false.")
-    return value
-
-
 def unfreeze_project(
     session: Session, actor: User | None, project: Project, note: str | None = None
 ) -> Hold:
@@ -214,20 +199,51 @@ def unfreeze_project(
             target_type="project",
             target_id=project.id,
         )
-    clean_note = _collect({"note": lambda: _text(note, "note", NOTE_MAX, required=False)})["note"]
+    clean_note = validation.collect(
+        {"note": lambda: validation.plain_text(note, "note", NOTE_MAX, multiline=True)}
+    )["note"]
+    end_hold(session, actor, project, hold, note=clean_note)
+    return hold
+
+
+def end_hold(
+    session: Session,
+    actor: User | None,
+    project: Project,
+    hold: Hold,
+    *,
+    note: str | None = None,
+    closing: bool = False,
+) -> int:
+    """End the hold in force: the project opens again (or, ``closing``, closes for good).
+
+    The contractors on it are told (``hold_lifted``) and the end is audited as
+    ``project.unfreeze`` with the hold; a closing says so (``reason="project closed"``) and adds
+    that to the hold's note. The caller holds the project's exclusive lock. Returns how many
+    were told.
+    """
     now = utcnow()
+    previous = project.status
     hold.ended_at = now
     hold.ended_by_id = actor.id if actor else None
-    hold.note = clean_note or None
-    project.status = "open"
+    label = f"{project.code} — {project.name}"
+    extra: dict[str, Any] = {}
+    if closing:
+        hold.note = " ".join(filter(None, [hold.note, CLOSED_NOTE]))
+        project.status = "closed"
+        message = (  # no clock time: each reader sees the notification's time in their zone
+            f"The hold on {label} ended because the project was closed. "
+            "No more time can be logged there."
+        )
+        extra["reason"] = "project closed"
+    else:
+        hold.note = " ".join(filter(None, [hold.note, note])) or None
+        project.status = "open"
+        message = f"The hold on {label} has been lifted. You can log time there again."
+        if hold.note:
+            message += f" {hold.note}"
     project.updated_at = now
-    message = (
-        f"The hold on {project.code} — {project.name} has been lifted. "
-        "You can log time there again."
-    )
-    if hold.note:
-        message += f" {hold.note}"
-    lifted = notifications.notify_project(
+    notified = notifications.notify_project(
         session, project.id, kind="hold_lifted", message=message, hold_id=hold.id
     )
     audit.record(
@@ -235,163 +251,10 @@ def unfreeze_project(
         actor,
         "project.unfreeze",
         project,
-        before={"status": "frozen"},
-        after={"status": "open"},
+        before={"status": previous},
+        after={"status": project.status},
         hold=audit.snapshot(hold, *HOLD_FIELDS),
-        notified=lifted,
+        notified=notified,
+        **extra,
     )
-    return hold
-
-
-@dataclass
-class HoldRecord:
-    """A hold with the names of who started and ended it and how long it lasted."""
-
-    hold: Hold
-    started_by: str
-    ended_by: str | None
-    duration: dt.timedelta
-
-
-def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
-
-
-def hold_history(session: Session, project: Project) -> list[HoldRecord]:
-    """Every hold of the project, newest first: who, when, why, how long (two queries)."""
-    holds = list(
-        session.scalars(
-            select(Hold).where(Hold.project_id == project.id).order_by(Hold.started_at.desc())
-        )
-    )
-    names = _names(session, {h.started_by_id for h in holds} | {h.ended_by_id for h in holds})
-    now = utcnow()
-
-    def who(user_id: int | None) -> str:
-        return names.get(user_id, "unknown") if user_id is not None else "command line"
-
-    return [
-        HoldRecord(
-            hold=h,
-            started_by=who(h.started_by_id),
-            ended_by=None if h.ended_at is None else who(h.ended_by_id),
-            duration=(h.ended_at or now) - h.started_at,
-        )
-        for h in holds
-    ]
-
-
-@dataclass
-class WeekHours:
-    """Minutes logged on the project in one seven-day window around the hold's start."""
-
-    start: dt.date
-    minutes: int
-    before: bool  # True: one of the weeks before the hold
-
-    @property
-    def end(self) -> dt.date:
-        """The window's last day."""
-        return self.start + dt.timedelta(days=6)
-
-
-@dataclass
-class HoldImpact:
-    """What a hold in force means: who is affected, who moved, hours before against since."""
-
-    hold: Hold
-    project: Project
-    affected: int  # notified when the hold started
-    still_on: int  # active assignments on the project now
-    reassigned: int  # contractors who moved to another project from this hold
-    started_by: str
-    weeks: list[WeekHours] = field(default_factory=list)
-
-    @property
-    def average_before(self) -> int:
-        """Average minutes per week over the weeks before the hold."""
-        before = [w.minutes for w in self.weeks if w.before]
-        return sum(before) // len(before) if before else 0
-
-    @property
-    def average_since(self) -> int:
-        """Average minutes per week over the weeks since the hold started."""
-        since = [w.minutes for w in self.weeks if not w.before]
-        return sum(since) // len(since) if since else 0
-
-
-def _windows(start: dt.date, today: dt.date) -> list[tuple[dt.date, bool]]:
-    """Seven-day windows: four before the hold's first day, then one per week since."""
-    windows = [(start - dt.timedelta(days=7 * n), True) for n in range(WEEKS_BEFORE, 0, -1)]
-    weeks_since = max(1, min(MAX_WEEKS_SINCE, (today - start).days // 7 + 1))
-    first = start + dt.timedelta(days=7 * max(0, (today - start).days // 7 + 1 - weeks_since))
-    windows += [(first + dt.timedelta(days=7 * n), False) for n in range(weeks_since)]
-    return windows
-
-
-def holds_in_force(session: Session, today: dt.date | None = None) -> list[HoldImpact]:
-    """Holds in force with their impact, oldest first, in a fixed number of queries."""
-    today = today or utcnow().date()
-    rows = list(
-        session.execute(
-            select(Hold, Project)
-            .join(Project, Project.id == Hold.project_id)
-            .where(Hold.ended_at.is_(None))
-            .order_by(Hold.started_at)
-        )
-    )
-    if not rows:
-        return []
-    hold_ids = [h.id for h, _ in rows]
-    project_ids = [p.id for _, p in rows]
-    still_on = projects.active_counts(session, project_ids)
-    reassigned = dict(
-        session.execute(
-            select(Assignment.from_hold_id, func.count(func.distinct(Assignment.user_id)))
-            .where(Assignment.from_hold_id.in_(hold_ids))
-            .group_by(Assignment.from_hold_id)
-        ).all()
-    )
-    earliest = min(h.started_at.date() for h, _ in rows) - dt.timedelta(days=7 * WEEKS_BEFORE)
-    daily: dict[tuple[int, dt.date], int] = {}
-    for project_id, day, minutes in session.execute(
-        select(TimeEntry.project_id, TimeEntry.work_date, func.sum(TimeEntry.minutes))
-        .where(
-            TimeEntry.project_id.in_(project_ids),
-            TimeEntry.work_date >= earliest,
-            TimeEntry.status != "rejected",
-        )
-        .group_by(TimeEntry.project_id, TimeEntry.work_date)
-    ):
-        daily[(project_id, day)] = int(minutes or 0)
-    names = _names(session, {h.started_by_id for h, _ in rows})
-    result = []
-    for hold, project in rows:
-        start = hold.started_at.date()
-        weeks = [
-            WeekHours(
-                start=first,
-                minutes=sum(
-                    daily.get((project.id, first + dt.timedelta(days=d)), 0) for d in range(7)
-                ),
-                before=before,
-            )
-            for first, before in _windows(start, today)
-        ]
-        result.append(
-            HoldImpact(
-                hold=hold,
-                project=project,
-                affected=hold.affected_count,
-                still_on=still_on.get(project.id, 0),
-                reassigned=reassigned.get(hold.id, 0),
-                started_by=names.get(hold.started_by_id, "command line")
-                if hold.started_by_id is not None
-                else "command line",
-                weeks=weeks,
-            )
-        )
-    return result
+    return notified

@@ -1,22 +1,25 @@
-"""The lock scheme of design rule 9, in one place.
+"""Every lock the app takes, in one place (docs/architecture.md has the order they go in).
 
 PostgreSQL: every path that writes entries of a project takes the transaction-scoped *shared*
-advisory lock keyed on the project; freeze and unfreeze take the *exclusive* one. Advisory locks
-queue fairly, so a waiting freeze is not overtaken by new entry writers (``SELECT … FOR SHARE``
-is, and starves it). Callers read the project's status only after the lock is granted.
+advisory lock keyed on the project; freeze, unfreeze and close take the *exclusive* one.
+Advisory locks queue fairly, so a waiting freeze is not overtaken by new entry writers
+(``SELECT … FOR SHARE`` is, and starves it). Callers read the project's status only after the
+lock is granted. Seats are counted under the project's row lock (``FOR UPDATE``).
 
 SQLite: every write transaction begins with ``BEGIN IMMEDIATE`` (see ``tracker.db``), which
-already serialises writers, so these functions do nothing there.
+already serialises writers, so the advisory locks do nothing there and the row lock is a read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
+from tracker.errors import NotFound
+from tracker.models import Project
 
 # Two-key advisory locks: (namespace, id). Namespaces keep the key spaces apart.
 PROJECT_ENTRIES = 1
@@ -73,3 +76,17 @@ def payroll_export(session: Session) -> None:
     """Serialise export batches, so two at the same instant never take the same entry."""
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": PAYROLL_EXPORT})
+
+
+def project_row(session: Session, project_id: int) -> Project:
+    """The project re-read under its row lock (``FOR UPDATE`` on PostgreSQL). Raises NotFound.
+
+    Taken to count seats, and by the hold lifecycle after the exclusive advisory lock.
+    """
+    query = select(Project).where(Project.id == project_id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    project = session.scalars(query.execution_options(populate_existing=True)).first()
+    if project is None:
+        raise NotFound("No such project.")
+    return project

@@ -15,24 +15,25 @@ from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
 from tracker.errors import Invalid, RateLimited
-from tracker.models import LoginAttempt, User
+from tracker.models import SECOND_FACTOR_ROLES, User
 from tracker.services import audit
 from tracker.services.auth import (
-    clear_failures,
-    count_failures,
+    clear_user_failures,
+    count_user_failures,
     reauthenticate,
-    record_failure,
+    record_user_failure,
 )
 
 STEP = 30
 DIGITS = 6
 ISSUER = "tracker"
 RECOVERY_CODES = 10
-# Rows of the login_attempts table (the schema is fixed) keyed per user: failed second-step
-# codes, and the last TOTP time step accepted (in ``address``), so a code works only once.
-FAILURE_PREFIX = "mfa:"
-USED_PREFIX = "totp:"
 TOO_MANY = "Too many wrong codes. Sign in again in a few minutes."
+
+
+def required_for(user: User, required_by_config: bool) -> bool:
+    """True when the user's role must use a second factor (admins and payroll, when configured)."""
+    return required_by_config and user.role in SECOND_FACTOR_ROLES
 
 
 def new_secret() -> str:
@@ -63,11 +64,6 @@ def matching_step(secret: str, code: str, when: float | None = None, window: int
         if hmac.compare_digest(_code(secret, counter + drift), clean):
             return counter + drift
     return None
-
-
-def check_code(secret: str, code: str, when: float | None = None, window: int = 1) -> bool:
-    """True when code matches the current step or one step either side (clock drift)."""
-    return matching_step(secret, code, when, window) is not None
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -137,24 +133,20 @@ def disable(
 
 def _last_step(session: Session, user: User) -> int:
     """The last TOTP time step accepted for the user (-1: none), the user's row locked first."""
-    query = select(User.id).where(User.id == user.id)
+    query = select(User.totp_last_step).where(User.id == user.id)
     if is_postgres(session):
-        session.execute(query.with_for_update())  # two sign-ins with one code: one waits
-    raw = session.scalar(
-        select(LoginAttempt.address).where(LoginAttempt.email == f"{USED_PREFIX}{user.id}")
-    )
-    return int(raw) if raw and raw.isdigit() else -1
+        query = query.with_for_update()  # two sign-ins with one code: one waits
+    step = session.scalar(query)
+    return -1 if step is None else step
 
 
 def _remember_step(session: Session, user: User, step: int) -> None:
-    key = f"{USED_PREFIX}{user.id}"
-    clear_failures(session, key)  # the one row of the last step accepted
-    session.add(LoginAttempt(email=key, address=str(step)))
+    user.totp_last_step = step
 
 
 def failures(session: Session, user: User, window_seconds: int = 900) -> int:
     """Wrong second-step codes for the user within the window."""
-    return count_failures(session, window_seconds, email=f"{FAILURE_PREFIX}{user.id}")
+    return count_user_failures(session, user, "mfa", window_seconds)
 
 
 def verify(
@@ -182,13 +174,13 @@ def verify(
     step = matching_step(user.totp_secret, code)
     if step is not None and step > _last_step(session, user):
         _remember_step(session, user, step)
-        clear_failures(session, f"{FAILURE_PREFIX}{user.id}")
+        clear_user_failures(session, user, "mfa")
         return True
     hashed = _hash_code(code.strip())
     if step is None and hashed in (user.recovery_codes or []):
         user.recovery_codes = [h for h in user.recovery_codes if h != hashed]
         audit.record(session, user, "mfa.recovery_code_used", user, left=len(user.recovery_codes))
         return True
-    record_failure(session, f"{FAILURE_PREFIX}{user.id}", address, window_seconds)
+    record_user_failure(session, user, "mfa", address, window_seconds)
     audit.record(session, None, "mfa.failure", user, reused=step is not None)
     return False

@@ -14,8 +14,6 @@ from sqlalchemy.orm import Session
 from tracker.errors import NotFound
 from tracker.models import Assignment, Notification, User, UTCDateTime, utcnow
 
-KINDS = ("hold_started", "hold_lifted", "reassignment_confirmed", "entry_rejected")
-
 
 def notify_project(
     session: Session,
@@ -68,6 +66,34 @@ def notify(
     session.add(note)
     session.flush()  # callers link to the new notification by id
     return note
+
+
+def notify_each(
+    session: Session,
+    messages: list[tuple[int, str]],
+    *,
+    kind: str,
+    project_id: int | None = None,
+    hold_id: int | None = None,
+) -> None:
+    """One message to each of several users, as (user id, message), in one insert."""
+    if not messages:
+        return
+    now = utcnow()
+    session.execute(
+        insert(Notification),
+        [
+            {
+                "user_id": user_id,
+                "kind": kind,
+                "message": message,
+                "project_id": project_id,
+                "hold_id": hold_id,
+                "created_at": now,
+            }
+            for user_id, message in messages
+        ],
+    )
 
 
 def list_for(

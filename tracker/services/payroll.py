@@ -1,6 +1,6 @@
-"""Payroll export (design rules 17-19): the period filter, the streamed CSV, totals, audit.
+"""Payroll export: the period filter, the streamed CSV, totals, audit.
 
-Web, API and CLI call these; the CSV writers live in ``payroll_csv``, batches (rule 20) in
+Web, API and CLI call these; the CSV writers live in ``payroll_csv``, batches in
 ``payroll_batches``.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from tracker.db import is_postgres
 from tracker.errors import Invalid
 from tracker.models import ExportBatch, Project, TimeEntry, User
-from tracker.services import audit
+from tracker.services import audit, validation
 from tracker.services import payroll_csv as writers
 
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
@@ -61,36 +61,25 @@ class Totals:
     by_contractor: list[ContractorTotal] = field(default_factory=list)
 
 
-def _date(value: Any, name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        raise Invalid.field(name, "Give a date as YYYY-MM-DD.")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise Invalid.field(name, "Give a date as YYYY-MM-DD.")
+def _status(value: Any) -> str:
+    status = value or "approved"
+    if not isinstance(status, str) or status not in STATUS_FILTERS:
+        raise Invalid.field("status", "Choose approved, or all (submitted and approved).")
+    return status
 
 
 def make_scope(start: Any, end: Any, status: Any = "approved") -> Scope:
     """Check a period and status filter from any interface. Raises Invalid."""
-    errors: dict[str, list[str]] = {}
-    dates: dict[str, dt.date] = {}
-    for name, value in (("start", start), ("end", end)):
-        try:
-            dates[name] = _date(value, name)
-        except Invalid as exc:
-            errors.update(exc.fields)
-    status = status or "approved"
-    if not isinstance(status, str) or status not in STATUS_FILTERS:
-        errors["status"] = ["Choose approved, or all (submitted and approved)."]
-    if not errors and dates["end"] < dates["start"]:
-        errors["end"] = ["The end date is before the start date."]
-    if errors:
-        raise Invalid(errors)
-    return Scope(dates["start"], dates["end"], status)
+    clean = validation.collect(
+        {
+            "start": lambda: validation.day(start, "start"),
+            "end": lambda: validation.day(end, "end"),
+            "status": lambda: _status(status),
+        }
+    )
+    if clean["end"] < clean["start"]:
+        raise Invalid.field("end", "The end date is before the start date.")
+    return Scope(clean["start"], clean["end"], clean["status"])
 
 
 def check_layout(layout: Any) -> str:

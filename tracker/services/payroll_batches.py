@@ -1,4 +1,4 @@
-"""Export batches (design rule 20): claim the period's unexported entries, keep the exact bytes.
+"""Export batches: claim the period's unexported entries, keep the exact bytes.
 
 A batch marks its entries exported (locked for everyone from then on) and stores the SHA-256 of
 its CSV, so downloading it again gives the identical bytes and nobody is paid twice.

@@ -1,6 +1,6 @@
 """The payroll CSV writers: columns, exact amounts, the formula guard, and both backends.
 
-Two writers produce the same bytes (design rule 19):
+Two writers produce the same bytes:
 
 - the Python writer (SQLite, and the reference on PostgreSQL) streams rows from a server-side
   cursor and quotes cells the way COPY does;

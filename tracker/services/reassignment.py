@@ -1,4 +1,4 @@
-"""Reassignment (design rules 13-16): offer held contractors open projects, join, bulk move.
+"""Reassignment: offer held contractors open projects, let them join one, move them in bulk.
 
 Seats are counted under the target project's row lock (``FOR UPDATE`` on PostgreSQL; SQLite's
 ``BEGIN IMMEDIATE`` already serialises writers), so many people accepting at the same instant,
@@ -9,12 +9,10 @@ the join sees the hold has ended and refuses with ``not_on_hold``).
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.errors import (
@@ -27,8 +25,8 @@ from tracker.errors import (
     ProjectFrozen,
     ProjectFull,
 )
-from tracker.models import Assignment, Hold, Notification, Project, User, utcnow
-from tracker.services import audit, locks, projects
+from tracker.models import Assignment, Hold, Project, User
+from tracker.services import assignments, holds, locks, notifications, seats
 
 CONFIRMED = "reassignment_confirmed"
 
@@ -67,17 +65,7 @@ class HeldAssignment:
     @property
     def rate(self) -> Decimal:
         """The contractor's rate there: their override, else the project's."""
-        override = self.assignment.hourly_rate
-        return override if override is not None else self.project.hourly_rate  # 0.00 is a rate
-
-
-def local_today(user: User) -> dt.date:
-    """Today's date in the user's own timezone (work dates are local dates)."""
-    try:
-        zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return dt.datetime.now(zone).date()
+        return self.assignment.rate_on(self.project)
 
 
 def held_assignments(session: Session, user: User) -> list[HeldAssignment]:
@@ -103,7 +91,7 @@ def _matching(user: User, project: Project) -> list[str]:
 
 
 def offers(session: Session, user: User) -> list[Offer]:
-    """Open projects the contractor can move to, best first (rule 13).
+    """Open projects the contractor can move to, best first.
 
     Only for a contractor with an active assignment on a held project. Offered: status open,
     ``open_to_reassignment``, a free seat (or no limit), and not a project they are already on.
@@ -126,22 +114,20 @@ def offers(session: Session, user: User) -> list[Offer]:
             )
         )
     )
-    counts = projects.active_counts(session, [p.id for p in candidates])
+    free = seats.free_seats_of(session, candidates)
     source = held[0]
     result = []
     for project in candidates:
-        left = None if project.seats is None else max(project.seats - counts.get(project.id, 0), 0)
-        if left == 0:
+        if free[project.id] == 0:
             continue
         result.append(
             Offer(
                 from_project=source.project,
                 hold=source.hold,
                 project=project,
-                free_seats=left,
+                free_seats=free[project.id],
                 matching_skills=_matching(user, project),
-                # as projects.assign sets it: their default rate if set, else the project's
-                rate=project.hourly_rate if user.hourly_rate is None else user.hourly_rate,
+                rate=assignments.starting_rate(user, project),  # what assign_many will give them
                 held_rate=source.rate,
             )
         )
@@ -156,10 +142,25 @@ def offers(session: Session, user: User) -> list[Offer]:
     return result
 
 
+def offer(session: Session, user: User, from_project_id: int, to_project_id: int) -> Offer | None:
+    """The offer of one project, compared with the held project the contractor moves from.
+
+    None when the project is not offered to them now (full, held, or their hold has ended).
+    """
+    found = next((o for o in offers(session, user) if o.project.id == to_project_id), None)
+    if found is None or found.from_project.id == from_project_id:
+        return found
+    # On several held projects the offer compares with one of them; join from the one asked.
+    held = [h for h in held_assignments(session, user) if h.project.id == from_project_id]
+    if not held:
+        return found
+    return replace(found, from_project=held[0].project, hold=held[0].hold, held_rate=held[0].rate)
+
+
 def _active_hold(session: Session, project_id: int) -> Hold | None:
     """The hold in force on a project, read after its shared lock is granted."""
     locks.share_project(session, project_id)
-    return projects.active_holds(session, [project_id]).get(project_id)
+    return holds.active_holds(session, [project_id]).get(project_id)
 
 
 def _check_visible(session: Session, actor: User, target: Project) -> None:
@@ -172,18 +173,8 @@ def _check_visible(session: Session, actor: User, target: Project) -> None:
     if not actor.is_contractor:
         return
     offerable = target.status == "open" and target.open_to_reassignment
-    if not offerable and not projects.is_assigned(session, actor, target):
+    if not offerable and not assignments.is_assigned(session, actor, target):
         raise NotFound("No such project.")
-
-
-def _on_now(session: Session, user: User, project: Project) -> bool:
-    """True when the user has an active assignment on the project (they see its banners)."""
-    query = select(Assignment.id).where(
-        Assignment.user_id == user.id,
-        Assignment.project_id == project.id,
-        Assignment.end_date.is_(None),
-    )
-    return session.scalar(query.limit(1)) is not None
 
 
 def _check_target(
@@ -196,15 +187,15 @@ def _check_target(
     if target.status == "closed":
         raise ProjectClosed(f"Project {target.code} is closed and takes nobody new.")
     if target.status == "frozen" or target.id == held_project_id:
-        hold = projects.active_holds(session, [target.id]).get(target.id)
+        hold = holds.active_hold(session, target)
         extra: dict[str, object] = {}
-        shown = viewer is None or not viewer.is_contractor or _on_now(session, viewer, target)
+        shown = (
+            viewer is None
+            or not viewer.is_contractor
+            or assignments.is_assigned(session, viewer, target, active=True)
+        )
         if hold is not None and shown:
-            extra["hold"] = {
-                "id": hold.id,
-                "started_at": hold.started_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "notice": hold.notice,
-            }
+            extra["hold"] = holds.hold_detail(hold)
         raise ProjectFrozen(f"Project {target.code} is on hold itself.", **extra)
     if not target.open_to_reassignment:
         raise NotOpenToReassignment(
@@ -212,37 +203,38 @@ def _check_target(
         )
 
 
-def _notify_rows(
-    moved: list[tuple[User, Assignment]], target: Project, held: Project, hold: Hold, by_admin: bool
-) -> list[dict[str, object]]:
+def _confirm(
+    session: Session,
+    moved: list[tuple[User, Assignment]],
+    target: Project,
+    held: Project,
+    hold: Hold,
+    by_admin: bool,
+) -> None:
+    """Tell each moved contractor where they are now, at what rate (one insert)."""
     how = "An admin moved you" if by_admin else "You joined"
-
-    def _rate(assignment: Assignment, project: Project) -> str:
-        """The new assignment's rate: its override (their default rate), else the project's."""
-        rate = project.hourly_rate if assignment.hourly_rate is None else assignment.hourly_rate
-        return f"{rate:.2f} {project.currency}/h"
-
-    return [
-        {
-            "user_id": user.id,
-            "kind": CONFIRMED,
-            "message": (
+    notifications.notify_each(
+        session,
+        [
+            (
+                user.id,
                 f"{how} to {target.code} — {target.name} while {held.code} is on hold. "
                 f"You can log hours there from {assignment.start_date.isoformat()} "
-                f"at {_rate(assignment, target)}. You stay on {held.code} too."
-            ),
-            "project_id": target.id,
-            "hold_id": hold.id,
-            "created_at": utcnow(),
-        }
-        for user, assignment in moved
-    ]
+                f"at {assignment.rate_on(target):.2f} {target.currency}/h. "
+                f"You stay on {held.code} too.",
+            )
+            for user, assignment in moved
+        ],
+        kind=CONFIRMED,
+        project_id=target.id,
+        hold_id=hold.id,
+    )
 
 
 def accept(
     session: Session, actor: User, *, from_project_id: int, to_project_id: int
 ) -> Assignment:
-    """The contractor joins an offered project; returns the new assignment (rule 14).
+    """The contractor joins an offered project; returns the new assignment.
 
     The original assignment stays. The contractor is notified (``reassignment_confirmed``) and
     the join is audited as ``reassignment.accept`` with the hold it came from.
@@ -273,35 +265,58 @@ def accept(
 
 def _accept(session: Session, actor: User, from_project_id: int, to_project_id: int) -> Assignment:
     hold = _active_hold(session, from_project_id)
-    mine = session.scalar(
-        select(Assignment.id).where(
-            Assignment.user_id == actor.id,
-            Assignment.project_id == from_project_id,
-            Assignment.end_date.is_(None),
-        )
-    )
-    if mine is None:
-        raise NotOnHold("You can only move from a project you are on while it is on hold.")
     held = session.get(Project, from_project_id)
-    if hold is None or held is None:
-        code = held.code if held is not None else f"#{from_project_id}"
-        raise NotOnHold(f"Project {code} is not on hold any more; there is nothing to move from.")
-    target = projects.lock_project_row(session, to_project_id)  # seats are counted under it
+    if held is None or not assignments.is_assigned(session, actor, held, active=True):
+        raise NotOnHold("You can only move from a project you are on while it is on hold.")
+    if hold is None:
+        raise NotOnHold(
+            f"Project {held.code} is not on hold any more; there is nothing to move from."
+        )
+    target = locks.project_row(session, to_project_id)  # seats are counted under it
     _check_visible(session, actor, target)
     _check_target(session, target, from_project_id, viewer=actor)
-    assignment = projects.assign(
-        session,
-        actor,
-        target,
-        actor,
-        origin="reassignment",
-        from_hold=hold,
-        start_date=local_today(actor),
+    assignment = assignments.assign(
+        session, actor, target, actor, origin="reassignment", from_hold=hold
     )
-    session.execute(
-        insert(Notification), _notify_rows([(actor, assignment)], target, held, hold, False)
-    )
+    _confirm(session, [(actor, assignment)], target, held, hold, by_admin=False)
     return assignment
+
+
+def movable(session: Session, held_project: Project) -> list[User]:
+    """The active contractors on the project now, in the order they joined it."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Assignment, Assignment.user_id == User.id)
+            .where(
+                Assignment.project_id == held_project.id,
+                Assignment.end_date.is_(None),
+                User.active.is_(True),
+                User.role == "contractor",
+            )
+            .order_by(Assignment.id)
+        )
+    )
+
+
+def move_targets(session: Session, held_project: Project) -> list[tuple[Project, int | None]]:
+    """Open projects that take people from held projects, with their free seats (None: no limit).
+
+    Full ones are listed too, so an admin sees why they cannot move anyone there.
+    """
+    found = list(
+        session.scalars(
+            select(Project)
+            .where(
+                Project.status == "open",
+                Project.open_to_reassignment.is_(True),
+                Project.id != held_project.id,
+            )
+            .order_by(Project.code)
+        )
+    )
+    free = seats.free_seats_of(session, found)
+    return [(project, free[project.id]) for project in found]
 
 
 def move(
@@ -311,7 +326,7 @@ def move(
     to_project: Project,
     user_ids: list[int] | None = None,
 ) -> tuple[list[int], list[tuple[int, str]]]:
-    """An admin moves all (or the chosen) contractors of a held project to an open one (rule 15).
+    """An admin moves all (or the chosen) contractors of a held project to an open one.
 
     The target row is locked once and its seats counted once; contractors are added in order
     (the given ``user_ids`` order, else the order they joined the held project) until the seats
@@ -331,58 +346,22 @@ def move(
     hold = _active_hold(session, held_project.id)
     if hold is None:
         raise NotOnHold(f"Project {held_project.code} is not on hold, so nobody can be moved.")
-    target = projects.lock_project_row(session, to_project.id)
+    target = locks.project_row(session, to_project.id)
     _check_target(session, target, held_project.id)
-    rows = session.execute(
-        select(Assignment, User)
-        .join(User, User.id == Assignment.user_id)
-        .where(Assignment.project_id == held_project.id, Assignment.end_date.is_(None))
-        .order_by(Assignment.id)
-    )
-    on_held = {user.id: user for _a, user in rows if user.active and user.is_contractor}
+    on_held = {user.id: user for user in movable(session, held_project)}
     order = list(dict.fromkeys(user_ids)) if user_ids is not None else list(on_held)
-    already = set(
-        session.scalars(
-            select(Assignment.user_id).where(
-                Assignment.project_id == target.id, Assignment.end_date.is_(None)
-            )
-        )
+    made, refused = assignments.assign_many(
+        session,
+        actor,
+        target,
+        [on_held[i] for i in order if i in on_held],
+        origin="reassignment",
+        from_hold=hold,
+        action="reassignment.move",
+        hold_id=hold.id,
     )
-    left = projects.free_seats(session, target)
-    moved: list[tuple[User, Assignment]] = []
-    skipped: list[tuple[int, str]] = []
-    for user_id in order:
-        user = on_held.get(user_id)
-        if user is None:
-            skipped.append((user_id, "not_on_hold"))
-        elif user_id in already:
-            skipped.append((user_id, "already_assigned"))
-        elif left is not None and left <= 0:
-            skipped.append((user_id, "project_full"))
-        else:
-            assignment = Assignment(
-                user_id=user.id,
-                project_id=target.id,
-                start_date=local_today(user),
-                origin="reassignment",
-                from_project_id=held_project.id,
-                from_hold_id=hold.id,
-                created_by_id=actor.id,
-            )
-            session.add(assignment)
-            moved.append((user, assignment))
-            if left is not None:
-                left -= 1
-    if moved:
-        session.flush()  # the new assignments need their ids for the audit events
-        for _user, assignment in moved:
-            audit.record(
-                session,
-                actor,
-                "reassignment.move",
-                assignment,
-                hold_id=hold.id,
-                after=audit.snapshot(assignment, *projects.ASSIGNMENT_FIELDS),
-            )
-        session.execute(insert(Notification), _notify_rows(moved, target, held_project, hold, True))
-    return [user.id for user, _a in moved], skipped
+    codes = {user.id: refusal.code for user, refusal in refused}
+    skipped = [(i, codes.get(i, "not_on_hold")) for i in order if i not in on_held or i in codes]
+    if made:
+        _confirm(session, made, target, held_project, hold, by_admin=True)
+    return [user.id for user, _a in made], skipped

@@ -1,7 +1,8 @@
 """The weekly timesheet: one contractor's ISO week as a projects x days grid with totals.
 
 Built in a fixed number of queries (three) whatever the number of entries: the week's entries
-with their projects, the assignments overlapping the week, and the holds in force.
+with their projects, the assignments overlapping the week, and the holds in force. Each cell
+says whether it takes input, by the same checks that log, change and delete make.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from tracker.clock import local_today
 from tracker.errors import DomainError, Invalid
 from tracker.models import Assignment, Hold, Project, TimeEntry, User
-from tracker.services import durations, entries, projects
+from tracker.services import durations, entries, holds
+from tracker.services.entry_rules import Standing, change_refusal, create_refusal
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
 
@@ -50,6 +53,7 @@ class Cell:
     day: dt.date
     entries: list[TimeEntry] = field(default_factory=list)
     assigned: bool = False
+    editable: bool = False  # one entry the rules let the contractor change, or room for one
 
     @property
     def minutes(self) -> int:
@@ -68,6 +72,7 @@ class Row:
     project: Project
     hold: Hold | None
     cells: list[Cell]
+    standing: Standing = field(default_factory=lambda: Standing(None))
 
     @property
     def total(self) -> int:
@@ -103,11 +108,23 @@ class Week:
         return sum(r.total for r in self.rows)
 
 
-def week(session: Session, user: User, monday: dt.date) -> Week:
-    """The contractor's week starting on ``monday``, in three queries."""
+def week(
+    session: Session,
+    user: User,
+    monday: dt.date,
+    *,
+    today: dt.date | None = None,
+    backdating_days: int | None = None,
+) -> Week:
+    """The contractor's week starting on ``monday``, in three queries.
+
+    A cell is editable when it holds at most one entry and the entries service would take a
+    change there now: ``entry_rules.change_refusal`` for its entry, ``create_refusal`` for an
+    empty cell (``today`` defaults to the contractor's own date).
+    """
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     sunday = days[-1]
-    entries = list(
+    found = list(
         session.scalars(
             select(TimeEntry)
             .options(joinedload(TimeEntry.project))
@@ -128,24 +145,36 @@ def week(session: Session, user: User, monday: dt.date) -> Week:
                 Assignment.start_date <= sunday,
                 or_(Assignment.end_date.is_(None), Assignment.end_date >= monday),
             )
-            .order_by(Project.code)
+            .order_by(Assignment.end_date.is_not(None), Assignment.id.desc())
         )
     )
     by_project: dict[int, Project] = {p.id: p for _, p in assignments}
-    for entry in entries:
+    for entry in found:
         by_project.setdefault(entry.project_id, entry.project)
-    holds = projects.active_holds(session, sorted(by_project))
+    held = holds.active_holds(session, by_project)
     rows: dict[int, Row] = {}
     for pid, project in sorted(by_project.items(), key=lambda item: item[1].code):
         cells = [Cell(day) for day in days]
-        for assignment, assigned_project in assignments:
-            if assigned_project.id == pid:
-                for cell in cells:
-                    cell.assigned = cell.assigned or assignment.covers(cell.day)
-        rows[pid] = Row(project, holds.get(pid), cells)
-    for entry in entries:
+        mine = [a for a, p in assignments if p.id == pid]
+        for cell in cells:
+            cell.assigned = any(a.covers(cell.day) for a in mine)
+        rows[pid] = Row(project, held.get(pid), cells, Standing(project, held.get(pid), mine))
+    for entry in found:
         rows[entry.project_id].cells[(entry.work_date - monday).days].entries.append(entry)
+    rules = {"today": today or local_today(user), "backdating_days": backdating_days}
+    for row in rows.values():
+        for cell in row.cells:
+            cell.editable = _takes_input(user, row, cell, **rules)
     return Week(monday, days, list(rows.values()))
+
+
+def _takes_input(user: User, row: Row, cell: Cell, **rules: Any) -> bool:
+    """Whether the cell is an input: the rules would let this contractor change it now."""
+    if len(cell.entries) > 1:
+        return False  # several entries on one day are changed one by one on the entries page
+    if cell.single is not None:
+        return change_refusal(user, user, cell.single, row.standing, **rules) is None
+    return create_refusal(user, user, row.standing, cell.day, **rules) is None
 
 
 def _cell_minutes(typed: str) -> int | None:

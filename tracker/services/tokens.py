@@ -28,7 +28,7 @@ _TOUCH = (
     .where(ApiToken.id == bindparam("token_id"))
     .values(last_used_at=bindparam("now"))
 )
-TOUCHED = "tracker.token_touched"  # session.info key: the caller should commit the new last_used_at
+TOUCH_DUE = "tracker.token_touch_due"  # session.info key: (token id, when) for ``touch``
 
 
 def _hash(raw: str) -> str:
@@ -60,8 +60,9 @@ def create_token(
 def authenticate(session: Session, raw: str) -> User | None:
     """The active user a raw token belongs to, or None when unknown, revoked or expired.
 
-    A token not used for a while gets its ``last_used_at`` moved on, and ``session.info[TOUCHED]``
-    says so: the caller commits it even when the request itself changes nothing.
+    Reads only. When the token has not been used for a while, ``session.info[TOUCH_DUE]`` says
+    so, and the caller moves its ``last_used_at`` on with ``touch`` in a unit of work, even
+    when the request itself changes nothing.
     """
     row = session.execute(_BY_HASH, {"token_hash": _hash(raw)}).first()
     if row is None:
@@ -71,9 +72,16 @@ def authenticate(session: Session, raw: str) -> User | None:
     if not ApiToken.usable_at(revoked_at, expires_at, now) or not user.active:
         return None
     if last_used_at is None or now - last_used_at > _TOUCH_EVERY:
-        session.execute(_TOUCH, {"token_id": token_id, "now": now})
-        session.info[TOUCHED] = True
+        session.info[TOUCH_DUE] = (token_id, now)
     return user
+
+
+def touch(session: Session) -> None:
+    """Move the last authenticated token's ``last_used_at`` on, when ``authenticate`` said so."""
+    due = session.info.pop(TOUCH_DUE, None)
+    if due is not None:
+        token_id, now = due
+        session.execute(_TOUCH, {"token_id": token_id, "now": now})
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -33,6 +35,32 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def find_user(session: Session, user_id: Any) -> User | None:
+    """The user with that id, or None (also for an id that is not a whole number)."""
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        return None
+    return session.get(User, user_id)
+
+
+def signed_in(session: Session, user_id: Any, session_token: Any) -> User | None:
+    """The active user whose current session token this is, or None.
+
+    A cookie (or a pending second step) names a user and the token it was issued with; a
+    logout, password or role change, or disable rotates the token, so the old one stops here.
+    """
+    user = find_user(session, user_id)
+    if user is None or not user.active or not session_token:
+        return None
+    return user if user.session_token == session_token else None
+
+
+def by_ids(session: Session, ids: list[int]) -> dict[int, User]:
+    """The users with these ids (unknown ones left out), in one query."""
+    if not ids:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
 def find_by_email(session: Session, email: str) -> User | None:
     """The user with that email (case-insensitive), or None."""
     return session.scalar(select(User).where(User.email == email.strip().lower()))
@@ -49,8 +77,20 @@ def list_users(session: Session, role: str | None = None) -> list[User]:
 def _role(value: Any) -> str:
     role = str(value or "").strip().lower()
     if role not in ROLES:
-        raise Invalid.field("role", "Choose contractor, admin or payroll.")
+        raise Invalid.field("role", f"Choose {', '.join(ROLES[:-1])} or {ROLES[-1]}.")
     return role
+
+
+# Every field a user has that an admin (or the API) may set, with its parser.
+USER_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "email": validation.email,
+    "name": lambda v: validation.required_text(v, "name"),
+    "role": _role,
+    "active": lambda v: validation.boolean(v, "active"),
+    "timezone": validation.timezone,
+    "skills": validation.skills,
+    "hourly_rate": lambda v: validation.money(v, required=False),
+}
 
 
 def create_user(
@@ -66,27 +106,15 @@ def create_user(
     hourly_rate: Any = None,
 ) -> User:
     """Create a user. Raises Invalid (field errors) or Duplicate (email taken)."""
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
-    for key, parse in (
-        ("email", lambda: validation.email(email)),
-        ("name", lambda: validation.required_text(name, "name")),
-        ("role", lambda: _role(role)),
-        ("timezone", lambda: validation.timezone(timezone)),
-        ("skills", lambda: validation.skills(skills)),
-        ("hourly_rate", lambda: validation.money(hourly_rate, required=False)),
-    ):
-        try:
-            values[key] = parse()
-        except Invalid as exc:
-            errors.update(exc.fields)
+    given = {"email": email, "name": name, "role": role, "timezone": timezone}
+    given.update(skills=skills, hourly_rate=hourly_rate)
+    checks: dict[str, Callable[[], Any]] = {
+        k: partial(USER_PARSERS[k], v) for k, v in given.items()
+    }
     if password is not None:
-        try:
-            passwords.check_policy(password)
-        except Invalid as exc:
-            errors.update(exc.fields)
-    if errors:
-        raise Invalid(errors)
+        checks["password"] = partial(passwords.check_policy, password)
+    values = validation.collect(checks)
+    values.pop("password", None)
     if find_by_email(session, values["email"]) is not None:
         raise Duplicate({"email": ["A user with this email already exists."]})
     user = User(
@@ -107,25 +135,8 @@ def update_user(session: Session, actor: User | None, user: User, **changes: Any
     A role change or a disable ends the user's sessions. Nobody disables their own account, and
     the last active admin keeps the role (someone must be able to manage the portal).
     """
-    parsers = {
-        "name": lambda v: validation.required_text(v, "name"),
-        "role": _role,
-        "active": lambda v: validation.boolean(v, "active"),
-        "timezone": validation.timezone,
-        "skills": validation.skills,
-        "hourly_rate": lambda v: validation.money(v, required=False),
-    }
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    for key, value in changes.items():
-        if key not in parsers:
-            raise Invalid.field(key, "This field cannot be changed.")
-        try:
-            clean[key] = parsers[key](value)
-        except Invalid as exc:
-            errors.update(exc.fields)
-    if errors:
-        raise Invalid(errors)
+    changeable = {k: p for k, p in USER_PARSERS.items() if k != "email"}  # emails are fixed
+    clean = validation.clean(changes, changeable)
     _keep_an_admin(session, actor, user, clean)
     before = audit.snapshot(user, *USER_FIELDS)
     for key, value in clean.items():

@@ -1,15 +1,18 @@
-"""Shape checks shared by every service: emails, codes, money, timezones, tags, text.
+"""Shape checks shared by every service: emails, codes, money, timezones, tags, text, dates.
 
-Each parser returns the clean value or raises ``Invalid`` naming the field.
+Each parser returns the clean value or raises ``Invalid`` naming the field; ``collect`` and
+``clean`` run several and raise one ``Invalid`` naming every bad field.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from tracker.errors import Invalid
@@ -33,22 +36,33 @@ def email(value: Any, field: str = "email") -> str:
 
 def required_text(value: Any, field: str, max_length: int = 200) -> str:
     """Non-empty single-line text without control characters."""
-    text = plain_text(value, field, max_length)
-    if not text:
-        raise Invalid.field(field, "This field is required.")
-    return text
+    return plain_text(value, field, max_length, required=True)
 
 
-def plain_text(value: Any, field: str, max_length: int = 200, multiline: bool = False) -> str:
-    """Optional text, stripped, at most max_length characters, no control characters."""
+def plain_text(
+    value: Any,
+    field: str,
+    max_length: int = 200,
+    multiline: bool = False,
+    required: bool = False,
+) -> str:
+    """Text, stripped, at most max_length characters, no control characters.
+
+    Multi-line text keeps its line breaks (``\r\n`` and ``\r`` become ``\n``) and tabs.
+    """
     if value is None:
-        return ""
+        value = ""
     if not isinstance(value, str):
         raise Invalid.field(field, "Must be text.")
-    text = value.strip()
+    text = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
+    text = text.strip()
+    if required and not text:
+        raise Invalid.field(field, "This field is required.")
     if len(text) > max_length:
         raise Invalid.field(field, f"At most {max_length:,} characters (this has {len(text):,}).")
-    allowed = {"\n", "\r", "\t"} if multiline else set()
+    if not multiline and "\n" in text:
+        raise Invalid.field(field, "Must be a single line.")
+    allowed = {"\n", "\t"} if multiline else set()
     if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
         raise Invalid.field(field, "Contains control characters; remove them and try again.")
     return text
@@ -158,3 +172,68 @@ def boolean(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
         raise Invalid.field(field, "Must be true or false.")
     return value
+
+
+def optional_day(value: Any, field: str) -> dt.date | None:
+    """``day``, or None when nothing is given."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return day(value, field)
+
+
+def day(value: Any, field: str) -> dt.date:
+    """A date, or an ISO ``YYYY-MM-DD`` string. Raises Invalid."""
+    if isinstance(value, dt.datetime):
+        raise Invalid.field(field, "Give a date like 2026-12-01, without a time.")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise Invalid.field(field, "Enter a date like 2026-12-01.")
+
+
+def collect(
+    checks: Mapping[str, Callable[[], Any]], errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """Run each field's check; the clean values, or one Invalid naming every bad field.
+
+    ``errors`` are refusals found before (a required field missing), reported with the rest.
+    """
+    errors = dict(errors or {})
+    clean: dict[str, Any] = {}
+    for name, check in checks.items():
+        try:
+            clean[name] = check()
+        except Invalid as exc:
+            errors.update(exc.fields)
+    if errors:
+        message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
+        raise Invalid(errors, message)
+    return clean
+
+
+def refuse_unknown(names: Iterable[str], allowed: Collection[str]) -> None:
+    """Refuse fields that cannot be set through this action, naming each. Raises Invalid."""
+    unknown = sorted(set(names) - set(allowed))
+    if unknown:
+        raise Invalid({name: ["This field cannot be changed here."] for name in unknown})
+
+
+def clean(
+    values: Mapping[str, Any],
+    parsers: Mapping[str, Callable[[Any], Any]],
+    required: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The given fields parsed by their parsers. Raises Invalid naming every bad field.
+
+    A field without a parser cannot be set this way; a ``required`` one must be given.
+    """
+    refuse_unknown(values, parsers)
+    missing = {name: ["This field is required."] for name in required if name not in values}
+    return collect(
+        {name: partial(parsers[name], value) for name, value in values.items()},
+        missing,
+    )

@@ -2,50 +2,53 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from tracker.api import errors as api_errors
 from tracker.errors import DomainError
-from tracker.web import context
-
-# Page areas, each a module with a ``bp`` blueprint.
-BLUEPRINTS = (
-    "auth",
-    "home",
-    "account",
-    "admin_users",
-    "admin_projects",
-    "admin_audit",
-    "entries",
-    "timesheet",
-    "approvals",  # time entry
-    "holds",
-    "notifications",  # incident holds
-    "offers",  # reassignment
-    "payroll",  # payroll export
-    "mfa",  # second factor
+from tracker.web import (
+    account,
+    admin_audit,
+    admin_projects,
+    admin_users,
+    approvals,
+    auth,
+    context,
+    entries,
+    holds,
+    home,
+    mfa,
+    notifications,
+    offers,
+    payroll,
+    timesheet,
 )
+from tracker.web.forms import record
 
-
-def _feature(module_name: str) -> Any:
-    """Import a feature module; a module not written yet is skipped (only while building)."""
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
+# Every page area, registered in this order; a misspelt or missing one fails at start-up.
+BLUEPRINTS = (
+    auth.bp,
+    home.bp,
+    account.bp,
+    admin_users.bp,
+    admin_projects.bp,
+    admin_audit.bp,
+    entries.bp,
+    timesheet.bp,
+    approvals.bp,
+    holds.bp,
+    notifications.bp,
+    offers.bp,
+    payroll.bp,
+    mfa.bp,
+)
 
 
 def init_app(app: Flask) -> None:
     """Register every page blueprint, the template helpers and the HTML error pages."""
-    for name in BLUEPRINTS:
-        module = _feature(f"tracker.web.{name}")
-        if module is not None:
-            app.register_blueprint(module.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     context.init_app(app)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -57,10 +60,8 @@ def _wants_json() -> bool:
 
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:
-    from tracker.api.errors import http_error_json
-
     if _wants_json():
-        return http_error_json(exc)
+        return api_errors.http_error_json(exc)
     code = exc.code or 500
     template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
     response = Response(render_template(template, error=exc), status=code)
@@ -71,10 +72,9 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
 
 def _domain_error(exc: DomainError) -> Response:
     """A refusal no view handled: its status, and its sentence on a page in the site's style."""
-    from tracker.api.errors import domain_error_json
-
     if _wants_json():
-        return domain_error_json(exc)
+        return api_errors.domain_error_json(exc)
+    record(exc)
     template = {403: "errors/403.html", 404: "errors/404.html"}.get(
         exc.status, "errors/generic.html"
     )
@@ -82,11 +82,7 @@ def _domain_error(exc: DomainError) -> Response:
 
 
 def _server_error(exc: Exception) -> Response:
-    from flask import current_app
-
-    from tracker.api.errors import server_error_json
-
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     if _wants_json():
-        return server_error_json()
+        return api_errors.server_error_json()
     return Response(render_template("errors/500.html"), status=500)

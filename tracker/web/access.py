@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from tracker.db import get_session
-from tracker.security import login_is_recent, login_manager
+from tracker.db import unit_of_work
+from tracker.security import PUBLIC, login_is_recent, login_manager, public
 from tracker.services import audit
 
 F = TypeVar("F", bound=Callable[..., Any])
-PUBLIC = "public"
+__all__ = ["PUBLIC", "me", "public", "recent_login", "roles", "safe_next"]
 
 
 def roles(*allowed: str) -> Callable[[F], F]:
@@ -39,8 +39,7 @@ def roles(*allowed: str) -> Callable[[F], F]:
 
 def _deny() -> None:
     """Record a refused page (who, which role, what) in its own short transaction."""
-    db = get_session()
-    try:
+    with unit_of_work() as db:
         audit.record(
             db,
             me(),
@@ -49,16 +48,6 @@ def _deny() -> None:
             method=request.method,
             path=request.path,
         )
-        db.commit()
-    except Exception:
-        db.rollback()
-        raise
-
-
-def public(view: F) -> F:
-    """Anyone, signed in or not (sign-in page, setup links)."""
-    view.allowed_roles = PUBLIC  # type: ignore[attr-defined]
-    return view
 
 
 def recent_login(view: F) -> F:

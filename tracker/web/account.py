@@ -11,13 +11,13 @@ from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
+from tracker.models import ROLES
 from tracker.security import start_session
 from tracker.services import passwords, tokens, users
 from tracker.web.access import me, roles
-from tracker.web.forms import show_error
+from tracker.web.forms import EmptyForm, show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-ALL_ROLES = ("contractor", "admin", "payroll")
 
 
 class ChangePasswordForm(FlaskForm):
@@ -37,10 +37,6 @@ class TokenForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
-    """Only the CSRF token."""
-
-
 def _page(**extra: Any) -> Any:
     return render_template(
         "account/index.html",
@@ -53,14 +49,14 @@ def _page(**extra: Any) -> Any:
 
 
 @bp.route("/")
-@roles(*ALL_ROLES)
+@roles(*ROLES)
 def index() -> Any:
     """Your account."""
     return _page()
 
 
 @bp.route("/password", methods=["POST"])
-@roles(*ALL_ROLES)
+@roles(*ROLES)
 def password() -> Any:
     """Change your password; other sessions end, this one continues with a new id."""
     form = ChangePasswordForm(prefix="pw")
@@ -81,7 +77,7 @@ def password() -> Any:
 
 
 @bp.route("/tokens", methods=["POST"])
-@roles(*ALL_ROLES)
+@roles(*ROLES)
 def create_token() -> Any:
     """Create an API token; its secret is shown once."""
     form = TokenForm(prefix="tk")
@@ -97,7 +93,7 @@ def create_token() -> Any:
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
-@roles(*ALL_ROLES)
+@roles(*ROLES)
 def revoke_token(token_id: int) -> Any:
     """Revoke one of your tokens (someone else's answers 404)."""
     if EmptyForm().validate_on_submit():

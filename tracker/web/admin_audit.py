@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, render_template, request
 
 from tracker.db import get_session
 from tracker.services import audit, users
+from tracker.web import args
 from tracker.web.access import roles
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
 PAGE = 100
-
-
-def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _date(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 @bp.route("/")
@@ -34,13 +22,13 @@ def index() -> Any:
     db = get_session()
     events = audit.search(
         db,
-        actor_id=_int("actor_id"),
+        actor_id=args.whole("actor_id"),
         action=(request.args.get("action") or "").strip() or None,
         target_type=(request.args.get("target_type") or "").strip() or None,
-        target_id=_int("target_id"),
-        start=_date("from"),
-        end=_date("to"),
-        before_id=_int("before"),
+        target_id=args.whole("target_id"),
+        start=args.day("from"),
+        end=args.day("to"),
+        before_id=args.whole("before"),
         limit=PAGE + 1,
     )
     more = len(events) > PAGE

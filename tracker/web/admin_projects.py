@@ -1,8 +1,7 @@
-"""Admin: projects — create, edit, close; the detail page with assignments and feature panels."""
+"""Admin: projects — create, edit, close; the detail page with assignments and panels."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,21 +11,13 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
-from tracker.models import Project
-from tracker.services import projects, users
+from tracker.models import PROJECT_STATUSES, Project
+from tracker.services import assignments, holds, projects, seats, users
+from tracker.web import panels
 from tracker.web.access import me, roles
-from tracker.web.forms import show_error
+from tracker.web.forms import EmptyForm, flash_error, flash_form_errors, show_error
 
 bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
-
-# Panels other areas add to the project page: (template, builder(project) -> context dict).
-DETAIL_PANELS: list[tuple[str, Callable[[Project], dict[str, Any]]]] = []
-
-
-def add_detail_panel(template: str, builder: Callable[[Project], dict[str, Any]]) -> None:
-    """Show an extra panel on the admin project page (holds, reassignment, hours)."""
-    if all(t != template for t, _ in DETAIL_PANELS):
-        DETAIL_PANELS.append((template, builder))
 
 
 class ProjectForm(FlaskForm):
@@ -65,10 +56,6 @@ class AssignForm(FlaskForm):
     start_date = DateField("Start date", validators=[Optional()])
 
 
-class EmptyForm(FlaskForm):
-    """Only the CSRF token, for buttons that POST."""
-
-
 def _values(form: ProjectForm) -> dict[str, Any]:
     values = {
         "name": form.name.data,
@@ -89,16 +76,14 @@ def index() -> Any:
     """Projects with status, seats taken and the hold in force."""
     db = get_session()
     status = request.args.get("status")
-    items = projects.list_projects(
-        db, me(), status if status in ("open", "frozen", "closed") else None
-    )
-    ids = [p.id for p in items]
+    items = projects.list_projects(db, me(), status if status in PROJECT_STATUSES else None)
+    board = projects.board(db, items)
     return render_template(
         "admin_projects/index.html",
         projects=items,
         status=status,
-        counts=projects.active_counts(db, ids),
-        holds=projects.active_holds(db, ids),
+        counts=board.taken,
+        holds=board.holds,
     )
 
 
@@ -145,7 +130,7 @@ def edit(project_id: int) -> Any:
 def _assign_form(project: Project) -> AssignForm:
     db = get_session()
     form = AssignForm()
-    on_it = {a.user_id for a in projects.list_assignments(db, project=project) if a.is_active}
+    on_it = {a.user_id for a in assignments.list_assignments(db, project=project) if a.is_active}
     form.user_id.choices = [
         (u.id, f"{u.name} <{u.email}>")
         for u in users.list_users(db, "contractor")
@@ -160,16 +145,17 @@ def detail(project_id: int) -> Any:
     """The project page: details, assignments, and the panels of other areas (holds, …)."""
     db = get_session()
     project = projects.get_project(db, project_id)
-    panels = [(template, builder(project)) for template, builder in DETAIL_PANELS]
+    people = assignments.list_assignments(db, project=project)
     return render_template(
         "admin_projects/detail.html",
         project=project,
-        assignments=projects.list_assignments(db, project=project),
-        free_seats=projects.free_seats(db, project),
-        hold=projects.active_holds(db, [project.id]).get(project.id),
+        assignments=people,
+        origin_codes=assignments.origin_codes(db, people),
+        free_seats=seats.free_seats(db, project),
+        hold=holds.active_hold(db, project),
         assign_form=_assign_form(project),
         action_form=EmptyForm(),
-        panels=panels,
+        panels=panels.project_page(project),
     )
 
 
@@ -184,7 +170,7 @@ def assign(project_id: int) -> Any:
         try:
             with unit_of_work() as db:
                 contractor = users.get_user(db, form.user_id.data)
-                projects.assign(
+                assignments.assign(
                     db,
                     me(),
                     project,
@@ -193,17 +179,11 @@ def assign(project_id: int) -> Any:
                     start_date=form.start_date.data,
                 )
         except DomainError as exc:
-            flash(
-                exc.message
-                if not hasattr(exc, "fields")
-                else "; ".join(m for ms in exc.fields.values() for m in ms),
-                "error",
-            )
+            flash_error(exc)
         else:
             flash(f"{contractor.name} is now on {project.code}.", "success")
     else:
-        for name, errors in form.errors.items():
-            flash(f"{getattr(form, name).label.text}: {errors[0]}", "error")
+        flash_form_errors(form)
     return redirect(url_for("admin_projects.detail", project_id=project_id))
 
 
@@ -212,13 +192,13 @@ def assign(project_id: int) -> Any:
 def end_assignment(assignment_id: int) -> Any:
     """End an assignment today (entries are kept)."""
     db = get_session()
-    assignment = projects.get_assignment(db, assignment_id)
+    assignment = assignments.get_assignment(db, assignment_id)
     if EmptyForm().validate_on_submit():
         try:
             with unit_of_work() as db:
-                projects.end_assignment(db, me(), assignment)
+                assignments.end_assignment(db, me(), assignment)
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash_error(exc)
         else:
             flash("The assignment has ended; its entries are kept.", "success")
     return redirect(url_for("admin_projects.detail", project_id=assignment.project_id))
@@ -235,7 +215,7 @@ def close(project_id: int) -> Any:
             with unit_of_work() as db:
                 projects.update_project(db, me(), project, status="closed")
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash_error(exc)
         else:
             flash(f"Project {project.code} is closed.", "success")
     return redirect(url_for("admin_projects.detail", project_id=project_id))

@@ -10,10 +10,11 @@ from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
-from tracker.errors import DomainError, Invalid
-from tracker.services import projects, users, validation
+from tracker.errors import DomainError
+from tracker.models import ROLE_NAMES, ROLES
+from tracker.services import assignments, users, validation
 from tracker.web.access import me, recent_login, roles
-from tracker.web.forms import show_error
+from tracker.web.forms import EmptyForm, flash_error, show_error
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -23,11 +24,7 @@ class UserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField(
         "Role",
-        choices=[
-            SelectChoice("contractor", "Contractor"),
-            SelectChoice("admin", "Admin"),
-            SelectChoice("payroll", "Payroll"),
-        ],
+        choices=[SelectChoice(role, ROLE_NAMES[role][0]) for role in ROLES],
         default="contractor",
     )
     timezone = SelectField("Timezone", default="UTC")
@@ -41,10 +38,6 @@ class UserForm(FlaskForm):
 
 class EditUserForm(UserForm):
     email = None  # emails are fixed once created
-
-
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that POST."""
 
 
 def _with_timezones(form: UserForm) -> UserForm:
@@ -63,10 +56,9 @@ def index() -> Any:
     role = request.args.get("role") or None
     return render_template(
         "admin_users/index.html",
-        users=users.list_users(
-            get_session(), role if role in ("contractor", "admin", "payroll") else None
-        ),
+        users=users.list_users(get_session(), role if role in ROLES else None),
         role=role,
+        role_filters=[(None, "All"), *((r, ROLE_NAMES[r][1]) for r in ROLES)],
         form=EmptyForm(),
     )
 
@@ -138,7 +130,7 @@ def detail(user_id: int) -> Any:
         "admin_users/form.html",
         form=form,
         user=user,
-        assignments=projects.list_assignments(db, user=user),
+        assignments=assignments.list_assignments(db, user=user),
         action_form=EmptyForm(),
     )
 
@@ -165,12 +157,8 @@ def act(user_id: int, action: str) -> Any:
             else:
                 users.end_sessions(db, me(), user)
                 message = f"{user.name} is signed out everywhere."
-    except Invalid as exc:
-        for messages in exc.fields.values():
-            for text in messages:
-                flash(text, "error")
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash_error(exc)
     else:
         flash(message, "success")
     return redirect(url_for("admin_users.detail", user_id=user_id))

@@ -6,24 +6,19 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
+from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, Invalid
-from tracker.models import Project, User
-from tracker.services import entries, projects, timesheet
+from tracker.models import ENTRY_STATUSES, PROJECT_STATUSES
+from tracker.services import entries, projects, timesheet, users
+from tracker.web import args
 from tracker.web.access import me, roles
-from tracker.web.entry_forms import (
-    AdminEntryForm,
-    EmptyForm,
-    int_or_none,
-    local_today,
-    place_error,
-    settings,
-)
+from tracker.web.context import hours
+from tracker.web.entry_forms import AdminEntryForm, int_or_none
+from tracker.web.forms import EmptyForm, flash_error, show_error
 
 bp = Blueprint("approvals", __name__)
-STATUSES = ("submitted", "approved", "rejected")
 
 
 def _filters() -> tuple[dict[str, Any], str | None]:
@@ -33,22 +28,18 @@ def _filters() -> tuple[dict[str, Any], str | None]:
     start = end = None
     if week_label:
         try:
-            start = timesheet.parse_week(week_label, dt.date.today())
+            start = timesheet.parse_week(week_label, local_today(me()))
             end = start + dt.timedelta(days=6)
         except Invalid:
             flash("Give the week like 2026-W49.", "error")
             week_label = None
     return {
-        "user_id": int_or_none(request.args.get("user_id")),
-        "project_id": int_or_none(request.args.get("project_id")),
-        "status": status if status in STATUSES else None,
+        "user_id": args.whole("user_id"),
+        "project_id": args.whole("project_id"),
+        "status": status if status in ENTRY_STATUSES else None,
         "start": start,
         "end": end,
     }, week_label
-
-
-def _contractors(db: Any) -> list[User]:
-    return list(db.scalars(select(User).where(User.role == "contractor").order_by(User.name)))
 
 
 @bp.route("/admin/approvals", methods=["GET", "POST"])
@@ -76,22 +67,16 @@ def index() -> Any:
                     else:
                         done = entries.reject(db, user, ids, reason)
             except DomainError as exc:
-                message = (
-                    next(iter(exc.fields.values()))[0] if isinstance(exc, Invalid) else exc.message
-                )
-                flash(f"Nothing was changed: {message}", "error")
+                flash_error(exc, "Nothing was changed: ")
             else:
                 verb = "Approved" if action == "approve" else "Rejected"
                 flash(f"{verb} {len(done)} entr{'y' if len(done) == 1 else 'ies'}.", "success")
                 return redirect(request.full_path.rstrip("?"))
     filters, week_label = _filters()
-    try:
-        items, cursor = entries.list_entries(
-            db, user, after=request.args.get("after") or None, limit=100, **filters
-        )
-    except Invalid:
-        items, cursor = entries.list_entries(db, user, limit=100, **filters)
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
+    items, next_url = args.keyset_page(
+        "approvals.index",
+        lambda after: entries.list_entries(db, user, after=after, limit=100, **filters),
+    )
     status = 422 if request.method == "POST" else 200
     return render_template(
         "approvals/index.html",
@@ -101,8 +86,8 @@ def index() -> Any:
         args=request.args,
         week=week_label,
         projects=projects.list_projects(db, user),
-        contractors=_contractors(db),
-        next_url=url_for("approvals.index", after=cursor, **args) if cursor else None,
+        contractors=users.list_users(db, "contractor"),
+        next_url=next_url,
         status_filter=filters["status"],
         reason=request.form.get("reason", ""),
     ), status
@@ -110,13 +95,14 @@ def index() -> Any:
 
 def _choices(db: Any) -> tuple[list[tuple[Any, str]], list[tuple[Any, str]]]:
     people: list[tuple[Any, str]] = [("", "Choose a contractor…")]
-    people += [(u.id, f"{u.name} ({u.email})") for u in _contractors(db) if u.active]
+    people += [
+        (u.id, f"{u.name} ({u.email})") for u in users.list_users(db, "contractor") if u.active
+    ]
+    not_closed = tuple(s for s in PROJECT_STATUSES if s != "closed")
     open_projects: list[tuple[Any, str]] = [("", "Choose a project…")]
     open_projects += [
         (p.id, f"{p.code} — {p.name}" + (" (on hold)" if p.status == "frozen" else ""))
-        for p in db.scalars(
-            select(Project).where(Project.status != "closed").order_by(Project.code)
-        )
+        for p in projects.list_projects(db, me(), not_closed)
     ]
     return people, open_projects
 
@@ -143,32 +129,27 @@ def log_for() -> Any:
                 form.work_date.data = original.work_date.isoformat()
     status = 200
     if request.method == "POST" and form.validate():
-        owner = db.get(User, form.user_id.data) if form.user_id.data else None
         corrects = (form.corrects_entry_id.data or "").strip()
         try:
-            if owner is None or not owner.is_contractor:
-                raise Invalid.field("user_id", "Choose a contractor.")
             if corrects and not corrects.isdigit():
                 raise Invalid.field("corrects_entry_id", "Give the entry number, like 42.")
             with unit_of_work() as db:
+                owner = entries.contractor_for(db, form.user_id.data)
                 entry = entries.log_time(
                     db,
                     admin,
                     user=owner,
-                    project_id=form.project_id.data,
-                    work_date=form.work_date.data or "",
-                    hours=form.hours.data,
-                    description=form.description.data or "",
+                    **form.values(),
                     corrects_entry_id=int(corrects) if corrects else None,
-                    **settings(),
+                    via="web",
                 )
         except DomainError as exc:
-            place_error(form, exc)
+            show_error(form, exc)
             status = exc.status
         else:
             kind = "Correction" if entry.is_correction else "Entry"
             flash(
-                f"{kind} of {entry.minutes / 60:.2f} h logged for {owner.name} "
+                f"{kind} of {hours(entry.minutes)} h logged for {owner.name} "
                 f"on {entry.work_date.isoformat()}.",
                 "success",
             )

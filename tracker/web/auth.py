@@ -22,14 +22,19 @@ from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, NotFound, RateLimited
-from tracker.security import mark_recent_login, start_session
+from tracker.models import ROLES
+from tracker.security import (
+    begin_second_step,
+    login_settings,
+    mark_recent_login,
+    start_session,
+)
 from tracker.services import auth as auth_service
 from tracker.services import passwords, users, validation
 from tracker.web.access import me, public, roles, safe_next
-from tracker.web.forms import show_error
+from tracker.web.forms import flash_error, message, show_error
 
 bp = Blueprint("auth", __name__)
-ALL_ROLES = ("contractor", "admin", "payroll")
 
 
 class LoginForm(FlaskForm):
@@ -49,14 +54,6 @@ class FirstAdminForm(PasswordForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     timezone = SelectField("Timezone", default="UTC")
-
-
-def login_settings() -> dict[str, Any]:
-    """The sign-in throttle's settings, for every password check the portal makes."""
-    return {
-        "max_attempts": current_app.config["LOGIN_MAX_ATTEMPTS"],
-        "window_seconds": current_app.config["LOGIN_WINDOW_SECONDS"],
-    }
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,15 +78,14 @@ def login() -> Any:
         if delay:
             time.sleep(delay)  # many failures from many addresses: slow down, never lock out
         if isinstance(outcome, DomainError):
-            flash(outcome.message, "error")
+            flash_error(outcome)
             status = 401
             if isinstance(outcome, RateLimited):
                 status = 429
                 headers["Retry-After"] = str(outcome.retry_after)
         elif outcome.totp_secret:
-            from tracker.web.mfa import begin_second_step
-
-            return begin_second_step(outcome, request.args.get("next"))
+            begin_second_step(outcome, request.args.get("next"))
+            return redirect(url_for("mfa.verify"))
         else:
             start_session(outcome)
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
@@ -99,7 +95,7 @@ def login() -> Any:
 
 
 @bp.route("/logout", methods=["POST"])
-@roles(*ALL_ROLES)
+@roles(*ROLES)
 def logout() -> Any:
     """Sign out and end this user's sessions everywhere (the old cookie stops working)."""
     with unit_of_work() as db:
@@ -112,7 +108,7 @@ def logout() -> Any:
 
 
 @bp.route("/reauth", methods=["GET", "POST"])
-@roles(*ALL_ROLES)
+@roles(*ROLES)
 def reauth() -> Any:
     """Confirm the password before a sensitive action (freeze, payroll, user admin)."""
     form = PasswordForm()
@@ -129,7 +125,7 @@ def reauth() -> Any:
             mark_recent_login()
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
         if isinstance(refusal, RateLimited):
-            flash(refusal.message, "error")
+            flash_error(refusal)
             response = current_app.make_response(
                 (render_template("auth/reauth.html", form=form), 429)
             )
@@ -155,7 +151,7 @@ def setup_link(token: str) -> Any:
     try:
         users.find_setup_link(get_session(), token)
     except NotFound as exc:
-        return render_template("auth/link_used.html", message=exc.message), 404
+        return render_template("auth/link_used.html", message=message(exc)), 404
     session[SETUP_TOKEN] = token
     return redirect(url_for("auth.setup"), 303)
 
@@ -177,7 +173,7 @@ def _setup(token: str) -> Any:
         link = users.find_setup_link(db, token)
     except NotFound as exc:
         session.pop(SETUP_TOKEN, None)
-        return render_template("auth/link_used.html", message=exc.message), 404
+        return render_template("auth/link_used.html", message=message(exc)), 404
     first_admin = link.user_id is None
     form: PasswordForm = FirstAdminForm() if first_admin else PasswordForm()
     if isinstance(form, FirstAdminForm):

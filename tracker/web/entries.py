@@ -1,4 +1,4 @@
-"""Log hours, the entries list with filters, edit and delete; the dashboard's week panel."""
+"""Log hours, the entries list with filters, edit and delete."""
 
 from __future__ import annotations
 
@@ -7,22 +7,16 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work
-from tracker.errors import DomainError, Invalid
-from tracker.models import Project, TimeEntry, User
+from tracker.errors import DomainError
+from tracker.models import ENTRY_STATUSES, TimeEntry
 from tracker.services import entries, projects, timesheet
-from tracker.web import home
+from tracker.web import args
 from tracker.web.access import me, roles, safe_next
-from tracker.web.context import hmm
-from tracker.web.entry_forms import (
-    EmptyForm,
-    EntryForm,
-    int_or_none,
-    local_today,
-    place_error,
-    project_choices,
-    settings,
-)
+from tracker.web.context import hmm, hours
+from tracker.web.entry_forms import EntryForm, int_or_none, project_choices
+from tracker.web.forms import EmptyForm, flash_error, show_error
 
 bp = Blueprint("entries", __name__)
 
@@ -50,22 +44,14 @@ def new() -> Any:
     if request.method == "POST" and form.validate():
         try:
             with unit_of_work() as db:
-                entry = entries.log_time(
-                    db,
-                    user,
-                    project_id=form.project_id.data,
-                    work_date=form.work_date.data or "",
-                    hours=form.hours.data,
-                    description=form.description.data or "",
-                    **settings(),
-                )
-                code = db.get(Project, entry.project_id).code  # type: ignore[union-attr]
+                entry = entries.log_time(db, user, **form.values(), via="web")
+                code = projects.get_project(db, entry.project_id).code
         except DomainError as exc:
-            place_error(form, exc)
+            show_error(form, exc)
             status = exc.status
         else:
             flash(
-                f"Logged {entry.minutes / 60:.2f} h on {code} for {entry.work_date.isoformat()}.",
+                f"Logged {hours(entry.minutes)} h on {code} for {entry.work_date.isoformat()}.",
                 "success",
             )
             return redirect(_week_url(entry.work_date))
@@ -74,32 +60,13 @@ def new() -> Any:
     return render_template("entries/form.html", form=form, entry=None), status
 
 
-def _editable(
-    entry: TimeEntry, viewer: User, project: Project, held: bool, today: dt.date, window: int
-) -> bool:
-    """Whether the rules would let the viewer change the entry now (to show the links)."""
-    if entry.exported or held or project.status != "open":
-        return False
-    if viewer.is_admin:
-        return True
-    if entry.is_correction:
-        return False  # an admin's correction: only an admin changes it
-    return entry.status != "approved" and entry.work_date >= today - dt.timedelta(days=window)
-
-
 def _filters() -> dict[str, Any]:
-    def day(name: str) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
-
     status = request.args.get("status") or None
     return {
-        "start": day("from"),
-        "end": day("to"),
-        "project_id": int_or_none(request.args.get("project_id")),
-        "status": status if status in ("submitted", "approved", "rejected") else None,
+        "start": args.day("from"),
+        "end": args.day("to"),
+        "project_id": args.whole("project_id"),
+        "status": status if status in ENTRY_STATUSES else None,
     }
 
 
@@ -107,25 +74,14 @@ def _filters() -> dict[str, Any]:
 @roles("contractor")
 def index() -> Any:
     """Your entries, newest first, filtered by dates, project and status; keyset pages."""
-    from flask import current_app
-
     user = me()
     db = get_session()
     filters = _filters()
-    try:
-        items, cursor = entries.list_entries(
-            db, user, after=request.args.get("after") or None, limit=50, **filters
-        )
-    except Invalid:
-        items, cursor = entries.list_entries(db, user, limit=50, **filters)
-    holds = projects.active_holds(db, sorted({e.project_id for e in items}))
-    today = local_today(user)
-    window = current_app.config["BACKDATING_DAYS"]
-    editable = {
-        e.id: _editable(e, user, e.project, e.project_id in holds, today, window) for e in items
-    }
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
-    next_url = url_for("entries.index", after=cursor, **args) if cursor else None
+    items, next_url = args.keyset_page(
+        "entries.index",
+        lambda after: entries.list_entries(db, user, after=after, limit=50, **filters),
+    )
+    editable = entries.editable(db, user, items)
     # Unfiltered and on the first page, an empty list means no entries at all (not a filter miss).
     never_logged = not items and not any(filters.values()) and not request.args.get("after")
     return render_template(
@@ -170,18 +126,9 @@ def edit(entry_id: int) -> Any:
     if request.method == "POST" and form.validate():
         try:
             with unit_of_work() as db:
-                entry = entries.update_entry(
-                    db,
-                    user,
-                    entry_id,
-                    project_id=form.project_id.data,
-                    work_date=form.work_date.data or "",
-                    hours=form.hours.data,
-                    description=form.description.data or "",
-                    **settings(),
-                )
+                entry = entries.update_entry(db, user, entry_id, **form.values(), via="web")
         except DomainError as exc:
-            place_error(form, exc)
+            show_error(form, exc)
             status = exc.status
         else:
             flash("Entry saved.", "success")
@@ -204,53 +151,9 @@ def delete(entry_id: int) -> Any:
         return redirect(back)
     try:
         with unit_of_work() as db:
-            entries.delete_entry(db, user, entry_id, **settings())
+            entries.delete_entry(db, user, entry_id, via="web")
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash_error(exc)
         return redirect(back)
     flash("Entry deleted.", "success")
     return redirect(back)
-
-
-# The dashboard panel: this week per day (a small SVG bar chart and a table) and per project.
-CHART_WIDTH, CHART_HEIGHT, BAR_TOP = 350, 120, 14
-
-
-def week_panel(user: User) -> dict[str, Any]:
-    """This week's hours per day and per project for the contractor's dashboard (3 queries)."""
-    today = local_today(user)
-    monday = today - dt.timedelta(days=today.weekday())
-    week = timesheet.week(get_session(), user, monday)
-    totals = week.day_totals
-    scale = max([480, *totals])
-    slot = CHART_WIDTH / 7
-    bars = []
-    for i, (day, minutes) in enumerate(zip(week.days, totals, strict=True)):
-        height = round((CHART_HEIGHT - BAR_TOP) * max(minutes, 0) / scale)
-        bars.append(
-            {
-                "day": day,
-                "label": day.strftime("%a"),
-                "minutes": minutes,
-                "x": round(i * slot + slot * 0.2),
-                "width": round(slot * 0.6),
-                "y": CHART_HEIGHT - height,
-                "height": height,
-                "today": day == today,
-                "text_x": round(i * slot + slot / 2),
-            }
-        )
-    return {
-        "entries_panels": ["entries/_week_panel.html"],
-        "week_panel": {
-            "week": week,
-            # Without hours (or when corrections cancel out) the chart would be blank: say so.
-            "has_hours": any(totals),
-            "bars": bars,
-            "chart_height": CHART_HEIGHT,
-            "chart_width": CHART_WIDTH,
-        },
-    }
-
-
-home.add_panel("contractor", week_panel)

@@ -1,45 +1,21 @@
 """Forms and helpers shared by the entry, timesheet and approval pages.
 
-Forms check shape only; the rules are the entries service's. A refusal is put beside the field
-it is about, in the service's own words.
+Forms check shape only; the rules are the entries service's, and a refusal is put beside the
+field it is about by ``tracker.web.forms.show_error``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask import current_app, flash
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from tracker.errors import (
-    DailyLimit,
-    DomainError,
-    FutureDate,
-    Invalid,
-    NotAssigned,
-    PeriodLocked,
-    ProjectClosed,
-    ProjectFrozen,
-)
-from tracker.models import Assignment, Project, User
-from tracker.services import projects
-from tracker.services.entry_rules import zone
-
-# Which form field each refusal is about.
-ERROR_FIELDS: dict[type[DomainError], str] = {
-    ProjectFrozen: "project_id",
-    ProjectClosed: "project_id",
-    NotAssigned: "project_id",
-    FutureDate: "work_date",
-    PeriodLocked: "work_date",
-    DailyLimit: "hours",
-}
-FIELD_ALIASES = {"minutes": "hours"}
+from tracker.clock import zone
+from tracker.models import User
+from tracker.services import entries
 
 
 def int_or_none(value: Any) -> int | None:
@@ -56,6 +32,15 @@ class EntryForm(FlaskForm):
     hours = StringField("Hours", description="e.g. 7.5, 7,5, 7:30, 7h30, 2h38m or 450m")
     description = TextAreaField("What you worked on", validators=[Length(max=2000)])
 
+    def values(self) -> dict[str, Any]:
+        """What the entries service takes from the form, as typed (it checks them)."""
+        return {
+            "project_id": self.project_id.data,
+            "work_date": self.work_date.data or "",
+            "hours": self.hours.data,
+            "description": self.description.data or "",
+        }
+
 
 class AdminEntryForm(EntryForm):
     user_id = SelectField("Contractor", coerce=int_or_none, validate_choice=False)
@@ -66,85 +51,26 @@ class AdminEntryForm(EntryForm):
     )
 
 
-class EmptyForm(FlaskForm):
-    """Only the CSRF token, for buttons that POST."""
-
-
-def place_error(form: FlaskForm, exc: DomainError) -> None:
-    """Put the refusal's message beside its field; form-wide refusals are flashed."""
-    if isinstance(exc, Invalid):
-        for name, messages in exc.fields.items():
-            field = getattr(form, FIELD_ALIASES.get(name, name), None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = list(field.errors or []) + list(messages)
-            else:
-                for message in messages:
-                    flash(message, "error")
-        return
-    target = next((f for cls, f in ERROR_FIELDS.items() if isinstance(exc, cls)), None)
-    field = getattr(form, target, None) if target else None
-    if field is None:
-        flash(exc.message, "error")
-        return
-    field.errors = [*list(field.errors or []), exc.message]
-
-
-def local_today(user: User) -> dt.date:
-    """Today in the user's own timezone."""
-    return dt.datetime.now(dt.UTC).astimezone(zone(user)).date()
-
-
-def settings(via: str = "web") -> dict[str, Any]:
-    """What the edge passes to the entries service: the backdating window and the interface."""
-    return {"backdating_days": current_app.config["BACKDATING_DAYS"], "via": via}
-
-
 def project_choices(
     session: Session, user: User, include: int | None = None
 ) -> list[tuple[Any, ...]]:
-    """The contractor's active, non-closed projects; held ones are noted and, unless backfill
-    is allowed, disabled. ``include`` keeps an entry's current project in the list."""
-    rows = list(
-        session.execute(
-            select(Project)
-            .join(Assignment, Assignment.project_id == Project.id)
-            .where(Assignment.user_id == user.id, Assignment.end_date.is_(None))
-            .where(Project.status != "closed")
-            .order_by(Project.code)
-        )
-        .scalars()
-        .unique()
-    )
-    if include is not None and all(p.id != include for p in rows):
-        extra = session.get(Project, include)
-        if extra is not None:
-            rows.append(extra)
-    holds = projects.active_holds(session, [p.id for p in rows])
+    """The contractor's projects to log time on; held ones noted, and disabled where no new
+    time is taken (closed, or held without backfill). ``include`` keeps an entry's project."""
     choices: list[tuple[Any, ...]] = [("", "Choose a project…")]
-    for project in rows:
+    for option in entries.loggable_projects(session, user, include):
+        project, hold = option.project, option.hold
         label = f"{project.code} — {project.name}"
-        hold = holds.get(project.id)
         if project.status == "closed":
-            choices.append((project.id, f"{label} (closed)", {"disabled": True}))
+            label += " (closed)"
         elif hold is not None:
             since = hold.started_at.astimezone(zone(user)).strftime("%Y-%m-%d")
-            if hold.allow_backfill:
-                choices.append(
-                    (project.id, f"{label} (on hold since {since}; only days before it)")
-                )
-            else:
-                choices.append((project.id, f"{label} (on hold since {since})", {"disabled": True}))
-        else:
-            choices.append((project.id, label))
+            label += f" (on hold since {since}" + (
+                "; only days before it)" if hold.allow_backfill else ")"
+            )
+        choices.append(
+            (project.id, label) if option.takes_time else (project.id, label, {"disabled": True})
+        )
     return choices
 
 
-__all__ = [
-    "AdminEntryForm",
-    "EmptyForm",
-    "EntryForm",
-    "local_today",
-    "place_error",
-    "project_choices",
-    "settings",
-]
+__all__ = ["AdminEntryForm", "EntryForm", "int_or_none", "project_choices"]

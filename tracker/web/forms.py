@@ -1,26 +1,92 @@
-"""Form helpers: put a service's field errors beside the right fields."""
+"""How a refusal reaches the person on a page: beside its field, or as one flashed sentence.
+
+Every page turns a service's ``DomainError`` into words here and nowhere else, and a refusal
+that asked to be audited (``DomainError.logged``) is recorded here, after the action it refused
+was rolled back.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from flask import flash
 from flask_wtf import FlaskForm
 
-from tracker.errors import DomainError, Invalid
+from tracker.db import unit_of_work
+from tracker.errors import (
+    DailyLimit,
+    DomainError,
+    FutureDate,
+    Invalid,
+    NotAssigned,
+    PeriodLocked,
+    ProjectClosed,
+    ProjectFrozen,
+)
+from tracker.services import audit
+
+# Which form field a refusal is about, when the form has that field.
+ERROR_FIELDS: dict[type[DomainError], str] = {
+    ProjectFrozen: "project_id",
+    ProjectClosed: "project_id",
+    NotAssigned: "project_id",
+    FutureDate: "work_date",
+    PeriodLocked: "work_date",
+    DailyLimit: "hours",
+}
+# Service field names that a form shows under another name.
+FIELD_ALIASES = {"minutes": "hours"}
 
 
-def show_error(form: FlaskForm, exc: DomainError, field_map: dict[str, str] | None = None) -> None:
-    """Attach a refused action's messages to the form's fields, or flash it when no field fits."""
-    field_map = field_map or {}
-    if isinstance(exc, Invalid):
-        unplaced: list[str] = []
-        for name, messages in exc.fields.items():
-            field = getattr(form, field_map.get(name, name), None)
-            if field is not None and hasattr(field, "errors"):
-                errors = list(field.errors) if field.errors else []
-                field.errors = errors + list(messages)
-            else:
-                unplaced.extend(f"{name}: {m}" for m in messages)
-        for message in unplaced:
-            flash(message, "error")
-        return
-    flash(exc.message, "error")
+class EmptyForm(FlaskForm):
+    """Only the CSRF token, for buttons that POST."""
+
+
+def record(refusal: DomainError) -> None:
+    """Keep the audit event the refusal asked for, in a unit of work of its own."""
+    if refusal.audit:
+        with unit_of_work() as db:
+            audit.record_refusal(db, refusal)
+
+
+def message(refusal: DomainError) -> str:
+    """The refusal in one sentence: its field messages, or its own message."""
+    if isinstance(refusal, Invalid):
+        return " ".join(m for messages in refusal.fields.values() for m in messages)
+    return refusal.message
+
+
+def flash_error(refusal: DomainError, prefix: str = "") -> None:
+    """Flash the refusal as one sentence (after ``prefix``, e.g. "Nothing was changed: ")."""
+    record(refusal)
+    flash(f"{prefix}{message(refusal)}", "error")
+
+
+def flash_form_errors(form: FlaskForm) -> None:
+    """Flash a form's own shape errors, one per field, on a page that does not show the form."""
+    for name, errors in form.errors.items():
+        flash(f"{getattr(form, name).label.text}: {errors[0]}", "error")
+
+
+def show_error(
+    form: FlaskForm, refusal: DomainError, aliases: Mapping[str, str] | None = None
+) -> None:
+    """Put the refusal's messages beside the fields they are about; flash what fits no field.
+
+    ``aliases`` maps a service's field name to the form's (``{"password": "new_password"}``).
+    """
+    record(refusal)
+    names = {**FIELD_ALIASES, **(aliases or {})}
+    placed: list[tuple[str, list[str]]]
+    if isinstance(refusal, Invalid):
+        placed = list(refusal.fields.items())
+    else:
+        about = next((f for cls, f in ERROR_FIELDS.items() if isinstance(refusal, cls)), "")
+        placed = [(about, [refusal.message])]
+    for name, messages in placed:
+        field = getattr(form, names.get(name, name), None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or []), *messages]
+        else:
+            for text in messages:
+                flash(text, "error")

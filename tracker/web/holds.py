@@ -11,13 +11,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.db import get_session, unit_of_work, write_priority
 from tracker.errors import DomainError
-from tracker.models import Project, User
-from tracker.security import login_is_recent
-from tracker.services import holds, projects
-from tracker.web import admin_projects, home
+from tracker.services import hold_reports, holds, projects
 from tracker.web.access import me, recent_login, roles
 from tracker.web.context import local
-from tracker.web.forms import show_error
+from tracker.web.forms import flash_error, show_error
 
 bp = Blueprint("holds", __name__, url_prefix="/admin/holds")
 
@@ -71,7 +68,7 @@ def _freeze_values(form: FreezeForm) -> dict[str, Any]:
 @roles("admin")
 def index() -> Any:
     """Holds in force with their impact: affected, reassigned, hours before against since."""
-    impacts = holds.holds_in_force(get_session())
+    impacts = hold_reports.holds_in_force(get_session())
     return render_template("holds/index.html", impacts=[(i, hours_chart(i)) for i in impacts])
 
 
@@ -89,7 +86,7 @@ def freeze(project_id: int) -> Any:
         try:
             holds.check_can_freeze(db, project)
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash_error(exc)
         return redirect(url_for("admin_projects.detail", project_id=project.id))
     if form.validate_on_submit() and request.form.get("action") != "edit":
         try:
@@ -158,7 +155,7 @@ CHART_W, CHART_H = 600, 220
 CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 52, 8, 18, 44
 
 
-def hours_chart(impact: holds.HoldImpact) -> dict[str, Any]:
+def hours_chart(impact: hold_reports.HoldImpact) -> dict[str, Any]:
     """Geometry of the server-rendered SVG bar chart of hours per week around a hold."""
     weeks = impact.weeks
     peak = max([w.minutes for w in weeks] + [60])
@@ -198,28 +195,3 @@ def hours_chart(impact: holds.HoldImpact) -> dict[str, Any]:
         "top": CHART_TOP,
         "split": round(CHART_LEFT + before * slot, 1),
     }
-
-
-def _project_panel(project: Project) -> dict[str, Any]:
-    """Context for the project page's hold panel: the form that fits, and the history."""
-    db = get_session()
-    return {
-        "hold": holds.active_hold(db, project),
-        "history": holds.hold_history(db, project),
-        "affected": holds.affected_contractors(db, project),
-        "recent": login_is_recent(),
-        "freeze_form": FreezeForm(formdata=None),
-        "unfreeze_form": UnfreezeForm(formdata=None),
-    }
-
-
-def _home_panel(_user: User) -> dict[str, Any]:
-    """The admin overview's summary of holds in force."""
-    return {
-        "holds_panels": ["holds/_home_panel.html"],
-        "holds_in_force": holds.holds_in_force(get_session()),
-    }
-
-
-admin_projects.add_detail_panel("holds/_project_panel.html", _project_panel)
-home.add_panel("admin", _home_panel)

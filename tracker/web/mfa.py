@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import (
@@ -23,16 +22,13 @@ from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, RateLimited
-from tracker.models import User
-from tracker.security import start_session
-from tracker.services import mfa
+from tracker.models import ROLES, User
+from tracker.security import login_settings, second_step_user_id, start_session
+from tracker.services import mfa, users
 from tracker.web.access import me, public, roles, safe_next
-from tracker.web.auth import login_settings
-from tracker.web.forms import show_error
+from tracker.web.forms import flash_error, message, record, show_error
 
 bp = Blueprint("mfa", __name__)
-ALL_ROLES = ("contractor", "admin", "payroll")
-PENDING_SECONDS = 300  # the second step must follow the password within five minutes
 _EXEMPT = {"mfa.setup", "mfa.verify", "auth.logout", "static", "auth.login", "health.healthz"}
 
 
@@ -48,41 +44,23 @@ class DisableForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired()])
 
 
-def begin_second_step(user: User, next_url: str | None) -> Any:
-    """After a correct password for a user with TOTP: ask for the code before signing in."""
-    session.clear()
-    session["mfa_user_id"] = user.id
-    session["mfa_token"] = user.session_token
-    session["mfa_started"] = time.time()
-    session["mfa_next"] = next_url
-    return redirect(url_for("mfa.verify"))
-
-
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
 def verify() -> Any:
     """The second sign-in step: a TOTP code or a recovery code."""
-    user_id = session.get("mfa_user_id")
-    started = session.get("mfa_started", 0)
-    if not user_id or time.time() - started > PENDING_SECONDS:
+    user_id = second_step_user_id()
+    if user_id is None:
         session.clear()
         flash("Please sign in again.", "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        limits = {
-            "max_attempts": current_app.config["LOGIN_MAX_ATTEMPTS"],
-            "window_seconds": current_app.config["LOGIN_WINDOW_SECONDS"],
-        }
+        limits = login_settings()
         try:
             with unit_of_work() as db:
-                user = db.get(User, user_id)
+                user = users.signed_in(db, user_id, session.get("mfa_token"))
                 ok = locked = False
-                if (
-                    user is not None
-                    and user.active
-                    and user.session_token == session.get("mfa_token")
-                ):
+                if user is not None:
                     ok = mfa.verify(
                         db, user, form.code.data or "", request.remote_addr or "?", **limits
                     )
@@ -92,7 +70,8 @@ def verify() -> Any:
                         >= limits["max_attempts"]
                     )
         except RateLimited as exc:
-            return _cancel(exc.message)
+            record(exc)
+            return _cancel(message(exc))
         if ok and user is not None:
             next_url = session.get("mfa_next")
             start_session(user)
@@ -103,15 +82,15 @@ def verify() -> Any:
     return render_template("mfa/verify.html", form=form)
 
 
-def _cancel(message: str) -> Any:
+def _cancel(text: str) -> Any:
     """End the pending second step: the password must be entered again."""
     session.clear()
-    flash(message, "error")
+    flash(text, "error")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/account/mfa", methods=["GET", "POST"])
-@roles(*ALL_ROLES)
+@roles(*ROLES)
 def setup() -> Any:
     """Enrol an authenticator app: scan the QR code, confirm with a code, keep recovery codes."""
     user = me()
@@ -140,7 +119,7 @@ def setup() -> Any:
 
 
 @bp.route("/account/mfa/disable", methods=["POST"])
-@roles(*ALL_ROLES)
+@roles(*ROLES)
 def disable() -> Any:
     """Turn the second factor off (not allowed where it is required)."""
     user = me()
@@ -160,12 +139,12 @@ def disable() -> Any:
         if refusal is None:
             flash("The second factor is off.", "success")
         else:
-            flash(refusal.message, "error")
+            flash_error(refusal)
     return redirect(url_for("mfa.setup"))
 
 
 def _required(user: User) -> bool:
-    return bool(current_app.config["REQUIRE_MFA"]) and user.role in ("admin", "payroll")
+    return mfa.required_for(user, bool(current_app.config["REQUIRE_MFA"]))
 
 
 @bp.before_app_request

@@ -5,37 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 
 from tracker.db import get_session, unit_of_work
+from tracker.models import ROLES
 from tracker.services import notifications
 from tracker.web.access import me, roles
+from tracker.web.forms import EmptyForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-class MarkReadForm(FlaskForm):
-    """Only the CSRF token: the buttons that mark notifications read."""
-
-
 @bp.route("")
-@roles("contractor", "admin", "payroll")
+@roles(*ROLES)
 def index() -> Any:
     """Your notifications, newest first, unread ones marked."""
     items = notifications.list_for(get_session(), me())
     return render_template(
         "notifications/index.html",
         items=items,
-        form=MarkReadForm(),
+        form=EmptyForm(),
         any_unread=any(n.read_at is None for n in items),
     )
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
-@roles("contractor", "admin", "payroll")
+@roles(*ROLES)
 def mark_read(notification_id: int) -> Any:
     """Mark one of your notifications read (someone else's answers 404)."""
-    if MarkReadForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         with unit_of_work() as db:
             note = notifications.get_for(db, me(), notification_id)
             notifications.mark_read(db, me(), [note.id])
@@ -43,10 +40,10 @@ def mark_read(notification_id: int) -> Any:
 
 
 @bp.route("/read-all", methods=["POST"])
-@roles("contractor", "admin", "payroll")
+@roles(*ROLES)
 def mark_all_read() -> Any:
     """Mark all of your notifications read."""
-    if MarkReadForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         with unit_of_work() as db:
             count = notifications.mark_read(db, me())
         flash(f"Marked {count} notification{'' if count == 1 else 's'} as read.", "success")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from flask import (
@@ -18,12 +17,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
+from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, Invalid
 from tracker.services import payroll, payroll_batches
 from tracker.web import downloads
 from tracker.web.access import me, recent_login, roles
-from tracker.web.forms import show_error
+from tracker.web.forms import flash_error, show_error
 
 bp = Blueprint("payroll", __name__, url_prefix="/payroll")
 
@@ -65,14 +65,6 @@ class BatchForm(FlaskForm):
     status = HiddenField()
 
 
-def _today() -> dt.date:
-    try:
-        zone = zoneinfo.ZoneInfo(me().timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return dt.datetime.now(zone).date()
-
-
 def preset_period(preset: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
     """The dates of a named period around today (ISO weeks, calendar months)."""
     first_of_month = today.replace(day=1)
@@ -92,7 +84,7 @@ def _read_form() -> tuple[ExportForm, payroll.Scope | None]:
     """The period form from the query string, and its scope when it is valid."""
     form = ExportForm(request.args)
     form.validate()
-    dates = preset_period(form.preset.data, _today())
+    dates = preset_period(form.preset.data, local_today(me()))
     if dates is not None:
         form.start.data, form.end.data = dates
         for date_field in (form.start, form.end):
@@ -172,14 +164,14 @@ def new_batch() -> Any:
     try:
         scope = payroll.make_scope(form.start.data, form.end.data, form.status.data)
     except Invalid as exc:
-        flash(exc.message, "error")
+        flash_error(exc)
         return redirect(url_for("payroll.index"))
     if request.method == "POST" and form.validate_on_submit():
         try:
             with unit_of_work() as db:
                 batch = payroll_batches.create_batch(db, me(), scope.start, scope.end, scope.status)
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash_error(exc)
         else:
             totals = ", ".join(f"{amount} {currency}" for currency, amount in batch.totals.items())
             flash(

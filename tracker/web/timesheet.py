@@ -10,17 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from tracker.db import _record_refusal, get_session
-from tracker.errors import DomainError, Invalid
-from tracker.models import User
+from tracker.clock import local_today
+from tracker.db import get_session
+from tracker.errors import Invalid
 from tracker.services import timesheet
-from tracker.services.entry_rules import zone
 from tracker.services.timesheet import Cell, Row, Week
 from tracker.web.access import me, roles
 from tracker.web.context import hours
-from tracker.web.entry_forms import EmptyForm, local_today, settings
+from tracker.web.forms import EmptyForm, flash_error, message, record
 
 bp = Blueprint("timesheet", __name__)
 
@@ -30,35 +29,12 @@ def cell_name(row: Row, cell: Cell) -> str:
     return f"c-{row.project.id}-{cell.day.isoformat()}"
 
 
-def _can_edit(user: User, row: Row, cell: Cell, today: dt.date, window: int) -> bool:
-    """Whether the cell is an input: the rules would let this contractor change it now."""
-    if len(cell.entries) > 1 or row.project.status == "closed":
-        return False
-    if cell.day > today or cell.day < today - dt.timedelta(days=window):
-        return False
-    entry = cell.single
-    if entry is not None:
-        return (
-            not entry.exported
-            and not entry.is_correction  # an admin's correction: only an admin changes it
-            and entry.status != "approved"
-            and row.hold is None
-        )
-    if not cell.assigned:
-        return False
-    if row.hold is not None:
-        start = row.hold.started_at.astimezone(zone(user)).date()
-        return row.hold.allow_backfill and cell.day < start
-    return row.project.status == "open"
-
-
-def _layout(user: User, week: Week, today: dt.date) -> dict[str, dict[str, Any]]:
-    window = current_app.config["BACKDATING_DAYS"]
+def _layout(week: Week) -> dict[str, dict[str, Any]]:
     cells: dict[str, dict[str, Any]] = {}
     for row in week.rows:
         for cell in row.cells:
             cells[cell_name(row, cell)] = {
-                "editable": _can_edit(user, row, cell, today, window),
+                "editable": cell.editable,
                 "value": hours(cell.minutes) if cell.entries else "",
                 "error": None,
             }
@@ -76,12 +52,6 @@ def _render(week: Week, cells: dict[str, Any], today: dt.date, status: int = 200
     ), status
 
 
-def _message(exc: DomainError) -> str:
-    if isinstance(exc, Invalid):
-        return next(iter(exc.fields.values()))[0]
-    return exc.message
-
-
 @bp.route("/timesheet", methods=["GET", "POST"])
 @roles("contractor")
 def week() -> Any:
@@ -92,12 +62,12 @@ def week() -> Any:
     try:
         monday = timesheet.parse_week(request.args.get("week"), today)
     except Invalid as exc:
-        flash(exc.fields["week"][0], "error")
+        flash_error(exc)
         return redirect(url_for("timesheet.week"))
     if db.in_transaction():
         db.commit()  # the save below is one fresh write transaction
-    grid = timesheet.week(db, user, monday)
-    cells = _layout(user, grid, today)
+    grid = timesheet.week(db, user, monday, today=today)
+    cells = _layout(grid)
     if request.method == "GET":
         return _render(grid, cells, today)
     if not EmptyForm().validate():
@@ -115,14 +85,14 @@ def week() -> Any:
                 cells[name]["value"] = typed
                 edits.append((row, cell, typed))
                 names.append(name)
-    changed, refused = timesheet.save_cells(db, user, edits, **settings())
+    changed, refused = timesheet.save_cells(db, user, edits, via="web")
     for index, refusal in refused.items():
-        cells[names[index]]["error"] = _message(refusal)
+        cells[names[index]]["error"] = message(refusal)
     refusals = list(refused.values())
     if refusals:
         db.rollback()
         for refusal in refusals:
-            _record_refusal(db, refusal)
+            record(refusal)
         flash(f"Nothing was saved: {len(refusals)} cell(s) need a change (see below).", "error")
         return _render(grid, cells, today, max(r.status for r in refusals))
     db.commit()

@@ -1,0 +1,50 @@
+"""Typed models for every entity in the design, with the constraints and indexes queries need.
+
+One module per domain area; ``from tracker.models import X`` works for every model. Read-only
+predicates live on the models (``Assignment.covers``, ``TimeEntry.exported``); rules that
+change state live in ``tracker.services``.
+"""
+
+from __future__ import annotations
+
+from tracker.clock import utcnow
+from tracker.models.base import Base, UTCDateTime
+from tracker.models.entries import ENTRY_STATUSES, ExportBatch, TimeEntry
+from tracker.models.projects import ORIGINS, PROJECT_STATUSES, Assignment, Hold, Project
+from tracker.models.records import AuditEvent, Notification
+from tracker.models.users import (
+    AUTH_FAILURE_KINDS,
+    ROLE_NAMES,
+    ROLES,
+    SECOND_FACTOR_ROLES,
+    ApiToken,
+    AuthFailure,
+    LoginAttempt,
+    SetupLink,
+    User,
+)
+
+__all__ = [
+    "AUTH_FAILURE_KINDS",
+    "ENTRY_STATUSES",
+    "ORIGINS",
+    "PROJECT_STATUSES",
+    "ROLES",
+    "ROLE_NAMES",
+    "SECOND_FACTOR_ROLES",
+    "ApiToken",
+    "Assignment",
+    "AuditEvent",
+    "AuthFailure",
+    "Base",
+    "ExportBatch",
+    "Hold",
+    "LoginAttempt",
+    "Notification",
+    "Project",
+    "SetupLink",
+    "TimeEntry",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,49 @@
+"""What the app keeps about what happened: notifications to people, and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.clock import utcnow
+from tracker.models.base import Base, UTCDateTime, created_at, intpk, timestamp, user_fk
+
+
+class Notification(Base):
+    """A message to one user: hold started or lifted, reassignment confirmed, entry rejected."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "id"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[user_fk]
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    hold_id: Mapped[int | None] = mapped_column(ForeignKey("holds.id"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("time_entries.id"))
+    created_at: Mapped[created_at]
+    read_at: Mapped[timestamp]
+
+
+class AuditEvent(Base):
+    """Append-only record of who did what to which object, when and from where."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_target", "target_type", "target_id"),
+        Index("ix_audit_events_actor_at", "actor_id", "at"),
+        Index("ix_audit_events_action_at", "action", "at"),
+    )
+
+    id: Mapped[intpk]
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str | None] = mapped_column(String(40))
+    target_id: Mapped[int | None]
+    origin: Mapped[str | None] = mapped_column(String(100))  # client address, or "cli"
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
