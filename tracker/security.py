@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.db import get_session
 from tracker.models import User
-from tracker.services import audit
+from tracker.services import audit, inputs
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -32,10 +32,10 @@ CSP = (
 def _load_user(alternative_id: str) -> User | None:
     """Load the user only when the cookie's session token is still the user's current one."""
     user_id, _, token = alternative_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if not token:
         return None
     db = get_session()
-    user = db.get(User, int(user_id))
+    user = inputs.find(db, User, user_id)
     db.commit()  # end the read transaction: a later unit of work begins afresh
     if user is None or not user.active or user.session_token != token:
         return None

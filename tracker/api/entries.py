@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -13,7 +12,7 @@ from tracker.api.openapi import doc, register_schema
 from tracker.db import get_session, unit_of_work
 from tracker.errors import Invalid
 from tracker.models import User
-from tracker.services import entries
+from tracker.services import entries, inputs
 
 CREATE_FIELDS = {"project_id", "work_date", "hours", "minutes", "description"}
 ADMIN_CREATE_FIELDS = CREATE_FIELDS | {"user_id", "corrects_entry_id"}
@@ -102,26 +101,6 @@ def _settings() -> dict[str, Any]:
     return {"backdating_days": current_app.config["BACKDATING_DAYS"], "via": "api"}
 
 
-def _int_param(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid.field(name, "Must be a whole number.") from None
-
-
-def _date_param(name: str) -> dt.date | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid.field(name, "Give a date like 2026-12-01.") from None
-
-
 @bp.post("/entries")
 @api_roles("contractor", "admin")
 @doc(request="EntryCreate", response="Entry", status=201, errors=(404, 409, 422))
@@ -131,7 +110,7 @@ def create_entry() -> Any:
     with unit_of_work() as db:
         owner = None
         if body.get("user_id") is not None:
-            owner = db.get(User, body["user_id"]) if isinstance(body["user_id"], int) else None
+            owner = inputs.find(db, User, inputs.identifier(body["user_id"], "user_id"))
             if owner is None:
                 raise Invalid.field("user_id", "No such user.")
         entry = entries.log_time(
@@ -158,17 +137,18 @@ def create_entry() -> Any:
 )
 def list_entries() -> Any:
     """Own entries (admin: all, filter user_id), newest work date first, keyset-paginated."""
-    limit = _int_param("limit") or 50
+    args = request.args
+    limit = inputs.optional_whole_number(args.get("limit"), "limit")
     items, cursor = entries.list_entries(
         get_session(),
         caller(),
-        user_id=_int_param("user_id"),
-        start=_date_param("from"),
-        end=_date_param("to"),
-        project_id=_int_param("project_id"),
-        status=request.args.get("status") or None,
-        after=request.args.get("cursor") or None,
-        limit=limit,
+        user_id=inputs.id_param(args.get("user_id"), "user_id"),
+        start=inputs.optional_date(args.get("from"), "from"),
+        end=inputs.optional_date(args.get("to"), "to"),
+        project_id=inputs.id_param(args.get("project_id"), "project_id"),
+        status=args.get("status") or None,
+        after=args.get("cursor") or None,
+        limit=50 if limit is None else limit,
     )
     return jsonify({"entries": [schemas.entry(e) for e in items], "next_cursor": cursor})
 

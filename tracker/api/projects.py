@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import jsonify
@@ -11,9 +10,8 @@ from tracker.api import bp, json_body, schemas
 from tracker.api.access import ALL_ROLES, api_roles, caller
 from tracker.api.openapi import doc
 from tracker.db import get_session, unit_of_work
-from tracker.errors import Invalid
 from tracker.models import Project, User
-from tracker.services import projects, users
+from tracker.services import inputs, projects, users
 
 CREATE_FIELDS = {
     "code",
@@ -101,15 +99,6 @@ def update_project(project_id: int) -> Any:
     return jsonify(project_json([project], caller())[0])
 
 
-def _date(value: Any, field: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise Invalid.field(field, "Use a date like 2026-12-01.") from None
-
-
 @bp.post("/projects/<int:project_id>/assignments")
 @api_roles("admin")
 @doc(request="AssignmentCreate", response="Assignment", status=201, errors=(404, 409, 422))
@@ -119,9 +108,7 @@ def create_assignment(project_id: int) -> Any:
     start_date defaults to the contractor's today; hourly_rate to their default rate, if any.
     """
     body = json_body({"user_id", "hourly_rate", "start_date"})
-    user_id = body.get("user_id")
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
-        raise Invalid.field("user_id", "Give the contractor's user id (an integer).")
+    user_id = inputs.identifier(body.get("user_id"), "user_id", "Give the contractor's user id.")
     with unit_of_work() as db:
         project = projects.get_project(db, project_id)
         assignment = projects.assign(
@@ -130,7 +117,7 @@ def create_assignment(project_id: int) -> Any:
             project,
             users.get_user(db, user_id),
             hourly_rate=body.get("hourly_rate"),
-            start_date=_date(body.get("start_date"), "start_date"),
+            start_date=inputs.optional_date(body.get("start_date"), "start_date"),
         )
     return jsonify(schemas.assignment(assignment)), 201
 

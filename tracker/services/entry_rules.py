@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import FutureDate, Invalid, NotAssigned, ProjectClosed, ProjectFrozen
 from tracker.models import Assignment, Hold, Project, User, utcnow
-from tracker.services import durations
+from tracker.services import durations, inputs
 
 DEFAULT_BACKDATING_DAYS = 14
 
@@ -49,16 +49,7 @@ def backdating_window(days: int | None) -> int:
 
 def parse_day(value: Any, field: str = "work_date") -> dt.date:
     """A date, or an ISO ``YYYY-MM-DD`` string. Raises Invalid."""
-    if isinstance(value, dt.datetime):
-        raise Invalid.field(field, "Give a date like 2026-12-01, without a time.")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise Invalid.field(field, "Enter a date like 2026-12-01.")
+    return inputs.date(value, field)
 
 
 def parse_duration(minutes: Any, hours: Any, allow_negative: bool = False) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from tracker.db import is_postgres
 from tracker.errors import Invalid
 from tracker.models import ExportBatch, Project, TimeEntry, User
-from tracker.services import audit
+from tracker.services import audit, inputs
 from tracker.services import payroll_csv as writers
 
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
@@ -61,26 +61,13 @@ class Totals:
     by_contractor: list[ContractorTotal] = field(default_factory=list)
 
 
-def _date(value: Any, name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        raise Invalid.field(name, "Give a date as YYYY-MM-DD.")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise Invalid.field(name, "Give a date as YYYY-MM-DD.")
-
-
 def make_scope(start: Any, end: Any, status: Any = "approved") -> Scope:
     """Check a period and status filter from any interface. Raises Invalid."""
     errors: dict[str, list[str]] = {}
     dates: dict[str, dt.date] = {}
     for name, value in (("start", start), ("end", end)):
         try:
-            dates[name] = _date(value, name)
+            dates[name] = inputs.date(value, name, "Give a date as YYYY-MM-DD.")
         except Invalid as exc:
             errors.update(exc.fields)
     status = status or "approved"

@@ -19,7 +19,7 @@ from tracker.errors import (
     ProjectFull,
 )
 from tracker.models import Assignment, Hold, Project, User, utcnow
-from tracker.services import audit, entry_rules, locks, notifications, validation
+from tracker.services import audit, entry_rules, inputs, locks, notifications, validation
 
 PROJECT_FIELDS = (
     "code",
@@ -52,7 +52,7 @@ ASSIGNMENT_FIELDS = (
 
 def get_project(session: Session, project_id: int, viewer: User | None = None) -> Project:
     """The project; a contractor viewer must be assigned to it. Raises NotFound."""
-    project = session.get(Project, project_id)
+    project = inputs.find(session, Project, project_id)
     if project is None:
         raise NotFound("No such project.")
     if viewer is not None and viewer.is_contractor and not is_assigned(session, viewer, project):
@@ -317,7 +317,7 @@ def assign(
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment:
     """The assignment. Raises NotFound."""
-    assignment = session.get(Assignment, assignment_id)
+    assignment = inputs.find(session, Assignment, assignment_id)
     if assignment is None:
         raise NotFound("No such assignment.")
     return assignment

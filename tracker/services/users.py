@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import Duplicate, Invalid, NotFound
 from tracker.models import ROLES, SetupLink, User, utcnow
-from tracker.services import audit, passwords, validation
+from tracker.services import audit, inputs, passwords, validation
 
 USER_FIELDS = ("email", "name", "role", "active", "timezone", "skills", "hourly_rate")
 
@@ -27,7 +27,7 @@ def _hash(token: str) -> str:
 
 def get_user(session: Session, user_id: int) -> User:
     """The user with that id. Raises NotFound."""
-    user = session.get(User, user_id)
+    user = inputs.find(session, User, user_id)
     if user is None:
         raise NotFound("No such user.")
     return user

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from tracker.errors import Invalid
+from tracker.services import inputs
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_-]{1,19}$")
@@ -52,6 +53,14 @@ def plain_text(value: Any, field: str, max_length: int = 200, multiline: bool = 
     if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
         raise Invalid.field(field, "Contains control characters; remove them and try again.")
     return text
+
+
+def filter_text(value: Any, field: str, max_length: int = 100) -> str | None:
+    """A text filter from a query string: None when empty, else ``plain_text``'s checks.
+
+    Control characters are refused here because PostgreSQL refuses NUL in any text parameter.
+    """
+    return plain_text(value, field, max_length) or None
 
 
 def project_code(value: Any, field: str = "code") -> str:
@@ -138,14 +147,9 @@ def seats(value: Any, field: str = "seats") -> int | None:
     """A seat count ≥ 0, or None for unlimited."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
-        raise Invalid.field(field, "Enter a whole number of seats, or leave empty for unlimited.")
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise Invalid.field(
-            field, "Enter a whole number of seats, or leave empty for unlimited."
-        ) from None
+    number = inputs.whole_number(
+        value, field, message="Enter a whole number of seats, or leave empty for unlimited."
+    )
     if number < 0:
         raise Invalid.field(field, "Cannot be negative.")
     if number > 1_000_000:

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, render_template, request
 
 from tracker.db import get_session
-from tracker.services import audit, users
+from tracker.services import audit, inputs, users, validation
 from tracker.web.access import roles
+from tracker.web.forms import filter_arg
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
 PAGE = 100
-
-
-def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _date(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 @bp.route("/")
@@ -34,13 +22,13 @@ def index() -> Any:
     db = get_session()
     events = audit.search(
         db,
-        actor_id=_int("actor_id"),
-        action=(request.args.get("action") or "").strip() or None,
-        target_type=(request.args.get("target_type") or "").strip() or None,
-        target_id=_int("target_id"),
-        start=_date("from"),
-        end=_date("to"),
-        before_id=_int("before"),
+        actor_id=filter_arg(inputs.id_param, "actor_id"),
+        action=filter_arg(validation.filter_text, "action"),
+        target_type=filter_arg(validation.filter_text, "target_type"),
+        target_id=filter_arg(inputs.id_param, "target_id"),
+        start=filter_arg(inputs.optional_date, "from"),
+        end=filter_arg(inputs.optional_date, "to"),
+        before_id=filter_arg(inputs.id_param, "before"),
         limit=PAGE + 1,
     )
     more = len(events) > PAGE

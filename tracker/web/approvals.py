@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, Invalid
 from tracker.models import Project, User
-from tracker.services import entries, projects, timesheet
+from tracker.services import entries, inputs, projects
 from tracker.web.access import me, roles
 from tracker.web.entry_forms import (
     AdminEntryForm,
@@ -21,6 +21,7 @@ from tracker.web.entry_forms import (
     place_error,
     settings,
 )
+from tracker.web.forms import filter_arg
 
 bp = Blueprint("approvals", __name__)
 STATUSES = ("submitted", "approved", "rejected")
@@ -30,21 +31,21 @@ def _filters() -> tuple[dict[str, Any], str | None]:
     """Service filters from the query string, and the week label shown back."""
     status = request.args.get("status", "submitted")
     week_label = request.args.get("week") or None
-    start = end = None
-    if week_label:
-        try:
-            start = timesheet.parse_week(week_label, dt.date.today())
-            end = start + dt.timedelta(days=6)
-        except Invalid:
-            flash("Give the week like 2026-W49.", "error")
-            week_label = None
+    start = filter_arg(_week, "week")
+    end = start + dt.timedelta(days=6) if start is not None else None
+    if start is None:
+        week_label = None
     return {
-        "user_id": int_or_none(request.args.get("user_id")),
-        "project_id": int_or_none(request.args.get("project_id")),
+        "user_id": filter_arg(inputs.id_param, "user_id"),
+        "project_id": filter_arg(inputs.id_param, "project_id"),
         "status": status if status in STATUSES else None,
         "start": start,
         "end": end,
     }, week_label
+
+
+def _week(value: str | None, field: str) -> dt.date | None:
+    return inputs.iso_week(value, field) if value else None
 
 
 def _contractors(db: Any) -> list[User]:
@@ -144,12 +145,12 @@ def log_for() -> Any:
     status = 200
     if request.method == "POST" and form.validate():
         owner = db.get(User, form.user_id.data) if form.user_id.data else None
-        corrects = (form.corrects_entry_id.data or "").strip()
         try:
             if owner is None or not owner.is_contractor:
                 raise Invalid.field("user_id", "Choose a contractor.")
-            if corrects and not corrects.isdigit():
-                raise Invalid.field("corrects_entry_id", "Give the entry number, like 42.")
+            corrects = inputs.id_param(
+                form.corrects_entry_id.data, "corrects_entry_id", "Give the entry number, like 42."
+            )
             with unit_of_work() as db:
                 entry = entries.log_time(
                     db,
@@ -159,7 +160,7 @@ def log_for() -> Any:
                     work_date=form.work_date.data or "",
                     hours=form.hours.data,
                     description=form.description.data or "",
-                    corrects_entry_id=int(corrects) if corrects else None,
+                    corrects_entry_id=corrects,
                     **settings(),
                 )
         except DomainError as exc:

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, Invalid
 from tracker.models import Project, TimeEntry, User
-from tracker.services import entries, projects, timesheet
+from tracker.services import entries, inputs, projects, timesheet
 from tracker.web import home
 from tracker.web.access import me, roles, safe_next
 from tracker.web.context import hmm
@@ -23,6 +23,7 @@ from tracker.web.entry_forms import (
     project_choices,
     settings,
 )
+from tracker.web.forms import filter_arg
 
 bp = Blueprint("entries", __name__)
 
@@ -88,17 +89,11 @@ def _editable(
 
 
 def _filters() -> dict[str, Any]:
-    def day(name: str) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
-
     status = request.args.get("status") or None
     return {
-        "start": day("from"),
-        "end": day("to"),
-        "project_id": int_or_none(request.args.get("project_id")),
+        "start": filter_arg(inputs.optional_date, "from"),
+        "end": filter_arg(inputs.optional_date, "to"),
+        "project_id": filter_arg(inputs.id_param, "project_id"),
         "status": status if status in ("submitted", "approved", "rejected") else None,
     }
 

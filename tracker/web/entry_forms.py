@@ -27,7 +27,7 @@ from tracker.errors import (
     ProjectFrozen,
 )
 from tracker.models import Assignment, Project, User
-from tracker.services import projects
+from tracker.services import inputs, projects
 from tracker.services.entry_rules import zone
 
 # Which form field each refusal is about.
@@ -43,11 +43,8 @@ FIELD_ALIASES = {"minutes": "hours"}
 
 
 def int_or_none(value: Any) -> int | None:
-    """Coerce a select's value to an int, or None when empty or not a number."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """Coerce a select's value to an id, or None when empty or not an id any row could have."""
+    return inputs.id_or_none(value)
 
 
 class EntryForm(FlaskForm):

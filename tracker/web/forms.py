@@ -1,11 +1,16 @@
-"""Form helpers: put a service's field errors beside the right fields."""
+"""Form helpers: put a service's field errors beside the right fields; lenient page filters."""
 
 from __future__ import annotations
 
-from flask import flash
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import flash, request
 from flask_wtf import FlaskForm
 
 from tracker.errors import DomainError, Invalid
+
+T = TypeVar("T")
 
 
 def show_error(form: FlaskForm, exc: DomainError, field_map: dict[str, str] | None = None) -> None:
@@ -24,3 +29,17 @@ def show_error(form: FlaskForm, exc: DomainError, field_map: dict[str, str] | No
             flash(message, "error")
         return
     flash(exc.message, "error")
+
+
+def filter_arg(parse: Callable[[Any, str], T | None], name: str) -> T | None:
+    """A page's query-string filter parsed by ``parse`` (a ``tracker.services.inputs`` parser).
+
+    A value that does not parse is left out and its message flashed, so the page still shows
+    (unfiltered by it) and says why, instead of failing.
+    """
+    try:
+        return parse(request.args.get(name), name)
+    except Invalid as exc:
+        for message in exc.fields.get(name, [exc.message]):
+            flash(f"{name}: {message} That filter was left out.", "error")
+        return None
