@@ -33,8 +33,10 @@ WEEK_MESSAGE = "Give an ISO week like 2026-W49."
 _WHOLE = re.compile(r"[+-]?[0-9]{1,18}")  # 18 digits: beyond any range asked for, still cheap
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WEEK = re.compile(r"([0-9]{4})-?W([0-9]{2})")
-# The last ISO week whose Sunday the calendar still has: 9999-W52 would end in the year 10000.
-LAST_WEEK = dt.date(9999, 12, 31) - dt.timedelta(days=dt.date(9999, 12, 31).weekday() + 1)
+# The Monday of the last ISO week the calendar holds whole: 9999-12-31 is a Friday, so 9999-W52
+# would end in the year 10000 and 9999-W51 is the last.
+_LAST_MONDAY = dt.date.max - dt.timedelta(days=dt.date.max.weekday())
+LAST_WEEK = _LAST_MONDAY if dt.date.max.weekday() == 6 else _LAST_MONDAY - dt.timedelta(days=7)
 FIRST_WEEK = dt.date.min  # 0001-01-01 is a Monday: the first ISO week of year 1
 
 
