@@ -126,6 +126,20 @@ def text_values() -> st.SearchStrategy[str]:
     )
 
 
+# Characters slipped into otherwise valid text: NUL, other controls, a lone surrogate (JSON
+# only), a right-to-left override, a non-character.
+TAINTS = ["\x00", "\x1f", "\x85", SURROGATE, "\u202e", "\uffff"]
+VALID_LOOKING = ["7.5", "7:30", "EUR", "A note", "CODE1", "x@example.com", "Europe/Berlin"]
+
+
+def tainted(valid: list[str]) -> st.SearchStrategy[str]:
+    """A valid-looking value with one awkward character slipped in, so it passes shape checks
+    a plain bad value would fail, and travels on (to a query, a key, an audit row)."""
+    return st.tuples(st.sampled_from(valid), st.sampled_from(TAINTS), st.integers(0, 3)).map(
+        lambda t: t[0][: t[2]] + t[1] + t[0][t[2] :]
+    )
+
+
 def json_scalars() -> st.SearchStrategy[Any]:
     """JSON scalars of every type, the database's edges included."""
     return st.one_of(

@@ -171,3 +171,14 @@ def test_a_cursor_this_app_never_handed_out_is_refused(value):
 
 def test_a_cursor_at_the_calendar_end_is_read():
     assert inputs.cursor("9999-12-31_5") == (dt.date.max, 5)
+
+
+def test_a_totp_code_in_other_digits_matches_nothing():
+    from tracker.services import mfa
+
+    secret = mfa.new_secret()
+    code = mfa.code_at(secret)
+    assert mfa.matching_step(secret, code) is not None
+    other = "".join(chr(0x660 + int(d)) for d in code)
+    assert mfa.matching_step(secret, other) is None
+    assert mfa.matching_step(secret, "\u00b2" * 6) is None

@@ -126,3 +126,33 @@ def test_ticking_an_entry_number_no_row_can_have_changes_nothing(client, admin):
     )
     assert response.status_code == 422
     assert "Tick at least one entry first." in _text(response)
+
+
+# --- sign-in forms: typed text that no account can hold --------------------------------------
+
+
+def _in_other_digits(code: str) -> str:
+    return "".join(chr(0x660 + int(d)) for d in code)  # Arabic-Indic digits
+
+
+@pytest.mark.parametrize("email", ["a\x00b@example.com", "\x00", "x\x1f@example.com"])
+def test_a_typed_email_with_control_characters_is_refused_at_the_form(client, make, email):
+    make.contractor()
+    response = client.post("/login", data={"email": email, "password": "x" * 12})
+    assert response.status_code == 400
+    assert "Contains control characters" in _text(response)
+
+
+def test_a_second_factor_code_in_other_digits_is_a_wrong_code(client, make, db):
+    from tests.conftest import PASSWORD
+    from tracker.services import mfa
+
+    user = make.contractor()
+    secret = mfa.new_secret()
+    db.merge(user).totp_secret = secret
+    db.commit()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    response = client.post("/login/code", data={"code": _in_other_digits(mfa.code_at(secret))})
+    assert response.status_code < 500
+    assert "not right" in _text(response)
+    assert client.get("/").status_code == 302  # still not signed in

@@ -225,7 +225,8 @@ _REASONS = {
 def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
     meta = getattr(view, "openapi", {})
     summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else rule.endpoint
-    roles = sorted(getattr(view, "allowed_roles", ()))
+    allowed = getattr(view, "allowed_roles", ())
+    roles = [allowed] if isinstance(allowed, str) else sorted(allowed)  # "public": anyone
     params = [
         {"name": name, "in": "path", "required": True, "schema": _ID if conv == "int" else _str}
         for conv, name in _CONVERTER.findall(rule.rule)

@@ -15,7 +15,10 @@ from typing import Any
 from tracker.errors import Invalid
 from tracker.services import inputs
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No spaces or control characters (PostgreSQL refuses NUL in any text it is asked to compare).
+EMAIL_RE = re.compile(
+    r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
+)
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_-]{1,19}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 MAX_RATE = Decimal("9999999999.99")

@@ -7,8 +7,10 @@ from typing import Any, TypeVar
 
 from flask import flash, request
 from flask_wtf import FlaskForm
+from wtforms import Field, ValidationError
 
 from tracker.errors import DomainError, Invalid
+from tracker.services import validation
 
 T = TypeVar("T")
 
@@ -43,3 +45,16 @@ def filter_arg(parse: Callable[[Any, str], T | None], name: str) -> T | None:
         for message in exc.fields.get(name, [exc.message]):
             flash(f"{name}: {message} That filter was left out.", "error")
         return None
+
+
+def plain_text(max_length: int) -> Callable[[FlaskForm, Field], None]:
+    """A field validator with ``validation.plain_text``'s checks (no control characters: a
+    typed NUL must never reach a query, PostgreSQL refuses it)."""
+
+    def check(_form: FlaskForm, field: Field) -> None:
+        try:
+            validation.plain_text(field.data, field.name, max_length)
+        except Invalid as exc:
+            raise ValidationError(exc.fields[field.name][0]) from None
+
+    return check
