@@ -91,16 +91,17 @@ def _check(app: Flask, name: str) -> bool:
 
 
 def retry_after(exc: RateLimitExceeded) -> int:
-    """Whole seconds until the breached limit lets one more request through (at least 1)."""
+    """Whole seconds until the breached limit lets one more request through (1 to its window)."""
     limiter: Limiter = current_app.extensions[EXTENSION]
+    window = int(exc.limit.limit.get_expiry())
     try:
         current = limiter.current_limit
-        reset_at = current.reset_at if current is not None else None
+        reset = current.window.reset_time if current is not None else None
     except Exception:  # the store went away between the check and now
-        reset_at = None
-    if reset_at is None:
-        return max(1, int(exc.limit.limit.get_expiry()))
-    return max(1, math.ceil(reset_at - time.time()))
+        reset = None
+    if reset is None:
+        return window
+    return min(window, max(1, math.ceil(reset - time.time())))
 
 
 def _rate_limited(exc: RateLimitExceeded) -> Response:
