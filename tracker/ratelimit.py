@@ -10,7 +10,7 @@ in the memory of each process (a limit then holds per process: with N workers a 
 up to N times as many requests).
 
 When Redis cannot be reached, the limiter falls back to counting in each process's memory and
-tries Redis again after 1, 2, 4, … seconds (Flask-Limiter's in-memory fallback). That keeps the
+tries Redis again after 1, 2, 4, … 32 seconds (Flask-Limiter's in-memory fallback). That keeps the
 API up (a Redis outage never turns into a 5xx for every request) without switching the limits
 off: failing open would let exactly the flood the limits exist for through whenever Redis is
 down, and an attacker able to upset Redis would get that on demand.
@@ -114,7 +114,7 @@ def _rate_limited(exc: RateLimitExceeded) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Install the limiter on the API blueprint (call before the blueprint is registered)."""
+    """Install the limiter, with the per-address and per-token limits of every API route."""
     from tracker.api import bp
 
     redis_url = app.config.get("REDIS_URL")
