@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,13 @@ from tracker import create_app, migrate
 from tracker.models import Base
 
 PASSWORD = "factory-password-1234"
+
+# Property-based tests: a bounded number of examples per test in the suite, many more on demand
+# (HYPOTHESIS_PROFILE=thorough). No example database: the suite leaves no state behind; a
+# failure prints the falsifying example and how to reproduce it.
+settings.register_profile("suite", max_examples=20, deadline=None, database=None)
+settings.register_profile("thorough", max_examples=500, deadline=None, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +67,10 @@ def app_config(database_url: str, tmp_path: Any) -> dict[str, Any]:
         "PASSWORD_TIME_COST": 1,
         "SERVER_NAME": "tracker.test",
         "BASE_URL": "http://tracker.test",
+        # The API's rate limits stay on (every API test goes through the limiter) but far above
+        # anything a test sends; tests/api/test_rate_limits.py sets its own.
+        "API_RATE_LIMIT": "100000/minute",
+        "API_ADDRESS_RATE_LIMIT": "100000/minute",
     }
 
 

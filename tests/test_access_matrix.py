@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from tests.conftest import PASSWORD
 
@@ -33,7 +33,7 @@ def _url_values(rule: Rule) -> dict[str, Any]:
     for name in rule.arguments:
         converter = rule._converters[name]
         kind = type(converter).__name__
-        if kind == "IntegerConverter":
+        if isinstance(converter, IntegerConverter):  # the app's id converter is one
             values[name] = PLACEHOLDER_ID
         elif kind == "AnyConverter":
             values[name] = _any_choice(rule, name)

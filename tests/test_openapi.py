@@ -92,7 +92,8 @@ def test_operations_state_roles_and_error_responses(client):
     spec = _spec(client)
     create_user = spec["paths"]["/users"]["post"]
     assert create_user["x-roles"] == ["admin"]
-    assert {"201", "401", "403", "422"} <= set(create_user["responses"])
+    assert {"201", "401", "403", "422", "429"} <= set(create_user["responses"])
+    assert "Retry-After" in create_user["responses"]["429"]["headers"]
     assert create_user["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/UserCreate"
     )
@@ -101,7 +102,7 @@ def test_operations_state_roles_and_error_responses(client):
         "name": "project_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "integer"},
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
     }
 
 

@@ -15,9 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "ENV": "development",  # "production" turns on the start-up safety checks
     "DATABASE_URL": None,  # None → sqlite:///instance/tracker.db
     "SECRET_KEY": None,  # None → generated into instance/secret_key (mode 0600)
-    # Where the API's rate limits will keep counts shared by every process and host (nothing
-    # reads it until they exist); sign-in throttling always counts in the database.
-    "REDIS_URL": None,
+    "REDIS_URL": None,  # API rate-limit counts shared by processes and hosts; None → memory
+    "API_RATE_LIMIT": "300/minute",  # per API token, across all API routes; "off" for none
+    "API_ADDRESS_RATE_LIMIT": "600/minute",  # per client address, checked before the token
     "BACKDATING_DAYS": 14,  # contractors cannot log or change time older than this
     "RECENT_LOGIN_MINUTES": 15,  # freeze, unfreeze, payroll export and user admin need this
     "SESSION_IDLE_HOURS": 8,

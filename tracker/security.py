@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.db import get_session
 from tracker.models import User
-from tracker.services import audit, users
+from tracker.services import audit, inputs, users
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
@@ -42,9 +42,7 @@ CSP = (
 def _load_user(alternative_id: str) -> User | None:
     """Load the user only when the cookie's session token is still the user's current one."""
     user_id, _, token = alternative_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    return users.signed_in(get_session(), int(user_id), token)
+    return users.signed_in(get_session(), inputs.id_or_none(user_id), token)
 
 
 def init_app(app: Flask) -> None:

@@ -16,7 +16,8 @@ from tracker.services import audit, tokens
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _bearer() -> str | None:
+def bearer() -> str | None:
+    """The request's bearer token, or None without one."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
@@ -44,7 +45,7 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            raw = _bearer()
+            raw = bearer()
             db = get_session()
             user = tokens.authenticate(db, raw) if raw else None
             if tokens.TOUCH_DUE in db.info:

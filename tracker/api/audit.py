@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 
 from tracker.api import params, schemas
 from tracker.api.access import api_roles
@@ -22,16 +22,16 @@ from tracker.services import audit
 )
 def list_audit() -> Any:
     """Audit events, newest first; filters actor_id, action, target_type, target_id, from, to."""
-    limit = min(params.whole("limit") or 100, 500)
+    limit = params.count("limit", default=100, maximum=500)
     events = audit.search(
         get_session(),
-        actor_id=params.whole("actor_id"),
-        action=request.args.get("action") or None,
-        target_type=request.args.get("target_type") or None,
-        target_id=params.whole("target_id"),
+        actor_id=params.ident("actor_id"),
+        action=params.text("action"),
+        target_type=params.text("target_type"),
+        target_id=params.ident("target_id"),
         start=params.day("from"),
         end=params.day("to"),
-        before_id=params.whole("before"),
+        before_id=params.ident("before"),
         limit=limit,
     )
     return jsonify(

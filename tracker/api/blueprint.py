@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, request
@@ -16,11 +17,32 @@ def json_body(allowed: set[str] | None = None) -> dict[str, Any]:
     """
     if request.mimetype != "application/json":
         abort(415)
-    data = request.get_json(silent=True)
-    if data is None:
-        abort(400)
-    if not isinstance(data, dict):
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: malformed for our purposes
+        data = None
+    if not isinstance(data, dict) or _has_lone_surrogate(data):
         abort(400)
     if allowed is not None:
         data = {k: v for k, v in data.items() if k in allowed}
     return data
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """Whether any key or text holds a lone surrogate (a ``\\ud800`` escape the parser let
+    through): such text is no valid UTF-8, and no database can store it."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False

@@ -12,7 +12,7 @@ from tracker.api.blueprint import bp, json_body
 from tracker.api.openapi import DATE, INTEGER, MONEY, STRING, TIMESTAMP, doc, register_schema
 from tracker.db import get_session, unit_of_work
 from tracker.models import ENTRY_STATUSES, ROLES
-from tracker.services import entries
+from tracker.services import entries, inputs
 
 _nint = {"type": ["integer", "null"]}
 _hours = {"type": ["string", "number"], "description": "7.5, 7,5, 7:30, 7h30, 2h, 2h38m, 450m"}
@@ -120,17 +120,17 @@ def create_entry() -> Any:
 )
 def list_entries() -> Any:
     """Own entries (admin: all, filter user_id), newest work date first, keyset-paginated."""
-    limit = params.whole("limit") or 50
+    limit = inputs.optional_whole_number(request.args.get("limit"), "limit")  # range: the service
     items, cursor = entries.list_entries(
         get_session(),
         caller(),
-        user_id=params.whole("user_id"),
+        user_id=params.ident("user_id"),
         start=params.day("from"),
         end=params.day("to"),
-        project_id=params.whole("project_id"),
+        project_id=params.ident("project_id"),
         status=request.args.get("status") or None,
         after=request.args.get("cursor") or None,
-        limit=limit,
+        limit=50 if limit is None else limit,
     )
     return jsonify({"entries": [schemas.entry(e) for e in items], "next_cursor": cursor})
 

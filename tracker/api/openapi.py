@@ -14,6 +14,7 @@ from flask import current_app, jsonify
 
 from tracker.api.blueprint import bp
 from tracker.models import ROLES
+from tracker.services.inputs import ID_MAX
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -208,6 +209,8 @@ def doc(
     return decorate
 
 
+# Every <int:…> in a route is an id (tracker.routing): 1 to 2**31 - 1, else 404.
+_ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 _CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 _REASONS = {
     400: "Malformed JSON",
@@ -224,14 +227,10 @@ _REASONS = {
 def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
     meta = getattr(view, "openapi", {})
     summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else rule.endpoint
-    roles = sorted(getattr(view, "allowed_roles", ()))
+    allowed = getattr(view, "allowed_roles", ())
+    roles = [allowed] if isinstance(allowed, str) else sorted(allowed)  # "public": anyone
     params = [
-        {
-            "name": name,
-            "in": "path",
-            "required": True,
-            "schema": INTEGER if conv == "int" else STRING,
-        }
+        {"name": name, "in": "path", "required": True, "schema": _ID if conv == "int" else STRING}
         for conv, name in _CONVERTER.findall(rule.rule)
     ] + [
         {"name": name, "in": "query", "required": False, "schema": STRING}
@@ -249,8 +248,11 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
         ok["content"] = {meta["content_type"]: {"schema": STRING}}
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     responses = {status: ok}
-    for code in sorted({401, 403, *meta.get("errors", ())}):
+    for code in sorted({401, 403, 429, *meta.get("errors", ())}):
         responses[str(code)] = {"description": _REASONS.get(code, "Error"), "content": error_ref}
+    responses["429"]["headers"] = {
+        "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+    }
     op: dict[str, Any] = {
         "operationId": rule.endpoint.replace(".", "_"),
         "summary": summary,

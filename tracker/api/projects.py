@@ -11,9 +11,8 @@ from tracker.api.access import api_roles, caller
 from tracker.api.blueprint import bp, json_body
 from tracker.api.openapi import doc
 from tracker.db import get_session, unit_of_work
-from tracker.errors import Invalid
 from tracker.models import ROLES, Project, User
-from tracker.services import assignments, projects, users, validation
+from tracker.services import assignments, inputs, projects, users
 
 CREATE_FIELDS = {
     "code",
@@ -99,9 +98,7 @@ def create_assignment(project_id: int) -> Any:
     start_date defaults to the contractor's today; hourly_rate to their default rate, if any.
     """
     body = json_body({"user_id", "hourly_rate", "start_date"})
-    user_id = body.get("user_id")
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
-        raise Invalid.field("user_id", "Give the contractor's user id (an integer).")
+    user_id = inputs.identifier(body.get("user_id"), "user_id", "Give the contractor's user id.")
     with unit_of_work() as db:
         project = projects.get_project(db, project_id)
         assignment = assignments.assign(
@@ -110,7 +107,7 @@ def create_assignment(project_id: int) -> Any:
             project,
             users.get_user(db, user_id),
             hourly_rate=body.get("hourly_rate"),
-            start_date=validation.optional_day(body.get("start_date"), "start_date"),
+            start_date=inputs.optional_date(body.get("start_date"), "start_date"),
         )
     return jsonify(schemas.assignment(assignment)), 201
 

@@ -11,8 +11,7 @@ from tracker.api.access import api_roles, caller
 from tracker.api.blueprint import bp, json_body
 from tracker.api.openapi import INTEGER, doc, register_schema
 from tracker.db import get_session, unit_of_work
-from tracker.errors import Invalid
-from tracker.services import projects, reassignment
+from tracker.services import inputs, projects, reassignment
 
 _money = {"type": "string", "pattern": r"^\d+\.\d{2}$"}
 
@@ -76,10 +75,7 @@ register_schema(
 
 
 def _id(body: dict[str, Any], key: str) -> int:
-    value = body.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid.field(key, "Give the project's id (an integer).")
-    return value
+    return inputs.identifier(body.get(key), key, "Give the project's id (an integer).")
 
 
 @bp.get("/reassignment/offers")

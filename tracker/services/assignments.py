@@ -26,7 +26,7 @@ from tracker.errors import (
 )
 from tracker.models import Assignment, Hold, Project, User
 from tracker.models.projects import pay_rate
-from tracker.services import audit, locks, seats, validation
+from tracker.services import audit, inputs, locks, seats, validation
 
 ASSIGNMENT_FIELDS = (
     "user_id",
@@ -192,7 +192,7 @@ def assign(
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment:
     """The assignment. Raises NotFound."""
-    assignment = session.get(Assignment, assignment_id)
+    assignment = inputs.find(session, Assignment, assignment_id)
     if assignment is None:
         raise NotFound("No such assignment.")
     return assignment

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
 from tracker.models import AuditEvent, User, utcnow
+from tracker.services import inputs
 
 # Where the current request or command comes from ("203.0.113.9", "cli"); set by the edge.
 _origin: ContextVar[str | None] = ContextVar("audit_origin", default=None)
@@ -207,10 +208,9 @@ def search(
         query = query.where(AuditEvent.target_id == target_id)
     if start is not None:
         query = query.where(AuditEvent.at >= dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC))
-    if end is not None:
-        query = query.where(
-            AuditEvent.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, dt.UTC)
-        )
+    after_end = inputs.shift(end, 1) if end is not None else None
+    if after_end is not None:  # none after 9999-12-31: that end bounds nothing
+        query = query.where(AuditEvent.at < dt.datetime.combine(after_end, dt.time.min, dt.UTC))
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return list(session.scalars(query))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tracker.clock import local_today
 from tracker.errors import EntryLocked, Forbidden, Invalid, NotFound
 from tracker.models import Notification, TimeEntry, User, utcnow
-from tracker.services import audit, payroll_csv, users, validation
+from tracker.services import audit, inputs, payroll_csv, users, validation
 from tracker.services.entry_approvals import approve, reject
 from tracker.services.entry_lists import editable, list_entries, loggable_projects
 from tracker.services.entry_locks import (
@@ -116,8 +116,11 @@ def log_time(
         raise Forbidden("You can only log your own time.")
     if corrects_entry_id is not None and not actor.is_admin:
         raise Forbidden("Only an admin can make a correction entry.")
-    if not isinstance(project_id, int) or isinstance(project_id, bool):
-        raise Invalid.field("project_id", "Choose a project.")
+    project_id = inputs.identifier(project_id, "project_id", "Choose a project.")
+    if corrects_entry_id is not None:
+        corrects_entry_id = inputs.identifier(
+            corrects_entry_id, "corrects_entry_id", "Give the entry number, like 42."
+        )
     correcting = corrects_entry_id is not None
     read = lock_for_new_entry(
         session, project_id, owner, _day_adding_time(work_date, minutes, hours, correcting)
@@ -183,7 +186,7 @@ def contractor_for(session: Session, user_id: Any) -> User:
 
 def get_entry(session: Session, viewer: User, entry_id: int) -> TimeEntry:
     """The entry; NotFound when it is someone else's (unless the viewer is an admin)."""
-    entry = session.get(TimeEntry, entry_id)
+    entry = inputs.find(session, TimeEntry, entry_id)
     if entry is None or (not viewer.is_admin and entry.user_id != viewer.id):
         raise NotFound("No such entry.")
     return entry
@@ -207,9 +210,9 @@ def update_entry(
     """
     validation.refuse_unknown(changes, UPDATABLE)
     current = get_entry(session, actor, entry_id)
-    target_id = changes.get("project_id", current.project_id)
-    if not isinstance(target_id, int) or isinstance(target_id, bool):
-        raise Invalid.field("project_id", "Choose a project.")
+    target_id = inputs.identifier(
+        changes.get("project_id", current.project_id), "project_id", "Choose a project."
+    )
     entry, found = lock_entry_and_projects(session, entry_id, {current.project_id, target_id})
     if "project_id" not in changes:
         target_id = entry.project_id  # where it is now, not where the first read saw it

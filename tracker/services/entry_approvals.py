@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.errors import EntryLocked, Forbidden, Invalid, NotFound
 from tracker.models import Project, TimeEntry, User, utcnow
-from tracker.services import audit, durations, notifications, validation
+from tracker.services import audit, durations, inputs, notifications, validation
 
 
 def _for_review(session: Session, actor: User, entry_ids: list[int]) -> list[TimeEntry]:
     if not actor.is_admin:
         raise Forbidden("Only admins approve or reject time.")
-    ids = sorted({int(i) for i in entry_ids})
+    ids = sorted({inputs.identifier(i, "entry_ids") for i in entry_ids})
     if not ids:
         raise Invalid.field("entry_ids", "Choose at least one entry.")
     query = select(TimeEntry).where(TimeEntry.id.in_(ids)).order_by(TimeEntry.id)

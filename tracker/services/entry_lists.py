@@ -15,18 +15,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from tracker.errors import Invalid
 from tracker.models import ENTRY_STATUSES, Assignment, Hold, Project, TimeEntry, User
-from tracker.services import holds
+from tracker.services import holds, inputs
 from tracker.services.entry_rules import Standing, change_refusal, takes_new_time
 
-
-def _cursor(value: str) -> tuple[dt.date, int]:
-    try:
-        day, _, ident = value.partition("_")
-        return dt.date.fromisoformat(day), int(ident)
-    except ValueError:
-        raise Invalid.field(
-            "cursor", "This cursor is not valid; start from the first page."
-        ) from None
+MAX_LIMIT = 500
 
 
 def list_entries(
@@ -45,8 +37,7 @@ def list_entries(
 
     Returns (entries, next_cursor). Raises Invalid (bad cursor, status or limit).
     """
-    if not 1 <= limit <= 500:
-        raise Invalid.field("limit", "Use a limit from 1 to 500.")
+    limit = inputs.whole_number(limit, "limit", minimum=1, maximum=MAX_LIMIT)
     if status is not None and status not in ENTRY_STATUSES:
         raise Invalid.field("status", "Use submitted, approved or rejected.")
     query = (
@@ -68,7 +59,7 @@ def list_entries(
     if status is not None:
         query = query.where(TimeEntry.status == status)
     if after:
-        day, ident = _cursor(after)
+        day, ident = inputs.cursor(after)
         query = query.where(
             (TimeEntry.work_date < day) | ((TimeEntry.work_date == day) & (TimeEntry.id < ident))
         )

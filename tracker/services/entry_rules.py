@@ -25,7 +25,7 @@ from tracker.errors import (
     ProjectFrozen,
 )
 from tracker.models import Assignment, Hold, Project, TimeEntry, User
-from tracker.services import durations, validation
+from tracker.services import durations, inputs
 from tracker.services.holds import hold_detail
 
 DEFAULT_BACKDATING_DAYS = 14
@@ -57,8 +57,8 @@ def backdating_window(days: int | None) -> int:
 
 
 def parse_day(value: Any, field: str = "work_date") -> dt.date:
-    """A work date: a date, or an ISO ``YYYY-MM-DD`` string. Raises Invalid."""
-    return validation.day(value, field)
+    """A date, or an ISO ``YYYY-MM-DD`` string. Raises Invalid."""
+    return inputs.date(value, field)
 
 
 def parse_duration(minutes: Any, hours: Any, allow_negative: bool = False) -> int:

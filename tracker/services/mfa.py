@@ -56,7 +56,9 @@ def code_at(secret: str, when: float | None = None) -> str:
 
 def matching_step(secret: str, code: str, when: float | None = None, window: int = 1) -> int | None:
     """The time step whose code this is (current step or one either side), or None."""
-    clean = "".join(ch for ch in code if ch.isdigit())
+    # ASCII digits only: other scripts' digits pass isdigit() but are no code (and
+    # hmac.compare_digest refuses non-ASCII text with a TypeError).
+    clean = "".join(ch for ch in code if ch in "0123456789")
     if len(clean) != DIGITS:
         return None
     counter = int((time.time() if when is None else when) // STEP)

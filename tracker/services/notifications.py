@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound
 from tracker.models import Assignment, Notification, User, UTCDateTime, utcnow
+from tracker.services import inputs
 
 
 def notify_project(
@@ -113,7 +114,7 @@ def list_for(
 
 def get_for(session: Session, user: User, notification_id: int) -> Notification:
     """One of the user's own notifications. Raises NotFound (also for someone else's)."""
-    note = session.get(Notification, notification_id)
+    note = inputs.find(session, Notification, notification_id)
     if note is None or note.user_id != user.id:
         raise NotFound("No such notification.")
     return note

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from tracker.db import is_postgres
 from tracker.errors import Invalid
 from tracker.models import ExportBatch, Project, TimeEntry, User
-from tracker.services import audit, validation
+from tracker.services import audit, inputs, validation
 from tracker.services import payroll_csv as writers
 
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
@@ -72,8 +72,8 @@ def make_scope(start: Any, end: Any, status: Any = "approved") -> Scope:
     """Check a period and status filter from any interface. Raises Invalid."""
     clean = validation.collect(
         {
-            "start": lambda: validation.day(start, "start"),
-            "end": lambda: validation.day(end, "end"),
+            "start": lambda: inputs.date(start, "start"),
+            "end": lambda: inputs.date(end, "end"),
             "status": lambda: _status(status),
         }
     )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import Invalid, NotFound
 from tracker.models import ExportBatch, TimeEntry, User
-from tracker.services import audit, locks, payroll
+from tracker.services import audit, inputs, locks, payroll
 from tracker.services import payroll_csv as writers
 
 
@@ -102,7 +102,7 @@ def list_batches(session: Session) -> list[tuple[ExportBatch, str | None]]:
 
 def get_batch(session: Session, batch_id: int) -> ExportBatch:
     """One batch. Raises NotFound."""
-    batch = session.get(ExportBatch, batch_id)
+    batch = inputs.find(session, ExportBatch, batch_id)
     if batch is None:
         raise NotFound("No such export batch.")
     return batch

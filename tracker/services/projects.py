@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tracker.clock import utcnow
 from tracker.errors import Duplicate, Invalid, NotFound, ProjectClosed
 from tracker.models import PROJECT_STATUSES, Hold, Project, User
-from tracker.services import assignments, audit, holds, locks, seats, validation
+from tracker.services import assignments, audit, holds, inputs, locks, seats, validation
 
 PROJECT_FIELDS = (
     "code",
@@ -39,7 +39,7 @@ FIXED_FIELDS = {
 
 def get_project(session: Session, project_id: int, viewer: User | None = None) -> Project:
     """The project; a contractor viewer must be assigned to it. Raises NotFound."""
-    project = session.get(Project, project_id)
+    project = inputs.find(session, Project, project_id)
     if project is None:
         raise NotFound("No such project.")
     if (

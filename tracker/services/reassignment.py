@@ -26,7 +26,7 @@ from tracker.errors import (
     ProjectFull,
 )
 from tracker.models import Assignment, Hold, Project, User
-from tracker.services import assignments, holds, locks, notifications, seats
+from tracker.services import assignments, holds, inputs, locks, notifications, seats
 
 CONFIRMED = "reassignment_confirmed"
 
@@ -244,6 +244,8 @@ def accept(
     status and hold stay hidden), ProjectClosed, ProjectFrozen, NotOpenToReassignment,
     AlreadyAssigned, ProjectFull. Refusals ask to be audited as ``reassignment.refused``.
     """
+    from_project_id = inputs.identifier(from_project_id, "from_project_id")
+    to_project_id = inputs.identifier(to_project_id, "to_project_id")
     try:
         return _accept(session, actor, from_project_id, to_project_id)
     except (
@@ -338,11 +340,11 @@ def move(
     Raises NotOnHold (the project is not on hold), NotFound, ProjectClosed, ProjectFrozen,
     NotOpenToReassignment, Invalid (an id list that is not a list of integers).
     """
-    if user_ids is not None and (
-        not isinstance(user_ids, list)
-        or any(not isinstance(i, int) or isinstance(i, bool) for i in user_ids)
-    ):
-        raise Invalid.field("user_ids", "Give a list of user ids (integers), or leave it out.")
+    message = "Give a list of user ids (integers), or leave it out."
+    if user_ids is not None:
+        if not isinstance(user_ids, list):
+            raise Invalid.field("user_ids", message)
+        user_ids = [inputs.identifier(i, "user_ids", message) for i in user_ids]
     hold = _active_hold(session, held_project.id)
     if hold is None:
         raise NotOnHold(f"Project {held_project.code} is not on hold, so nobody can be moved.")

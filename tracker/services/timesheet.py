@@ -8,7 +8,6 @@ says whether it takes input, by the same checks that log, change and delete make
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,12 +15,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.clock import local_today
-from tracker.errors import DomainError, Invalid
+from tracker.errors import DomainError
 from tracker.models import Assignment, Hold, Project, TimeEntry, User
-from tracker.services import durations, entries, holds
+from tracker.services import durations, entries, holds, inputs
 from tracker.services.entry_rules import Standing, change_refusal, create_refusal
-
-_WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
 
 
 def parse_week(value: str | None, today: dt.date) -> dt.date:
@@ -31,19 +28,12 @@ def parse_week(value: str | None, today: dt.date) -> dt.date:
     """
     if not value:
         return today - dt.timedelta(days=today.weekday())
-    match = _WEEK.match(value.strip().upper())
-    try:
-        if match is None:
-            raise ValueError(value)
-        return dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError:
-        raise Invalid.field("week", "Give an ISO week like 2026-W49.") from None
+    return inputs.iso_week(value)
 
 
 def week_label(monday: dt.date) -> str:
     """``2026-W49`` for the week starting on that Monday."""
-    year, week, _ = monday.isocalendar()
-    return f"{year}-W{week:02d}"
+    return inputs.week_label(monday)
 
 
 @dataclass
@@ -92,12 +82,16 @@ class Week:
         return week_label(self.monday)
 
     @property
-    def previous(self) -> str:
-        return week_label(self.monday - dt.timedelta(days=7))
+    def previous(self) -> str | None:
+        """The week before, or None at the start of the calendar (0001-W01)."""
+        monday = inputs.week_step(self.monday, -1)
+        return None if monday is None else week_label(monday)
 
     @property
-    def next(self) -> str:
-        return week_label(self.monday + dt.timedelta(days=7))
+    def next(self) -> str | None:
+        """The week after, or None at the last week the calendar holds whole."""
+        monday = inputs.week_step(self.monday, 1)
+        return None if monday is None else week_label(monday)
 
     @property
     def day_totals(self) -> list[int]:

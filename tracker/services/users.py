@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import Duplicate, Invalid, NotFound
 from tracker.models import ROLES, SetupLink, User, utcnow
-from tracker.services import audit, passwords, validation
+from tracker.services import audit, inputs, passwords, validation
 
 USER_FIELDS = ("email", "name", "role", "active", "timezone", "skills", "hourly_rate")
 
@@ -29,17 +29,18 @@ def _hash(token: str) -> str:
 
 def get_user(session: Session, user_id: int) -> User:
     """The user with that id. Raises NotFound."""
-    user = session.get(User, user_id)
+    user = inputs.find(session, User, user_id)
     if user is None:
         raise NotFound("No such user.")
     return user
 
 
 def find_user(session: Session, user_id: Any) -> User | None:
-    """The user with that id, or None (also for an id that is not a whole number)."""
+    """The user with that id, or None (also for an id that is not a whole number, or that no row
+    can have)."""
     if not isinstance(user_id, int) or isinstance(user_id, bool):
         return None
-    return session.get(User, user_id)
+    return inputs.find(session, User, user_id)
 
 
 def signed_in(session: Session, user_id: Any, session_token: Any) -> User | None:

@@ -6,7 +6,6 @@ Each parser returns the clean value or raises ``Invalid`` naming the field; ``co
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 import zoneinfo
@@ -16,8 +15,12 @@ from functools import lru_cache, partial
 from typing import Any
 
 from tracker.errors import Invalid
+from tracker.services import inputs
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No spaces or control characters (PostgreSQL refuses NUL in any text it is asked to compare).
+EMAIL_RE = re.compile(
+    r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
+)
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_-]{1,19}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 MAX_RATE = Decimal("9999999999.99")
@@ -66,6 +69,14 @@ def plain_text(
     if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
         raise Invalid.field(field, "Contains control characters; remove them and try again.")
     return text
+
+
+def filter_text(value: Any, field: str, max_length: int = 100) -> str | None:
+    """A text filter from a query string: None when empty, else ``plain_text``'s checks.
+
+    Control characters are refused here because PostgreSQL refuses NUL in any text parameter.
+    """
+    return plain_text(value, field, max_length) or None
 
 
 def project_code(value: Any, field: str = "code") -> str:
@@ -152,14 +163,9 @@ def seats(value: Any, field: str = "seats") -> int | None:
     """A seat count ≥ 0, or None for unlimited."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
-        raise Invalid.field(field, "Enter a whole number of seats, or leave empty for unlimited.")
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise Invalid.field(
-            field, "Enter a whole number of seats, or leave empty for unlimited."
-        ) from None
+    number = inputs.whole_number(
+        value, field, message="Enter a whole number of seats, or leave empty for unlimited."
+    )
     if number < 0:
         raise Invalid.field(field, "Cannot be negative.")
     if number > 1_000_000:
@@ -172,27 +178,6 @@ def boolean(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
         raise Invalid.field(field, "Must be true or false.")
     return value
-
-
-def optional_day(value: Any, field: str) -> dt.date | None:
-    """``day``, or None when nothing is given."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return day(value, field)
-
-
-def day(value: Any, field: str) -> dt.date:
-    """A date, or an ISO ``YYYY-MM-DD`` string. Raises Invalid."""
-    if isinstance(value, dt.datetime):
-        raise Invalid.field(field, "Give a date like 2026-12-01, without a time.")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise Invalid.field(field, "Enter a date like 2026-12-01.")
 
 
 def collect(

@@ -23,8 +23,8 @@ def index() -> Any:
     events = audit.search(
         db,
         actor_id=args.whole("actor_id"),
-        action=(request.args.get("action") or "").strip() or None,
-        target_type=(request.args.get("target_type") or "").strip() or None,
+        action=args.text("action"),
+        target_type=args.text("target_type"),
         target_id=args.whole("target_id"),
         start=args.day("from"),
         end=args.day("to"),

@@ -9,9 +9,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work
-from tracker.errors import DomainError, Invalid
+from tracker.errors import DomainError
 from tracker.models import ENTRY_STATUSES, PROJECT_STATUSES
-from tracker.services import entries, projects, timesheet, users
+from tracker.services import entries, inputs, projects, users
 from tracker.web import args
 from tracker.web.access import me, roles
 from tracker.web.context import hours
@@ -25,14 +25,10 @@ def _filters() -> tuple[dict[str, Any], str | None]:
     """Service filters from the query string, and the week label shown back."""
     status = request.args.get("status", "submitted")
     week_label = request.args.get("week") or None
-    start = end = None
-    if week_label:
-        try:
-            start = timesheet.parse_week(week_label, local_today(me()))
-            end = start + dt.timedelta(days=6)
-        except Invalid:
-            flash("Give the week like 2026-W49.", "error")
-            week_label = None
+    start = args.week("week")
+    end = start + dt.timedelta(days=6) if start is not None else None
+    if start is None:
+        week_label = None
     return {
         "user_id": args.whole("user_id"),
         "project_id": args.whole("project_id"),
@@ -129,10 +125,10 @@ def log_for() -> Any:
                 form.work_date.data = original.work_date.isoformat()
     status = 200
     if request.method == "POST" and form.validate():
-        corrects = (form.corrects_entry_id.data or "").strip()
         try:
-            if corrects and not corrects.isdigit():
-                raise Invalid.field("corrects_entry_id", "Give the entry number, like 42.")
+            corrects = inputs.id_param(
+                form.corrects_entry_id.data, "corrects_entry_id", "Give the entry number, like 42."
+            )
             with unit_of_work() as db:
                 owner = entries.contractor_for(db, form.user_id.data)
                 entry = entries.log_time(
@@ -140,7 +136,7 @@ def log_for() -> Any:
                     admin,
                     user=owner,
                     **form.values(),
-                    corrects_entry_id=int(corrects) if corrects else None,
+                    corrects_entry_id=corrects,
                     via="web",
                 )
         except DomainError as exc:

@@ -1,4 +1,8 @@
-"""Filters read from a page's query string: a malformed one is simply no filter at all."""
+"""Filters read from a page's query string, parsed by ``tracker.services.inputs``.
+
+A value that does not parse is left out and its message flashed, so the page still shows
+(unfiltered by it) and says why, instead of failing or silently ignoring it.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,41 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import request, url_for
+from flask import flash, request, url_for
 
 from tracker.errors import Invalid
-from tracker.services import validation
+from tracker.services import inputs, validation
 
 T = TypeVar("T")
 
 
-def day(name: str) -> dt.date | None:
-    """A date like 2026-12-01, or None."""
+def _lenient(parse: Callable[[Any, str], T | None], name: str) -> T | None:
     try:
-        return validation.optional_day(request.args.get(name), name)
-    except Invalid:
+        return parse(request.args.get(name), name)
+    except Invalid as exc:
+        for message in exc.fields.get(name, [exc.message]):
+            flash(f"{name}: {message} That filter was left out.", "error")
         return None
 
 
+def day(name: str) -> dt.date | None:
+    """A date like 2026-12-01, or None."""
+    return _lenient(inputs.optional_date, name)
+
+
 def whole(name: str) -> int | None:
-    """A whole number (an id), or None."""
-    value = (request.args.get(name) or "").strip()
-    return int(value) if value.isdigit() else None
+    """An id some row could have, or None."""
+    return _lenient(inputs.id_param, name)
+
+
+def week(name: str) -> dt.date | None:
+    """The Monday of an ISO week like 2026-W49, or None."""
+    return _lenient(lambda value, field: inputs.iso_week(value, field) if value else None, name)
+
+
+def text(name: str) -> str | None:
+    """A short text filter without control characters, or None."""
+    return _lenient(validation.filter_text, name)
 
 
 def keyset_page(

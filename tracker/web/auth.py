@@ -32,13 +32,13 @@ from tracker.security import (
 from tracker.services import auth as auth_service
 from tracker.services import passwords, users, validation
 from tracker.web.access import me, public, roles, safe_next
-from tracker.web.forms import flash_error, message, show_error
+from tracker.web.forms import flash_error, message, plain_text, show_error
 
 bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), plain_text(254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 

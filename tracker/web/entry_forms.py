@@ -15,15 +15,12 @@ from wtforms.validators import Length
 
 from tracker.clock import zone
 from tracker.models import User
-from tracker.services import entries
+from tracker.services import entries, inputs
 
 
 def int_or_none(value: Any) -> int | None:
-    """Coerce a select's value to an int, or None when empty or not a number."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """Coerce a select's value to an id, or None when empty or not an id any row could have."""
+    return inputs.id_or_none(value)
 
 
 class EntryForm(FlaskForm):

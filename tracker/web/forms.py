@@ -7,10 +7,11 @@ was rolled back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import Field, ValidationError
 
 from tracker.db import unit_of_work
 from tracker.errors import (
@@ -23,7 +24,7 @@ from tracker.errors import (
     ProjectClosed,
     ProjectFrozen,
 )
-from tracker.services import audit
+from tracker.services import audit, validation
 
 # Which form field a refusal is about, when the form has that field.
 ERROR_FIELDS: dict[type[DomainError], str] = {
@@ -90,3 +91,16 @@ def show_error(
         else:
             for text in messages:
                 flash(text, "error")
+
+
+def plain_text(max_length: int) -> Callable[[FlaskForm, Field], None]:
+    """A field validator with ``validation.plain_text``'s checks (no control characters: a
+    typed NUL must never reach a query, PostgreSQL refuses it)."""
+
+    def check(_form: FlaskForm, field: Field) -> None:
+        try:
+            validation.plain_text(field.data, field.name, max_length)
+        except Invalid as exc:
+            raise ValidationError(exc.fields[field.name][0]) from None
+
+    return check
