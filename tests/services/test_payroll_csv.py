@@ -193,7 +193,7 @@ def test_summary_amount_is_the_sum_of_rounded_entry_amounts():
     [line] = list(group_lines(rows))
     # Each entry is 0.005 → 0.01; the summary adds those (0.03), not round(3 x 0.005) = 0.02.
     assert line == Line("a@x", "A", "P", "Proj", "EUR", rate, 3, 3, Decimal("0.03"))
-    [header, cells] = _parse(writers.write_csv(GENERIC, "summary", [line], CONTEXT))
+    [_header, cells] = _parse(writers.write_csv(GENERIC, "summary", [line], CONTEXT))
     assert cells == ["a@x", "A", "P", "Proj", "EUR", "0.30", "3", "0.05", "0.03"]
 
 
