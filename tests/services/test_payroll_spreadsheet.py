@@ -68,7 +68,7 @@ def _check_types(name: str, layout: str, fmt: str, rows: list[dict[str, Any]]) -
         elif kind == profiles.DURATION:
             assert all(isinstance(v, dt.time | dt.timedelta) for v in values), column.header
         elif kind == profiles.TIMESTAMP and (fmt == "xlsx" or name != "generic"):
-            assert {v for v in values} - {None} == {dt.datetime(2026, 4, 1, 8, 0, 5)}
+            assert set(values) - {None} == {dt.datetime(2026, 4, 1, 8, 0, 5)}
         elif kind == profiles.TEXT:
             assert all(isinstance(v, str) or v is None for v in values), column.header
 
