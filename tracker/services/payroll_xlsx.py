@@ -86,7 +86,7 @@ def _writer(book: _Book, kind: str) -> Callable[[Worksheet, int, int, Any], int]
     def text(sheet: Worksheet, row: int, col: int, value: Any) -> int:
         if value:
             sheet.write_string(row, col, _safe_text(value))
-            return max(map(len, value.splitlines() or [""]))
+            return max(map(len, value.splitlines())) if "\n" in value else len(value)
         return 0
 
     def whole(sheet: Worksheet, row: int, col: int, value: Any) -> int:
@@ -97,7 +97,7 @@ def _writer(book: _Book, kind: str) -> Callable[[Worksheet, int, int, Any], int]
 
     def money(sheet: Worksheet, row: int, col: int, value: Any) -> int:
         sheet.write_number(row, col, float(value), fmt)
-        return len(f"{value:.2f}")
+        return len(str(value))  # a Decimal with two places, as the cell shows it
 
     def in_hours(sheet: Worksheet, row: int, col: int, minutes: Any) -> int:
         return money(sheet, row, col, hours(minutes))
