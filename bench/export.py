@@ -16,8 +16,7 @@ Then, again with a fresh worker per size, ``GET /api/v1/payroll.xlsx`` (the deta
 the summary sheet): detail rows per second from request to last byte, and the worker's peak
 memory. The file is checked: a ZIP whose detail sheet spans the header and every row.
 
-Last, the XLSX writers alone on the same 100,000 typed rows (no database, no server):
-XlsxWriter in ``constant_memory`` mode, which the app uses, against openpyxl's write-only mode.
+The XLSX writers alone, without database or server, are compared in ``bench/xlsx_writers.py``.
 
 Targets (issues 6 and 17): peak memory at 1M within 1.2x of 100k, for CSV and for XLSX;
 CSV throughput at least 0.5 of psql.
@@ -29,7 +28,6 @@ import argparse
 import datetime as dt
 import hashlib
 import http.client
-import io
 import os
 import re
 import secrets
@@ -38,7 +36,6 @@ import sys
 import tempfile
 import time
 import zipfile
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +47,8 @@ sys.path.insert(0, str(ROOT))
 from tests import live  # noqa: E402
 from tracker import create_app, migrate  # noqa: E402
 from tracker.db import get_engine, unit_of_work  # noqa: E402
-from tracker.services import payroll, payroll_xlsx, projects, tokens, users  # noqa: E402
+from tracker.services import payroll, projects, tokens, users  # noqa: E402
 from tracker.services import payroll_csv as writers  # noqa: E402
-from tracker.services.payroll_numbers import amount  # noqa: E402
-from tracker.services.payroll_profiles import PROFILES, Context  # noqa: E402
-from tracker.services.payroll_rows import Entry  # noqa: E402
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FIRST_DAY = dt.date(2024, 1, 1)
@@ -315,70 +309,6 @@ def _measure_xlsx(url: str, token: str, days: int, repeat: int) -> dict[str, Any
     }
 
 
-def _writers_alone(rows: int) -> tuple[float, float]:
-    """Rows per second of XlsxWriter (constant_memory) and openpyxl (write-only), same rows."""
-    import openpyxl
-
-    rate = Decimal("33.33")
-    entries = [
-        Entry(
-            n,
-            FIRST_DAY,
-            f"contractor{n % 200}@bench.test",
-            f"Contractor {n % 200}",
-            f"BENCH{n % 20}",
-            "Bench project",
-            "Bench client",
-            1 + n % 480,
-            rate,
-            "EUR",
-            amount(1 + n % 480, rate),
-            "approved",
-            "approver@bench.test",
-            dt.datetime(2024, 1, 2, 9, 0, tzinfo=dt.UTC),
-            f"Ticket {n}",
-            None,
-        )
-        for n in range(rows)
-    ]
-    profile = PROFILES["generic"]
-    context = Context(FIRST_DAY, FIRST_DAY)
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as target:
-        sheets = [payroll_xlsx.Sheet("detail", entries)]
-        payroll_xlsx.write_workbook(target, profile, sheets, context, dt.datetime.now(dt.UTC))
-    xlsxwriter_s = time.perf_counter() - started
-    columns = profile.layouts["detail"]
-    started = time.perf_counter()
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("detail")
-    sheet.append([c.header for c in columns])
-    for e in entries:
-        sheet.append(
-            [
-                e.entry_id,
-                e.work_date,
-                e.email,
-                e.name,
-                e.project_code,
-                e.project_name,
-                e.client,
-                float(writers.hours(e.minutes)),
-                float(e.rate),
-                e.currency,
-                float(e.amount),
-                e.status,
-                e.approved_by,
-                e.approved_at.replace(tzinfo=None) if e.approved_at else None,
-                e.description,
-                e.batch_id,
-            ]
-        )
-    book.save(io.BytesIO())
-    openpyxl_s = time.perf_counter() - started
-    return rows / xlsxwriter_s, rows / openpyxl_s
-
-
 def _table(title: str, results: list[dict[str, Any]], with_psql: bool) -> None:
     print(title)
     psql = f" {'psql s':>7} {'psql rows/s':>12} {'ratio':>6}" if with_psql else ""
@@ -447,11 +377,6 @@ def main() -> int:
     print(
         f"XLSX / CSV throughput at {large['rows']:,} rows: "
         f"{xlsx[1]['app_rows_s'] / large['app_rows_s']:.3f}"
-    )
-    fast, slow = _writers_alone(100_000)
-    print(
-        f"writers alone, 100,000 detail rows: XlsxWriter {fast:,.0f} rows/s, openpyxl "
-        f"write-only {slow:,.0f} rows/s (ratio {fast / slow:.2f})"
     )
     ok = (
         memory_ratio <= 1.2

@@ -276,3 +276,9 @@ def test_a_batch_downloads_in_any_format_and_profile_with_the_same_bytes(api, ma
     assert workbook_bytes.get_data() == again.get_data()
     assert len(xlsx_rows(again.get_data())["detail"]) == 2
     assert client.get("/payroll/batches/999999.xlsx").status_code == 404
+
+
+def test_every_bad_parameter_is_named_at_once(api, make):
+    response = api(make.payroll()).get("/payroll.csv?end=2026-03-31&profile=sage&layout=pivot")
+    assert response.status_code == 422
+    assert sorted(response.get_json()["error"]["fields"]) == ["layout", "profile", "start"]

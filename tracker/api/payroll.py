@@ -76,8 +76,18 @@ def _spec(fmt: str) -> FileSpec:
 
 def _export(fmt: str) -> Any:
     args = request.args
-    scope = payroll.make_scope(args.get("start"), args.get("end"), args.get("status"))
-    return downloads.export_response(caller(), scope, _spec(fmt))
+    errors: dict[str, list[str]] = {}
+    try:
+        scope = payroll.make_scope(args.get("start"), args.get("end"), args.get("status"))
+    except Invalid as exc:
+        errors.update(exc.fields)
+    try:
+        spec = _spec(fmt)
+    except Invalid as exc:
+        errors.update(exc.fields)
+    if errors:  # every bad parameter named at once
+        raise Invalid(errors)
+    return downloads.export_response(caller(), scope, spec)
 
 
 _PERIOD = ("start", "end", "status")

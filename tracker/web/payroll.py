@@ -233,7 +233,8 @@ def new_batch() -> Any:
         else:
             totals = ", ".join(f"{amount} {currency}" for currency, amount in batch.totals.items())
             flash(
-                f"Batch {batch.id} created: {batch.row_count} entries, {totals}. Its entries "
+                f"Batch {batch.id} created: {batch.row_count} "
+                f"{'entry' if batch.row_count == 1 else 'entries'}, {totals}. Its entries "
                 "are now exported and locked.",
                 "success",
             )
