@@ -215,57 +215,59 @@ def _text(value: str) -> str | None:
     return unguard(value) if value else None
 
 
-def batch_entries(batch: ExportBatch, order: str = "date") -> list[Entry]:
-    """A batch's entries as its stored CSV holds them (batches before ``batch_id`` too)."""
-    reader = csv.reader(io.StringIO(batch.content.decode("utf-8-sig"), newline=""))
+def _stored_entries(batch: ExportBatch) -> Iterator[Entry]:
+    """A batch's entries in its stored CSV's order, decoded as they are read (no copy of it)."""
+    text = io.TextIOWrapper(io.BytesIO(batch.content), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
     header = next(reader, [])
     at = {name: i for i, name in enumerate(header)}
-    result = []
+    has_batch_id = "batch_id" in at  # batches made before the column have none
     for cells in reader:
         get = cells.__getitem__
-        batch_cell = get(at["batch_id"]) if "batch_id" in at else ""
-        result.append(
-            Entry(
-                entry_id=int(get(at["entry_id"])),
-                work_date=dt.date.fromisoformat(get(at["work_date"])),
-                email=unguard(get(at["contractor_email"])),
-                name=unguard(get(at["contractor_name"])),
-                project_code=unguard(get(at["project_code"])),
-                project_name=unguard(get(at["project_name"])),
-                client=_text(get(at["client"])),
-                minutes=minutes_of(get(at["hours"])),
-                rate=Decimal(get(at["hourly_rate"])),
-                currency=unguard(get(at["currency"])),
-                amount=Decimal(get(at["amount"])),
-                status=unguard(get(at["status"])),
-                approved_by=_text(get(at["approved_by"])),
-                approved_at=parse_iso_z(get(at["approved_at"])),
-                description=_text(get(at["description"])),
-                batch_id=int(batch_cell) if batch_cell else batch.id,
-            )
+        batch_cell = get(at["batch_id"]) if has_batch_id else ""
+        yield Entry(
+            entry_id=int(get(at["entry_id"])),
+            work_date=dt.date.fromisoformat(get(at["work_date"])),
+            email=unguard(get(at["contractor_email"])),
+            name=unguard(get(at["contractor_name"])),
+            project_code=unguard(get(at["project_code"])),
+            project_name=unguard(get(at["project_name"])),
+            client=_text(get(at["client"])),
+            minutes=minutes_of(get(at["hours"])),
+            rate=Decimal(get(at["hourly_rate"])),
+            currency=unguard(get(at["currency"])),
+            amount=Decimal(get(at["amount"])),
+            status=unguard(get(at["status"])),
+            approved_by=_text(get(at["approved_by"])),
+            approved_at=parse_iso_z(get(at["approved_at"])),
+            description=_text(get(at["description"])),
+            batch_id=int(batch_cell) if batch_cell else batch.id,
         )
+
+
+def batch_entries(batch: ExportBatch, order: str = "date") -> Iterable[Entry]:
+    """A batch's entries as its stored CSV holds them, by work date (streamed, as stored) or
+    by contractor (sorted as the database sorts them)."""
     if order == "contractor":
-        result.sort(key=lambda e: (e.email, e.currency, e.work_date, e.project_code, e.entry_id))
-    return result
+        return sorted(
+            _stored_entries(batch),
+            key=lambda e: (e.email, e.currency, e.work_date, e.project_code, e.entry_id),
+        )
+    return _stored_entries(batch)
 
 
 def batch_lines(batch: ExportBatch) -> list[Line]:
     """A batch's summary lines, grouped from its stored entries as the database groups them."""
-    ordered = sorted(
-        batch_entries(batch), key=lambda e: (e.email, e.project_code, e.currency, e.rate)
-    )
-    return list(
-        group_lines(
-            (
-                e.email,
-                e.name,
-                e.project_code,
-                e.project_name,
-                e.currency,
-                e.rate,
-                e.minutes,
-                e.amount,
-            )
-            for e in ordered
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for e in _stored_entries(batch):
+        key = (e.email, e.project_code, e.currency, e.rate)
+        group = groups.setdefault(key, [e.name, e.project_name, 0, 0, Decimal("0.00")])
+        group[2] += 1
+        group[3] += e.minutes
+        group[4] += e.amount
+    return [
+        Line(email, name, code, project, currency, rate, count, minutes, total)
+        for (email, code, currency, rate), (name, project, count, minutes, total) in sorted(
+            groups.items(), key=lambda item: item[0]
         )
-    )
+    ]
