@@ -1,4 +1,5 @@
-"""Payroll export on PostgreSQL: throughput and server memory at 100,000 and 1,000,000 rows.
+"""Payroll export on PostgreSQL: CSV and XLSX throughput and server memory at 100,000 and
+1,000,000 rows.
 
     .venv/bin/python bench/export.py [--admin-url URL] [--rows N] [--repeat R]
 
@@ -11,7 +12,14 @@ a fresh one-worker gunicorn (the production ``gunicorn.conf.py``), downloads
 (the statement the app sends, parameters inlined) to psql's stdout; the script checks that its
 bytes equal the app's and reports the app's throughput as a ratio of psql's.
 
-Targets (issue 6): peak memory at 1M within 1.2x of 100k; throughput at least 0.5 of psql.
+Then, again with a fresh worker per size, ``GET /api/v1/payroll.xlsx`` (the detail sheet and
+the summary sheet): detail rows per second from request to last byte, and the worker's peak
+memory. The file is checked: a ZIP whose detail sheet spans the header and every row.
+
+The XLSX writers alone, without database or server, are compared in ``bench/xlsx_writers.py``.
+
+Targets (issues 6 and 17): peak memory at 1M within 1.2x of 100k, for CSV and for XLSX;
+CSV throughput at least 0.5 of psql.
 """
 
 from __future__ import annotations
@@ -21,10 +29,13 @@ import datetime as dt
 import hashlib
 import http.client
 import os
+import re
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -167,12 +178,15 @@ class Server:
         finally:
             connection.close()
 
-    def stream(self, path: str, headers: dict[str, str]) -> tuple[int, str, float]:
-        """Download path; (bytes, sha256, seconds), reading like a client saving a file."""
+    def stream(
+        self, path: str, headers: dict[str, str], keep: Any = None
+    ) -> tuple[int, str, float]:
+        """Download path; (bytes, sha256, seconds), reading like a client saving a file (to
+        ``keep``, a binary file, when given)."""
         digest = hashlib.sha256()
         size = 0
         started = time.perf_counter()
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=900)
         try:
             connection.request("GET", path, headers=headers)
             response = connection.getresponse()
@@ -181,6 +195,8 @@ class Server:
             while chunk := response.read(READ_BYTES):
                 digest.update(chunk)
                 size += len(chunk)
+                if keep is not None:
+                    keep.write(chunk)
         finally:
             connection.close()
         return size, digest.hexdigest(), time.perf_counter() - started
@@ -199,7 +215,7 @@ def _psql_copy(url: str, start: dt.date, end: dt.date) -> tuple[int, str, float]
     import psycopg
 
     scope = payroll.make_scope(start, end)
-    where, params = payroll._where_sql(scope)
+    where, params = payroll.where_sql(scope)
     libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     query = (writers.DETAIL_SQL).format(where=where)
     with psycopg.connect(libpq) as connection:
@@ -252,6 +268,68 @@ def _measure(url: str, token: str, days: int, repeat: int) -> dict[str, Any]:
     }
 
 
+def _detail_rows_in(path: Path) -> int:
+    """The data rows of an XLSX's detail sheet, from its ``<dimension>`` (header excluded)."""
+    with zipfile.ZipFile(path) as book, book.open("xl/worksheets/sheet1.xml") as sheet:
+        head = sheet.read(4096).decode("utf-8", "replace")
+    match = re.search(r'<dimension ref="A1:[A-Z]+(\d+)"', head)
+    if match is None:
+        raise RuntimeError(f"no dimension in the detail sheet: {head[:300]!r}")
+    return int(match.group(1)) - 1
+
+
+def _measure_xlsx(url: str, token: str, days: int, repeat: int) -> dict[str, Any]:
+    start, end = FIRST_DAY, FIRST_DAY + dt.timedelta(days=days - 1)
+    rows = days * PER_DAY
+    headers = {"Authorization": f"Bearer {token}"}
+    server = Server(url)
+    try:
+        server.stream(f"/api/v1/payroll.xlsx?start={start}&end={start}", headers)
+        baseline = _status_kib(server.worker, "VmRSS")
+        runs = []
+        for _ in range(repeat):
+            with tempfile.NamedTemporaryFile(suffix=".xlsx") as saved:
+                path = f"/api/v1/payroll.xlsx?start={start}&end={end}"
+                runs.append(server.stream(path, headers, keep=saved))
+                saved.flush()
+                if _detail_rows_in(Path(saved.name)) != rows:
+                    raise RuntimeError("the XLSX does not hold every row")
+        peak = _status_kib(server.worker, "VmHWM")
+    finally:
+        server.stop()
+    best = min(runs, key=lambda r: r[2])
+    return {
+        "rows": rows,
+        "bytes": best[0],
+        "app_s": best[2],
+        "app_rows_s": rows / best[2],
+        "baseline_kib": baseline,
+        "peak_kib": peak,
+        "identical": True,
+    }
+
+
+def _table(title: str, results: list[dict[str, Any]], with_psql: bool) -> None:
+    print(title)
+    psql = f" {'psql s':>7} {'psql rows/s':>12} {'ratio':>6}" if with_psql else ""
+    print(
+        f"{'rows':>10} {'MB':>7} {'app s':>7} {'app rows/s':>11}{psql} "
+        f"{'base RSS MiB':>13} {'peak MiB':>9} same"
+    )
+    for r in results:
+        psql = (
+            f" {r['psql_s']:>7.2f} {r['psql_rows_s']:>12,.0f} "
+            f"{r['app_rows_s'] / r['psql_rows_s']:>6.2f}"
+            if with_psql
+            else ""
+        )
+        print(
+            f"{r['rows']:>10,} {r['bytes'] / 1e6:>7.1f} {r['app_s']:>7.2f} "
+            f"{r['app_rows_s']:>11,.0f}{psql} {r['baseline_kib'] / 1024:>13.1f} "
+            f"{r['peak_kib'] / 1024:>9.1f} {'yes' if r['identical'] else 'NO'}"
+        )
+
+
 def main() -> int:
     """Arrange, measure both sizes, print the figures; exit 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -273,33 +351,39 @@ def main() -> int:
         app.extensions["tracker.engine"].dispose()
         print(f"arranged {args.rows:,} entries in {time.perf_counter() - started:.1f} s")
         total_days = args.rows // PER_DAY
-        results = [
-            _measure(url, token, days, args.repeat) for days in (total_days // 10, total_days)
-        ]
+        sizes = (total_days // 10, total_days)
+        results = [_measure(url, token, days, args.repeat) for days in sizes]
+        xlsx = [_measure_xlsx(url, token, days, args.repeat) for days in sizes]
     finally:
         live.drop_postgres(args.admin_url, name)
-    print(
-        f"{'rows':>10} {'MB':>7} {'app s':>7} {'app rows/s':>11} {'psql s':>7} "
-        f"{'psql rows/s':>12} {'ratio':>6} {'base RSS MiB':>13} {'peak MiB':>9} same"
-    )
-    for r in results:
-        print(
-            f"{r['rows']:>10,} {r['bytes'] / 1e6:>7.1f} {r['app_s']:>7.2f} "
-            f"{r['app_rows_s']:>11,.0f} {r['psql_s']:>7.2f} {r['psql_rows_s']:>12,.0f} "
-            f"{r['app_rows_s'] / r['psql_rows_s']:>6.2f} {r['baseline_kib'] / 1024:>13.1f} "
-            f"{r['peak_kib'] / 1024:>9.1f} {'yes' if r['identical'] else 'NO'}"
-        )
+    _table("CSV (GET /api/v1/payroll.csv, generic detail)", results, with_psql=True)
+    _table("XLSX (GET /api/v1/payroll.xlsx, detail and summary sheets)", xlsx, with_psql=False)
     small, large = results
     memory_ratio = large["peak_kib"] / small["peak_kib"]
+    xlsx_memory_ratio = xlsx[1]["peak_kib"] / xlsx[0]["peak_kib"]
     speed_ratio = large["app_rows_s"] / large["psql_rows_s"]
     print(
-        f"peak memory {large['rows']:,} / {small['rows']:,} rows: {memory_ratio:.3f} "
+        f"CSV peak memory {large['rows']:,} / {small['rows']:,} rows: {memory_ratio:.3f} "
         "(target <= 1.2)"
     )
     print(
-        f"throughput app / psql \\copy at {large['rows']:,} rows: {speed_ratio:.2f} (target >= 0.5)"
+        f"XLSX peak memory {large['rows']:,} / {small['rows']:,} rows: {xlsx_memory_ratio:.3f} "
+        "(target <= 1.2)"
     )
-    ok = memory_ratio <= 1.2 and speed_ratio >= 0.5 and all(r["identical"] for r in results)
+    print(
+        f"CSV throughput app / psql \\copy at {large['rows']:,} rows: {speed_ratio:.2f} "
+        "(target >= 0.5)"
+    )
+    print(
+        f"XLSX / CSV throughput at {large['rows']:,} rows: "
+        f"{xlsx[1]['app_rows_s'] / large['app_rows_s']:.3f}"
+    )
+    ok = (
+        memory_ratio <= 1.2
+        and xlsx_memory_ratio <= 1.2
+        and speed_ratio >= 0.5
+        and all(r["identical"] for r in results)
+    )
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
 

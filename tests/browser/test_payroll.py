@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import monday, sign_in, sign_out
 from tests.factories import Factory
+from tests.payroll_readers import xlsx_rows
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +34,7 @@ DETAIL = [
     "approved_by",
     "approved_at",
     "description",
+    "batch_id",
 ]
 SUMMARY = [
     "contractor_email",
@@ -143,11 +145,30 @@ def test_admin_approves_the_week_and_payroll_downloads_a_csv_that_adds_up(
         "dana@example.com": ("2", "8.17", "408.33"),
     }
 
+    # The same week as an Excel workbook for a European locale: typed cells that add up.
+    page.get_by_label("Profile").select_option("excel-eu")
+    page.get_by_label("Format").select_option("xlsx")
+    page.get_by_role("button", name="Preview").click()
+    sheets = xlsx_rows(_download(page, "Download XLSX (summary, excel-eu)", tmp_path).read_bytes())
+    assert list(sheets) == ["summary", "detail"]
+    assert sum(Decimal(repr(r["amount"])) for r in sheets["detail"]) == Decimal("1390.83")
+    assert "=SUM(A1:A9)" in {r["description"] for r in sheets["detail"]}  # a string cell
+
     # A batch locks the entries; its file downloads byte for byte, matching its SHA-256.
     page.get_by_role("link", name="Create an export batch").click()
     page.get_by_role("button", name="Create the batch").click()
     expect(page.get_by_text("entries are now exported and locked")).to_be_visible()
-    batch_file = _download(page, "Download", tmp_path)
+    batch_file = _download(page, "CSV as created", tmp_path)
     digest = hashlib.sha256(batch_file.read_bytes()).hexdigest()
     expect(page.locator("code.sha256")).to_have_text(digest)
-    assert len(_rows(batch_file)) == 5
+    rows = _rows(batch_file)
+    assert len(rows) == 5
+    assert len({r["batch_id"] for r in rows}) == 1
+
+    # The same batch for QuickBooks, as a workbook: durations, never a formula.
+    page.get_by_label("Profile").select_option("quickbooks-online")
+    page.get_by_label("Format").select_option("xlsx")
+    page.get_by_role("button", name="Show these files").click()
+    books = _download(page, "XLSX (detail, quickbooks-online)", tmp_path).read_bytes()
+    durations = [r["Duration"] for r in xlsx_rows(books)["detail"]]
+    assert sum(durations, dt.timedelta()) == dt.timedelta(hours=30)

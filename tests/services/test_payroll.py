@@ -17,7 +17,8 @@ from sqlalchemy import select, update
 from tracker.db import unit_of_work
 from tracker.errors import DomainError, Invalid
 from tracker.models import AuditEvent, ExportBatch, Project, TimeEntry, User, utcnow
-from tracker.services import payroll, payroll_batches
+from tracker.services import payroll, payroll_batches, payroll_files, payroll_rows
+from tracker.services.payroll_profiles import check_file
 
 START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
 APPROVED_AT = dt.datetime(2026, 4, 1, 8, 0, 5, tzinfo=dt.UTC)
@@ -27,9 +28,10 @@ def _rows(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
 
 
-def _export(db, layout="detail", status="approved", **kw) -> bytes:
+def _export(db, layout="detail", status="approved", bom=False, **kw) -> bytes:
     scope = payroll.make_scope(kw.pop("start", START), kw.pop("end", END), status)
-    return b"".join(payroll.export_chunks(db, scope, layout, **kw))
+    spec = check_file(kw.pop("profile", None), layout, kw.pop("fmt", "csv"), bom)
+    return b"".join(payroll_files.export_chunks(db, scope, spec, **kw))
 
 
 @pytest.fixture
@@ -99,7 +101,7 @@ def test_columns_come_in_the_documented_order(db, make, people):
     assert detail == (
         "entry_id,work_date,contractor_email,contractor_name,project_code,"
         "project_name,client,hours,hourly_rate,currency,amount,status,approved_by,"
-        "approved_at,description"
+        "approved_at,description,batch_id"
     )
     assert summary == (
         "contractor_email,contractor_name,project_code,project_name,currency,"
@@ -202,7 +204,7 @@ def test_bad_periods_are_refused_with_the_field_named(start, end, status, field)
     assert field in caught.value.fields
 
 
-def test_database_writer_matches_the_python_writer_byte_for_byte(db, make, is_postgres):
+def test_database_writer_matches_the_python_writer_byte_for_byte(db, make, is_postgres, app):
     if not is_postgres:
         pytest.skip("the database writer (COPY) exists on PostgreSQL only")
     admin = make.admin(email="Zed.admin@example.com")
@@ -244,6 +246,8 @@ def test_database_writer_matches_the_python_writer_byte_for_byte(db, make, is_po
                 is_correction=minutes < 0,
             )
     make.entry(user, projects[0], work_date=START, minutes=5, description="submitted")
+    with app.app_context(), unit_of_work() as session:  # the first day is paid: batch_id set
+        payroll_batches.create_batch(session, admin, START, START)
     for layout in ("detail", "summary"):
         for status in ("approved", "all"):
             fast = _export(db, layout, status, bom=True, database_writer=True)
@@ -251,6 +255,13 @@ def test_database_writer_matches_the_python_writer_byte_for_byte(db, make, is_po
             assert fast == slow, layout
             assert fast.count(b"'=1+2") >= 1
             assert len(_rows(fast[3:])) >= 13
+    batched = [r["batch_id"] for r in _rows(_export(db, status="all", database_writer=True))]
+    assert "" in batched
+    assert len(set(batched)) == 2
+    everything = payroll.make_scope(START, END, "all")
+    assert list(payroll_rows.lines(db, everything, in_database=True)) == list(
+        payroll_rows.lines(db, everything, in_database=False)
+    )
     totals_db = payroll._totals_in_database(db, payroll.make_scope(START, END, "all"))
     assert totals_db == payroll._totals_in_python(db, payroll.make_scope(START, END, "all"))
 
@@ -302,6 +313,7 @@ def test_a_batch_marks_its_entries_and_keeps_its_exact_bytes(db, make, people, a
     assert batch.totals == {"EUR": "50.00", "USD": "749.99"}  # 49.995 → 50.00; 749.9925
     rows = _rows(batch.content)
     assert sorted(int(r["entry_id"]) for r in rows) == sorted([a.id, b.id])
+    assert {r["batch_id"] for r in rows} == {str(batch_id)}  # the file shows what is paid
     assert {
         e.export_batch_id
         for e in db.scalars(select(TimeEntry).where(TimeEntry.id.in_([a.id, b.id])))
@@ -339,13 +351,16 @@ def test_a_plain_export_is_audited_with_its_row_count(db, make, people, app):
     admin, ada, _bob, eur, _usd = people
     _approved(make, admin, ada, eur, START, 60)
     with app.app_context(), unit_of_work() as session:
-        payroll.record_export(session, admin, payroll.make_scope(START, END), "summary")
+        spec = check_file("excel-eu", "summary", "xlsx")
+        payroll.record_export(session, admin, payroll.make_scope(START, END), spec)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "payroll.export"))
     assert event.data == {
         "start": "2026-03-01",
         "end": "2026-03-31",
         "status": "approved",
         "layout": "summary",
+        "format": "xlsx",
+        "profile": "excel-eu",
         "bom": False,
         "rows": 1,
     }

@@ -15,12 +15,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
+from tests.payroll_readers import xlsx_rows
 from tracker.db import unit_of_work
 from tracker.models import AuditEvent, ExportBatch, Hold, Project, TimeEntry, User
 from tracker.services import holds
 from tracker.web.payroll import preset_period
 
 START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERIOD = {"preset": "custom", "start": "2026-03-01", "end": "2026-03-31"}
 
 
@@ -279,3 +281,114 @@ def test_a_half_read_download_never_holds_up_a_freeze(app, make, db):
     assert reader.error is None, reader.error
     assert len(_rows(reader.result)) == rows
     assert db.get(Hold, freezer.result).project_id == project.id
+
+
+def test_the_form_links_the_file_of_the_chosen_profile_and_format(client, auth, make, data):
+    auth.login(make.payroll())
+    query = {**PERIOD, "profile": "excel-eu", "format": "xlsx", "layout": "summary"}
+    page = client.get("/payroll", query_string=query).get_data(as_text=True)
+    assert "Download XLSX (summary, excel-eu)" in page
+    assert "/payroll/export.xlsx?" in page
+    assert "profile=excel-eu" in page
+    for name in ("generic", "excel-eu", "quickbooks-online", "xero-bills"):
+        assert f'value="{name}"' in page
+
+
+def test_an_xlsx_download_is_a_workbook_and_is_audited(client, auth, make, data, db):
+    auth.login(make.payroll())
+    query = {**PERIOD, "profile": "xero-bills", "layout": "detail"}
+    response = client.get("/payroll/export.xlsx", query_string=query)
+    assert response.status_code == 200
+    assert response.mimetype == XLSX
+    assert (
+        "payroll-2026-03-01-2026-03-31-detail-xero-bills.xlsx"
+        in (response.headers["Content-Disposition"])
+    )
+    bills = xlsx_rows(response.get_data())["detail"]
+    assert sorted((r["ContactName"], r["UnitAmount"]) for r in bills) == [
+        ("Ada Lovelace", 3.89),
+        ("Ada Lovelace", 50),
+        ("Bob Builder", 983.32),
+    ]
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "payroll.export"))
+    assert (event.data["format"], event.data["profile"]) == ("xlsx", "xero-bills")
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"profile": "sage"}, "Choose one of: generic, excel-eu, quickbooks-online, xero-bills."),
+        ({"format": "ods"}, "Choose one of: csv, xlsx."),
+        (
+            {"profile": "quickbooks-online", "layout": "summary"},
+            "The quickbooks-online profile has only: detail.",
+        ),
+    ],
+)
+def test_an_unknown_profile_or_format_is_refused_beside_the_field(
+    client, auth, make, data, query, message
+):
+    auth.login(make.payroll())
+    page = client.get("/payroll", query_string={**PERIOD, **query}).get_data(as_text=True)
+    assert message in page
+    assert "Download" not in page
+    assert "53.89 EUR" in page  # the preview still answers
+    if "format" in query:  # a download's address names its format; the form's is a choice
+        return
+    response = client.get("/payroll/export.csv", query_string={**PERIOD, **query})
+    assert response.status_code == 302
+    assert "/payroll?" in response.headers["Location"]
+
+
+def test_a_payroll_user_is_refused_a_batch_of_unapproved_entries(client, auth, make, data, db):
+    auth.login(make.payroll())
+    everything = {**PERIOD, "status": "all"}
+    page = client.get("/payroll", query_string=everything).get_data(as_text=True)
+    assert "Only an admin can put entries that are not approved yet into a batch." in page
+    assert "Create an export batch" not in page
+    period = {"start": "2026-03-01", "end": "2026-03-31", "status": "all"}
+    confirm = client.get("/payroll/batches/new", query_string=period)
+    assert confirm.status_code == 403
+    assert "Only an admin can put entries" in confirm.get_data(as_text=True)
+    assert "Create the batch" not in confirm.get_data(as_text=True)
+    posted = client.post("/payroll/batches/new", data=period)
+    assert posted.status_code == 403
+    assert db.scalar(select(ExportBatch.id)) is None
+    approved = client.post("/payroll/batches/new", data={**period, "status": "approved"})
+    assert approved.status_code == 302
+
+
+def test_an_admin_batches_unapproved_entries(client, auth, make, data, db):
+    auth.login(make.admin())
+    period = {"start": "2026-03-01", "end": "2026-03-31", "status": "all"}
+    assert "Create the batch" in client.get("/payroll/batches/new", query_string=period).get_data(
+        as_text=True
+    )
+    assert client.post("/payroll/batches/new", data=period).status_code == 302
+    assert db.scalar(select(ExportBatch)).row_count == 4
+
+
+def test_a_batch_downloads_in_the_chosen_profile_with_the_same_bytes(client, auth, make, data, db):
+    auth.login(make.payroll())
+    client.post("/payroll/batches/new", data={"start": "2026-03-01", "end": "2026-03-31"})
+    batch = db.scalar(select(ExportBatch))
+    choice = {"profile": "quickbooks-online", "format": "xlsx", "layout": "detail"}
+    listing = client.get("/payroll/batches", query_string=choice).get_data(as_text=True)
+    assert "CSV as created" in listing
+    assert "XLSX (detail, quickbooks-online)" in listing
+    link = f"/payroll/batches/{batch.id}.xlsx"
+    assert link in listing
+    first = client.get(link, query_string={"profile": "quickbooks-online"})
+    again = client.get(link, query_string={"profile": "quickbooks-online"})
+    assert first.status_code == 200
+    assert first.get_data() == again.get_data()
+    assert [r["Duration"] for r in xlsx_rows(first.get_data())["detail"]] == [
+        dt.timedelta(minutes=90),
+        dt.timedelta(minutes=59),
+        dt.timedelta(minutes=7),
+    ]
+    refused = client.get("/payroll/batches", query_string={"profile": "sage"})
+    assert "Choose one of: generic" in refused.get_data(as_text=True)
+    bad = client.get(link, query_string={"profile": "sage"})
+    assert bad.status_code == 302
+    assert "/payroll/batches?profile=sage" in bad.headers["Location"]

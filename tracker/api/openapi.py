@@ -190,10 +190,10 @@ def doc(
     response: str | None = None,
     status: int = 200,
     errors: tuple[int, ...] = (),
-    params: tuple[str, ...] = (),
+    params: tuple[str | tuple[str, dict[str, Any]], ...] = (),
     content_type: str = "application/json",
 ) -> Callable[[F], F]:
-    """Describe an API view for the OpenAPI document."""
+    """Describe an API view for the OpenAPI document (query params: names, or (name, schema))."""
 
     def decorate(view: F) -> F:
         view.openapi = {  # type: ignore[attr-defined]
@@ -224,6 +224,12 @@ _REASONS = {
 }
 
 
+def _query_param(param: str | tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """A query parameter: a name (a string), or a name and its schema."""
+    name, schema = (param, STRING) if isinstance(param, str) else param
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
 def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
     meta = getattr(view, "openapi", {})
     summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else rule.endpoint
@@ -232,10 +238,7 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
     params = [
         {"name": name, "in": "path", "required": True, "schema": _ID if conv == "int" else STRING}
         for conv, name in _CONVERTER.findall(rule.rule)
-    ] + [
-        {"name": name, "in": "query", "required": False, "schema": STRING}
-        for name in meta.get("params", ())
-    ]
+    ] + [_query_param(param) for param in meta.get("params", ())]
     status = str(meta.get("status", 200))
     ok: dict[str, Any] = {"description": "Success"}
     if meta.get("response"):

@@ -12,10 +12,30 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tracker.errors import Invalid, NotFound
+from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.models import ExportBatch, TimeEntry, User
-from tracker.services import audit, inputs, locks, payroll
-from tracker.services import payroll_csv as writers
+from tracker.services import audit, inputs, locks, payroll, payroll_files
+from tracker.services.payroll_numbers import number
+
+UNAPPROVED_REFUSAL = (
+    "Only an admin can put entries that are not approved yet into a batch. Batch the approved "
+    "entries, or ask an admin to review the rest first."
+)
+
+
+def may_batch(actor: User | None, status: str) -> bool:
+    """Whether the actor may batch entries of this status filter.
+
+    Only admins lock entries nobody has approved yet (``all``) into a batch; a payroll user
+    batches approved work. ``None`` is the operator at the command line, who may do anything.
+    """
+    return status == "approved" or actor is None or actor.is_admin
+
+
+def check_may_batch(actor: User | None, status: str) -> None:
+    """Refuse a batch the actor may not make. Raises Forbidden."""
+    if not may_batch(actor, status):
+        raise Forbidden(UNAPPROVED_REFUSAL)
 
 
 def create_batch(
@@ -23,9 +43,11 @@ def create_batch(
 ) -> ExportBatch:
     """Export the period's entries not in a batch yet, mark them exported, keep the bytes.
 
-    Raises Invalid (bad period, or nothing left to export).
+    Raises Invalid (bad period, or nothing left to export), Forbidden (a payroll user asking
+    for entries that are not approved yet).
     """
     scope = payroll.make_scope(start, end, status)
+    check_may_batch(actor, scope.status)
     # First, so two batches at the same instant queue here (SQLite: BEGIN IMMEDIATE already).
     locks.payroll_export(session)
     batch = ExportBatch(
@@ -63,15 +85,13 @@ def create_batch(
             "in a batch.",
         )
     mine = payroll.Scope(scope.start, scope.end, scope.status, batch_id=batch.id)
-    content = b"".join(payroll.export_chunks(session, mine, "detail"))
+    content = b"".join(payroll_files.export_chunks(session, mine))
     summed = payroll.totals(session, mine)
     batch.content = content
     batch.sha256 = hashlib.sha256(content).hexdigest()
     batch.row_count = summed.entries
     batch.total_minutes = summed.minutes
-    batch.totals = {
-        currency: writers.number(value) for currency, value in summed.by_currency.items()
-    }
+    batch.totals = {currency: number(value) for currency, value in summed.by_currency.items()}
     audit.record(
         session,
         actor,
@@ -106,8 +126,3 @@ def get_batch(session: Session, batch_id: int) -> ExportBatch:
     if batch is None:
         raise NotFound("No such export batch.")
     return batch
-
-
-def batch_filename(batch: ExportBatch) -> str:
-    """The download name of a batch's CSV."""
-    return f"payroll-batch-{batch.id}-{batch.period_start}-{batch.period_end}.csv"

@@ -1,11 +1,11 @@
-"""The payroll CSV writers: columns, exact amounts, the formula guard, and both backends.
+"""The payroll CSV writers: the formula guard, quoting, every profile, and both backends.
 
-Two writers produce the same bytes:
+Two writers produce the generic profile's bytes:
 
-- the Python writer (SQLite, and the reference on PostgreSQL) streams rows from a server-side
-  cursor and quotes cells the way COPY does;
-- the PostgreSQL writer lets the database render the file with ``COPY (SELECT …) TO STDOUT
-  (FORMAT csv, HEADER)``, amounts as exact ``numeric``, the formula guard as a ``CASE``.
+- the Python writer (SQLite, every other profile, and the reference on PostgreSQL) renders
+  rows through the profile's columns and quotes cells the way COPY does;
+- the PostgreSQL writer lets the database render the generic file with ``COPY (SELECT …) TO
+  STDOUT (FORMAT csv, HEADER)``, amounts as exact ``numeric``, the formula guard as a ``CASE``.
 
 Byte-identical means agreeing on every detail: ``\\n`` line endings (what COPY writes), empty
 text as an unquoted empty field (COPY writes a non-NULL empty string as ``""``, so the SQL turns
@@ -13,54 +13,30 @@ empty text into NULL), ``YYYY-MM-DD`` dates, ``…Z`` UTC timestamps to the seco
 decimals without a negative zero, and rows ordered by code point (``COLLATE "C"``, which is how
 SQLite compares text).
 
-Rounding: ``ROUND_HALF_UP`` in Python rounds ties away from zero, exactly what PostgreSQL's
-``round(numeric, 2)`` does, so a negative correction of -0.005 is -0.01 on both.
+The formula guard applies under every profile's separator: a text cell that
+starts a formula gets a ``'``, and a cell holding the separator, a quote, CR or LF is quoted, so
+a formula can never hide behind the separator in a cell of its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-DETAIL_COLUMNS = (
-    "entry_id",
-    "work_date",
-    "contractor_email",
-    "contractor_name",
-    "project_code",
-    "project_name",
-    "client",
-    "hours",
-    "hourly_rate",
-    "currency",
-    "amount",
-    "status",
-    "approved_by",
-    "approved_at",
-    "description",
-)
-SUMMARY_COLUMNS = (
-    "contractor_email",
-    "contractor_name",
-    "project_code",
-    "project_name",
-    "currency",
-    "hourly_rate",
-    "entries",
-    "hours",
-    "amount",
-)
-LAYOUTS = ("detail", "summary")
+from tracker.services import payroll_profiles as profiles
+from tracker.services.payroll_numbers import amount as amount
+from tracker.services.payroll_numbers import duration
+from tracker.services.payroll_numbers import hours as hours
+from tracker.services.payroll_numbers import number as number
+
 BOM = b"\xef\xbb\xbf"
 LINE_END = "\n"
 CHUNK_BYTES = 64 * 1024  # what a stream hands on at a time: flat memory, few writes
 
 # A cell starting with one of these is read as a formula by spreadsheets (OWASP CSV Injection).
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r", "\n")
-CENT = Decimal("0.01")
 
 
 def guard(value: str | None) -> str:
@@ -72,145 +48,89 @@ def guard(value: str | None) -> str:
     return value
 
 
-def _no_negative_zero(value: Decimal) -> Decimal:
-    return abs(value) if value.is_zero() else value
+def unguard(value: str) -> str:
+    """The text behind a guarded cell (``guard`` undone), for files rebuilt from a batch's CSV.
 
-
-def amount(minutes: int, rate: Decimal) -> Decimal:
-    """minutes / 60 x rate, rounded half-up (ties away from zero) to cents."""
-    with localcontext() as ctx:
-        ctx.prec = 50  # far more digits than Numeric(12, 2) x 1440 minutes needs: exact
-        value = (Decimal(minutes) * Decimal(rate) / 60).quantize(CENT, rounding=ROUND_HALF_UP)
-    return _no_negative_zero(value)
-
-
-def hours(minutes: int) -> Decimal:
-    """minutes / 60 rounded half-up to two places."""
-    with localcontext() as ctx:
-        ctx.prec = 50
-        value = (Decimal(minutes) / 60).quantize(CENT, rounding=ROUND_HALF_UP)
-    return _no_negative_zero(value)
-
-
-def number(value: Decimal) -> str:
-    """A plain decimal with two places and '.' (never "-0.00", never grouped)."""
-    return f"{_no_negative_zero(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)):.2f}"
-
-
-def iso_z(value: dt.datetime | None) -> str:
-    """ISO 8601 UTC with Z, to the second."""
-    if value is None:
-        return ""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    Exact except for text that itself began with ``'`` and a formula character, which reads
+    back without its ``'``; rendering it to CSV again gives the same cell either way.
+    """
+    if value[:1] == "'" and value[1:2] in DANGEROUS_FIRST:
+        return value[1:]
+    return value
 
 
 # --- the Python writer -------------------------------------------------------------------------
 
 
-def detail_cells(row: Sequence[Any]) -> list[Any]:
-    """One detail row's cells from (id, work_date, email, name, code, project name, client,
-    minutes, rate, currency, status, approver email, approved_at, description)."""
-    (
-        entry_id,
-        work_date,
-        email,
-        name,
-        code,
-        project_name,
-        client,
-        minutes,
-        rate,
-        currency,
-        status,
-        approved_by,
-        approved_at,
-        description,
-    ) = row
-    return [
-        entry_id,
-        work_date.isoformat(),
-        guard(email),
-        guard(name),
-        guard(code),
-        guard(project_name),
-        guard(client),
-        number(hours(minutes)),
-        number(rate),
-        guard(currency),
-        number(amount(minutes, rate)),
-        guard(status),
-        guard(approved_by),
-        guard(iso_z(approved_at)),
-        guard(description),
-    ]
+def _date_text(date_format: str) -> Callable[[dt.date | None], str]:
+    if date_format == "%Y-%m-%d":
+        return lambda value: "" if value is None else value.isoformat()
+    return lambda value: "" if value is None else value.strftime(date_format)
 
 
-def summary_rows(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
-    """Summary rows from detail-grain rows ordered by (email, code, currency, rate).
+def _timestamp_text(timestamp_format: str) -> Callable[[dt.datetime | None], str]:
+    return lambda value: (
+        "" if value is None else value.astimezone(dt.UTC).strftime(timestamp_format)
+    )
 
-    Each input is (email, name, code, project name, currency, rate, minutes); the amount of a
-    group is the sum of its entries' rounded amounts, so the layouts reconcile to the cent.
-    Its hours are the group's total minutes / 60, rounded once (a duration is not money: adding
-    rounded per-entry hours would drift, e.g. three 1-minute entries are 0.05 h, not 0.06).
+
+def _formatter(profile: profiles.Profile, kind: str) -> Callable[[Any], str]:
+    mark = profile.decimal_mark
+    formatters: dict[str, Callable[[Any], str]] = {
+        profiles.TEXT: guard,
+        profiles.INT: lambda value: "" if value is None else str(value),
+        profiles.MONEY: lambda value: number(value, mark),
+        profiles.HOURS: lambda minutes: number(hours(minutes), mark),
+        profiles.DURATION: duration,
+        profiles.DATE: _date_text(profile.date_format),
+        profiles.TIMESTAMP: _timestamp_text(profile.timestamp_format),
+    }
+    return formatters[kind]
+
+
+def cell_writer(
+    profile: profiles.Profile, columns: Sequence[profiles.Column], context: profiles.Context
+) -> Callable[[Any], list[str]]:
+    """A function giving one row's CSV cells under a profile's columns."""
+    plan = [(column.getter(context), _formatter(profile, column.kind)) for column in columns]
+    return lambda row: [render(get(row)) for get, render in plan]
+
+
+def line_writer(separator: str) -> Callable[[Sequence[str]], str]:
+    """A function joining cells into one CSV record with its line ending.
+
+    A cell is quoted exactly when PostgreSQL's COPY quotes it: the separator, a quote, CR or LF
+    inside. (csv.writer with "\\n" line endings would leave a lone CR unquoted and break the row.)
     """
-    key: tuple[Any, ...] | None = None
-    head: Sequence[Any] = ()
-    count = minutes_total = 0
-    amount_total = Decimal("0.00")
-    for row in rows:
-        this = (row[0], row[2], row[4], Decimal(row[5]))
-        if this != key:
-            if key is not None:
-                yield _summary_cells(head, count, minutes_total, amount_total)
-            key, head = this, row
-            count, minutes_total, amount_total = 0, 0, Decimal("0.00")
-        count += 1
-        minutes_total += row[6]
-        amount_total += amount(row[6], row[5])
-    if key is not None:
-        yield _summary_cells(head, count, minutes_total, amount_total)
+    needs_quotes = re.compile(f'[{re.escape(separator)}"\\r\\n]').search
+
+    def cell(text: str) -> str:
+        if needs_quotes(text):
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    return lambda cells: separator.join(map(cell, cells)) + LINE_END
 
 
-def _summary_cells(head: Sequence[Any], count: int, minutes: int, total: Decimal) -> list[Any]:
-    email, name, code, project_name, currency, rate = head[:6]
-    return [
-        guard(email),
-        guard(name),
-        guard(code),
-        guard(project_name),
-        guard(currency),
-        number(rate),
-        count,
-        number(hours(minutes)),
-        number(total),
-    ]
-
-
-_NEEDS_QUOTES = re.compile(r'[",\r\n]')
-
-
-def _cell(value: Any) -> str:
-    # Quoted exactly when PostgreSQL's COPY quotes: a delimiter, a quote, CR or LF inside.
-    # (csv.writer with "\n" line endings would leave a lone CR unquoted and break the row.)
-    text = value if isinstance(value, str) else str(value)
-    if _NEEDS_QUOTES.search(text):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def csv_line(cells: Sequence[Any]) -> str:
-    """One CSV record with its line ending."""
-    return ",".join(map(_cell, cells)) + LINE_END
-
-
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
-    """Encode a header and rows as UTF-8 CSV in chunks of about CHUNK_BYTES."""
-    pending = [csv_line(header)]
+def write_csv(
+    profile: profiles.Profile,
+    layout: str,
+    rows: Iterable[Any],
+    context: profiles.Context,
+    bom: bool = False,
+) -> Iterator[bytes]:
+    """A header and rows as UTF-8 CSV under a profile, in chunks of about CHUNK_BYTES."""
+    columns = profile.layouts[layout]
+    cells = cell_writer(profile, columns, context)
+    line = line_writer(profile.separator)
+    pending = [line([column.header for column in columns])]
+    if bom or profile.bom:
+        pending.insert(0, BOM.decode("utf-8"))
     size = 0
-    for cells in rows:
-        line = csv_line(cells)
-        pending.append(line)
-        size += len(line)
+    for row in rows:
+        text = line(cells(row))
+        pending.append(text)
+        size += len(text)
         if size >= CHUNK_BYTES:
             yield "".join(pending).encode("utf-8")
             pending.clear()
@@ -219,7 +139,7 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
         yield "".join(pending).encode("utf-8")
 
 
-# --- the PostgreSQL writer ---------------------------------------------------------------------
+# --- the PostgreSQL writer (generic profile) ---------------------------------------------------
 
 
 def _guard_sql(expr: str) -> str:
@@ -250,7 +170,7 @@ DETAIL_SQL = (
     f"{_AMOUNT_SQL} AS amount, {_guard_sql('e.status')} AS status, "
     f"{_guard_sql('a.email')} AS approved_by, "
     "to_char(e.approved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS approved_at, "
-    f"{_guard_sql('e.description')} AS description "
+    f"{_guard_sql('e.description')} AS description, e.export_batch_id AS batch_id "
     f"{_FROM_SQL}LEFT JOIN users a ON a.id = e.approved_by_id "
     "WHERE {where} "
     'ORDER BY e.work_date, u.email COLLATE "C", p.code COLLATE "C", e.id'

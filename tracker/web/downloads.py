@@ -1,5 +1,6 @@
-"""CSV downloads shared by the payroll pages and the API: one way to export, one way to re-send
-a batch, each audited the same whichever door it came through."""
+"""Payroll downloads shared by the payroll pages and the API: one way to export, one way to
+re-send a batch, in any format and profile, each audited the same whichever door it came
+through."""
 
 from __future__ import annotations
 
@@ -7,35 +8,44 @@ from flask import Response, stream_with_context
 
 from tracker.db import get_session, unit_of_work
 from tracker.models import User
-from tracker.services import payroll, payroll_batches
+from tracker.services import payroll, payroll_batches, payroll_files
+from tracker.services.payroll_profiles import FileSpec
 
 
-def export_response(actor: User, scope: payroll.Scope, layout: str, bom: bool) -> Response:
-    """The payroll CSV of scope, audited, then streamed row by row."""
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def export_response(actor: User, scope: payroll.Scope, spec: FileSpec) -> Response:
+    """The payroll file of scope, audited, then streamed."""
     with unit_of_work() as db:
-        payroll.record_export(db, actor, scope, layout, bom)
-    filename = payroll.export_filename(scope, layout)
-    chunks = payroll.stream_and_close(get_session(), scope, layout, bom)
+        payroll.record_export(db, actor, scope, spec)
+    chunks = payroll_files.stream_and_close(get_session(), scope, spec)
     return Response(
         stream_with_context(chunks),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        mimetype=payroll_files.mime_type(spec),
+        headers=_attachment(payroll_files.export_filename(scope, spec)),
     )
 
 
-def batch_response(actor: User, batch_id: int) -> Response:
-    """A batch's CSV, byte for byte as created, audited; raises NotFound for an unknown id."""
+def batch_response(actor: User, batch_id: int, spec: FileSpec) -> Response:
+    """A batch's file, the same bytes at every download, audited; raises NotFound.
+
+    ``X-Content-SHA256`` comes with the stored CSV itself, whose digest the batch keeps.
+    """
     with unit_of_work() as db:
         batch = payroll_batches.get_batch(db, batch_id)
         payroll.record_export(
-            db, actor, payroll.Scope(batch.period_start, batch.period_end), "detail", batch=batch
+            db, actor, payroll.Scope(batch.period_start, batch.period_end), spec, batch=batch
         )
-    filename = payroll_batches.batch_filename(batch)
+    # Everything the file needs is loaded: end the transaction before a long rebuild, so on
+    # SQLite no write lock is held while an XLSX is written.
+    db.close()
+    headers = _attachment(payroll_files.batch_filename(batch, spec))
+    if payroll_files.is_stored_bytes(spec):
+        headers["X-Content-SHA256"] = batch.sha256
     return Response(
-        batch.content,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Content-SHA256": batch.sha256,
-        },
+        stream_with_context(payroll_files.batch_chunks(batch, spec)),
+        mimetype=payroll_files.mime_type(spec),
+        headers=headers,
     )

@@ -1,4 +1,5 @@
-"""Payroll pages (payroll role and admins): period form with preview, download, batches."""
+"""Payroll pages (payroll role and admins): period form with preview, downloads in any format
+and profile, batches."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from wtforms.validators import Optional
 
 from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work
-from tracker.errors import DomainError, Invalid
-from tracker.services import payroll, payroll_batches
+from tracker.errors import DomainError, Forbidden, Invalid
+from tracker.services import payroll, payroll_batches, payroll_profiles
+from tracker.services.payroll_profiles import FileSpec
 from tracker.web import downloads
 from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import flash_error, show_error
@@ -41,20 +43,41 @@ LAYOUT_CHOICES = [
     SelectChoice("detail", "Detail: one row per entry"),
     SelectChoice("summary", "Summary: per contractor, project and rate"),
 ]
+PROFILE_CHOICES = [
+    SelectChoice(profile.name, profile.label) for profile in payroll_profiles.PROFILES.values()
+]
+FORMAT_CHOICES = [
+    SelectChoice("csv", "CSV"),
+    SelectChoice("xlsx", "XLSX (Excel workbook)"),
+]
 
 
-class ExportForm(FlaskForm):
-    """The period form; read from the query string (a GET that changes nothing)."""
+class FileForm(FlaskForm):
+    """Which file: profile, layout, format. The service checks the choices and says which exist
+    (``validate_choice=False``: one message, the service's)."""
 
     class Meta:
         csrf = False
 
+    layout = SelectField("Layout", choices=LAYOUT_CHOICES, default="detail", validate_choice=False)
+    profile = SelectField(
+        "Profile",
+        choices=PROFILE_CHOICES,
+        default=payroll_profiles.DEFAULT,
+        validate_choice=False,
+        description="For a spreadsheet in your locale, or the import of a payroll system.",
+    )
+    format = SelectField("Format", choices=FORMAT_CHOICES, default="csv", validate_choice=False)
+    bom = BooleanField("Add a byte-order mark (for Excel)")
+
+
+class ExportForm(FileForm):
+    """The period form; read from the query string (a GET that changes nothing)."""
+
     preset = SelectField("Period", choices=PRESETS, default="last_month")
     start = DateField("From", validators=[Optional()], description="For custom dates.")
     end = DateField("To (inclusive)", validators=[Optional()])
-    layout = SelectField("Layout", choices=LAYOUT_CHOICES, default="detail")
     status = SelectField("Entries", choices=STATUS_CHOICES, default="approved")
-    bom = BooleanField("Add a byte-order mark (for Excel)")
 
 
 class BatchForm(FlaskForm):
@@ -80,8 +103,19 @@ def preset_period(preset: str, today: dt.date) -> tuple[dt.date, dt.date] | None
     return None
 
 
-def _read_form() -> tuple[ExportForm, payroll.Scope | None]:
-    """The period form from the query string, and its scope when it is valid."""
+def _file_spec(form: FileForm, fmt: str | None = None) -> FileSpec | None:
+    """The file the form asks for (``fmt`` from the address wins), or None with field errors."""
+    try:
+        return payroll_profiles.check_file(
+            form.profile.data, form.layout.data, fmt or form.format.data, bool(form.bom.data)
+        )
+    except Invalid as exc:
+        show_error(form, exc)
+        return None
+
+
+def _read_form(fmt: str | None = None) -> tuple[ExportForm, payroll.Scope | None, FileSpec | None]:
+    """The period form from the query string, with its scope and file when they are valid."""
     form = ExportForm(request.args)
     form.validate()
     dates = preset_period(form.preset.data, local_today(me()))
@@ -89,25 +123,27 @@ def _read_form() -> tuple[ExportForm, payroll.Scope | None]:
         form.start.data, form.end.data = dates
         for date_field in (form.start, form.end):
             date_field.errors, date_field.raw_data = [], []  # show the preset's dates
+    spec = _file_spec(form, fmt)
     if form.start.errors or form.end.errors:
-        return form, None
+        return form, None, spec
     try:
         scope = payroll.make_scope(form.start.data, form.end.data, form.status.data)
-        payroll.check_layout(form.layout.data)
     except Invalid as exc:
         show_error(form, exc)
-        return form, None
-    return form, scope
+        return form, None, spec
+    return form, scope, spec
 
 
-def _query(form: ExportForm) -> dict[str, Any]:
+def _query(form: ExportForm, spec: FileSpec) -> dict[str, Any]:
     return {
         "preset": "custom",
         "start": form.start.data.isoformat(),
         "end": form.end.data.isoformat(),
-        "layout": form.layout.data,
+        "layout": spec.layout,
         "status": form.status.data,
-        "bom": "y" if form.bom.data else None,
+        "profile": spec.profile.name,
+        "format": spec.fmt,
+        "bom": "y" if spec.bom else None,
     }
 
 
@@ -115,7 +151,7 @@ def _query(form: ExportForm) -> dict[str, Any]:
 @roles("admin", "payroll")
 def index() -> Any:
     """The period form and a preview of totals per currency and contractor before download."""
-    form, scope = _read_form()
+    form, scope, spec = _read_form()
     preview = batchable = None
     if scope is not None:
         db = get_session()
@@ -123,35 +159,43 @@ def index() -> Any:
         batchable = payroll.count_entries(
             db, payroll.Scope(scope.start, scope.end, scope.status, unexported_only=True)
         )
+    ready = scope is not None and spec is not None
     return render_template(
         "payroll/index.html",
         form=form,
         scope=scope,
+        spec=spec,
         preview=preview,
         batchable=batchable,
-        query=_query(form) if scope else None,
+        may_batch=scope is not None and payroll_batches.may_batch(me(), scope.status),
+        batch_refusal=payroll_batches.UNAPPROVED_REFUSAL,
+        query=_query(form, spec) if ready and spec is not None else None,
     )
 
 
-@bp.route("/export.csv")
+@bp.route("/export.<any(csv, xlsx):fmt>")
 @roles("admin", "payroll")
 @recent_login
-def download() -> Any:
-    """The CSV of the period, streamed row by row."""
-    form, scope = _read_form()
-    if scope is None:
+def download(fmt: str) -> Any:
+    """The file of the period in the chosen profile and layout, streamed."""
+    _form, scope, spec = _read_form(fmt)
+    if scope is None or spec is None:
         args: dict[str, Any] = request.args.to_dict()
         return redirect(url_for("payroll.index", **args))
-    layout = payroll.check_layout(form.layout.data)
-    return downloads.export_response(me(), scope, layout, bool(form.bom.data))
+    return downloads.export_response(me(), scope, spec)
 
 
 @bp.route("/batches")
 @roles("admin", "payroll")
 def batches() -> Any:
-    """Every export batch: who, when, period, rows, totals and SHA-256."""
+    """Every export batch: who, when, period, rows, totals, SHA-256, and its files."""
+    form = FileForm(request.args)
+    spec = _file_spec(form)
     return render_template(
-        "payroll/batches.html", batches=payroll_batches.list_batches(get_session())
+        "payroll/batches.html",
+        form=form,
+        spec=spec,
+        batches=payroll_batches.list_batches(get_session()),
     )
 
 
@@ -166,6 +210,12 @@ def new_batch() -> Any:
     except Invalid as exc:
         flash_error(exc)
         return redirect(url_for("payroll.index"))
+    try:
+        payroll_batches.check_may_batch(me(), scope.status)
+    except Forbidden as exc:  # a payroll user asking to lock unreviewed work into a batch
+        flash(exc.message, "error")
+        page = render_template("payroll/confirm.html", form=form, scope=scope, refused=True)
+        return page, 403
     if request.method == "POST" and form.validate_on_submit():
         try:
             with unit_of_work() as db:
@@ -175,7 +225,8 @@ def new_batch() -> Any:
         else:
             totals = ", ".join(f"{amount} {currency}" for currency, amount in batch.totals.items())
             flash(
-                f"Batch {batch.id} created: {batch.row_count} entries, {totals}. Its entries "
+                f"Batch {batch.id} created: {batch.row_count} "
+                f"{'entry' if batch.row_count == 1 else 'entries'}, {totals}. Its entries "
                 "are now exported and locked.",
                 "success",
             )
@@ -190,9 +241,15 @@ def new_batch() -> Any:
     return render_template("payroll/confirm.html", form=form, scope=scope, preview=preview)
 
 
-@bp.route("/batches/<int:batch_id>.csv")
+@bp.route("/batches/<int:batch_id>.<any(csv, xlsx):fmt>")
 @roles("admin", "payroll")
 @recent_login
-def batch_csv(batch_id: int) -> Any:
-    """A batch's CSV again, byte for byte as it was created."""
-    return downloads.batch_response(me(), batch_id)
+def batch_file(batch_id: int, fmt: str) -> Any:
+    """A batch's file in any profile: its CSV as created, or one rebuilt from it; the same
+    bytes at every download."""
+    form = FileForm(request.args)
+    spec = _file_spec(form, fmt)
+    if spec is None:
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("payroll.batches", **args))
+    return downloads.batch_response(me(), batch_id, spec)
