@@ -17,6 +17,20 @@ RUNTIME := $(VENV)/.runtime
 DEVELOPMENT := $(VENV)/.development
 EDITABLE := $(VENV)/.editable
 
+# Extra arguments for every pytest run, e.g. `make test PYTEST_ARGS="-x -k freeze"`.
+PYTEST_ARGS ?=
+# The PostgreSQL server the second test run uses; the tests create and drop their own databases.
+TRACKER_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# Extra arguments for pip-compile, e.g. `make lock LOCK_ARGS=--upgrade-package=flask`.
+LOCK_ARGS ?=
+# Extra arguments for pip-audit, e.g. `make audit AUDIT_ARGS="--vulnerability-service osv"`.
+AUDIT_ARGS ?=
+
+# run_pytest(ENV-PREFIX, ARGS): pytest, where exit status 5 (no tests collected) counts as success.
+run_pytest = rc=0; $(1) $(BIN)/pytest $(2) $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; \
+	exit $$rc
+
 # --- environment ---------------------------------------------------------------------------
 
 $(BIN)/python:
