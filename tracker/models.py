@@ -101,6 +101,8 @@ class User(Base):
     password_changed_at: Mapped[timestamp]
     last_login_at: Mapped[timestamp]
     created_at: Mapped[created_at]
+    # Weekly missing-hours emails (design rule 36); hold notices are sent whatever this says.
+    reminders: Mapped[bool_true]
 
     @property
     def is_admin(self) -> bool:
@@ -401,6 +403,10 @@ class LoginAttempt(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# Delivery's tables (outbox, webhook endpoints) live in their own module; importing it here
+# registers them on the metadata wherever the models are loaded.
+from tracker.models_delivery import OutboxMessage, WebhookEndpoint  # noqa: E402
+
 __all__ = [
     "ENTRY_STATUSES",
     "ORIGINS",
@@ -413,9 +419,11 @@ __all__ = [
     "Hold",
     "LoginAttempt",
     "Notification",
+    "OutboxMessage",
     "Project",
     "SetupLink",
     "TimeEntry",
     "User",
+    "WebhookEndpoint",
     "utcnow",
 ]

@@ -27,7 +27,7 @@ def refusals() -> Iterator[None]:
 
 
 # Modules whose ``COMMANDS`` tuple lists their click commands.
-COMMAND_MODULES = ("database", "users", "demo", "projects", "payroll")
+COMMAND_MODULES = ("database", "users", "demo", "projects", "payroll", "outbox", "reminders")
 
 
 def init_app(app: Flask) -> None:

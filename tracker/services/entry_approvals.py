@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.errors import EntryLocked, Forbidden, Invalid, NotFound
 from tracker.models import Notification, Project, TimeEntry, User, utcnow
-from tracker.services import audit, validation
+from tracker.services import audit, notices, outbox, validation
 
 
 def _for_review(session: Session, actor: User, entry_ids: list[int]) -> list[TimeEntry]:
@@ -72,6 +72,7 @@ def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> 
         )
     }
     now = utcnow()
+    emails = []
     for entry in found:
         before = audit.snapshot(entry, "status", "approved_by_id", "rejection_reason")
         entry.status, entry.rejection_reason = "rejected", text
@@ -88,6 +89,7 @@ def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> 
                 ),
             )
         )
+        emails.append((entry.user_id, notices.rejected_email(entry, codes[entry.project_id], text)))
         audit.record(
             session,
             actor,
@@ -96,5 +98,6 @@ def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> 
             before=before,
             after=audit.snapshot(entry, "status", "approved_by_id", "rejection_reason"),
         )
+    outbox.email_each(session, emails)
     session.flush()
     return found

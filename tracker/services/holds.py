@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import AlreadyFrozen, DomainError, Invalid, NotFrozen, ProjectClosed
 from tracker.models import Assignment, Hold, Project, TimeEntry, User, utcnow
-from tracker.services import audit, locks, notifications, projects
+from tracker.services import audit, locks, notices, notifications, projects
 
 NOTICE_MAX = 2000
 REASON_MAX = 2000
@@ -174,11 +174,17 @@ def freeze_project(
     if hold.allow_backfill:
         message += " You can still log hours for days before the hold started."
     affected = notifications.notify_project(
-        session, project.id, kind="hold_started", message=message, hold_id=hold.id
+        session,
+        project.id,
+        kind="hold_started",
+        message=message,
+        hold_id=hold.id,
+        email=notices.started_email(project, hold),
     )
     hold.affected_count = affected
     project.status = "frozen"
     project.updated_at = now
+    notices.publish_started(session, project, hold, affected)
     audit.record(
         session,
         actor,
@@ -228,8 +234,14 @@ def unfreeze_project(
     if hold.note:
         message += f" {hold.note}"
     lifted = notifications.notify_project(
-        session, project.id, kind="hold_lifted", message=message, hold_id=hold.id
+        session,
+        project.id,
+        kind="hold_lifted",
+        message=message,
+        hold_id=hold.id,
+        email=notices.lifted_email(project, hold),
     )
+    notices.publish_lifted(session, project, hold, lifted)
     audit.record(
         session,
         actor,

@@ -21,6 +21,7 @@ from tracker.db import is_postgres
 # Two-key advisory locks: (namespace, id). Namespaces keep the key spaces apart.
 PROJECT_ENTRIES = 1
 PAYROLL_EXPORT = 3
+REMINDERS = 4
 
 
 def share_project(session: Session, project_id: int) -> None:
@@ -73,3 +74,9 @@ def payroll_export(session: Session) -> None:
     """Serialise export batches, so two at the same instant never take the same entry."""
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": PAYROLL_EXPORT})
+
+
+def reminders(session: Session) -> None:
+    """Serialise reminder and digest runs, so two at the same instant never write one twice."""
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": REMINDERS})

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import Invalid, NotFound
 from tracker.models import ExportBatch, TimeEntry, User
-from tracker.services import audit, locks, payroll
+from tracker.services import audit, locks, notices, payroll
 from tracker.services import payroll_csv as writers
 
 
@@ -87,6 +87,7 @@ def create_batch(
         sha256=batch.sha256,
     )
     session.flush()
+    notices.publish_batch(session, batch)
     return batch
 
 

@@ -19,7 +19,7 @@ from tracker.errors import (
     ProjectFull,
 )
 from tracker.models import Assignment, Hold, Project, User, utcnow
-from tracker.services import audit, entry_rules, locks, notifications, validation
+from tracker.services import audit, entry_rules, locks, notices, notifications, validation
 
 PROJECT_FIELDS = (
     "code",
@@ -224,8 +224,14 @@ def _close(session: Session, actor: User | None, project: Project) -> None:
         "No more time can be logged there."
     )
     notified = notifications.notify_project(
-        session, project.id, kind="hold_lifted", message=message, hold_id=hold.id
+        session,
+        project.id,
+        kind="hold_lifted",
+        message=message,
+        hold_id=hold.id,
+        email=notices.lifted_email(project, hold, closed=True),
     )
+    notices.publish_lifted(session, project, hold, notified)
     audit.record(
         session,
         actor,

@@ -28,7 +28,7 @@ from tracker.errors import (
     ProjectFull,
 )
 from tracker.models import Assignment, Hold, Notification, Project, User, utcnow
-from tracker.services import audit, locks, projects
+from tracker.services import audit, locks, notices, projects
 
 CONFIRMED = "reassignment_confirmed"
 
@@ -301,6 +301,7 @@ def _accept(session: Session, actor: User, from_project_id: int, to_project_id: 
     session.execute(
         insert(Notification), _notify_rows([(actor, assignment)], target, held, hold, False)
     )
+    notices.reassigned(session, [(actor, assignment)], target, held, hold, by_admin=False)
     return assignment
 
 
@@ -385,4 +386,5 @@ def move(
                 after=audit.snapshot(assignment, *projects.ASSIGNMENT_FIELDS),
             )
         session.execute(insert(Notification), _notify_rows(moved, target, held_project, hold, True))
+        notices.reassigned(session, moved, target, held_project, hold, by_admin=True)
     return [user.id for user, _a in moved], skipped
