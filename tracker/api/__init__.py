@@ -38,6 +38,8 @@ ROUTE_MODULES = (
     "notifications",  # incident holds
     "reassignment",  # reassignment
     "payroll",  # payroll export
+    "outbox",
+    "webhooks",  # delivery
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from types import FrameType
 
@@ -26,8 +27,13 @@ def outbox() -> None:
     type=click.IntRange(1, 1000),
     help="Messages claimed at a time.",
 )
+@click.option(
+    "--exit-with-parent",
+    is_flag=True,
+    help="Stop when the process that started the worker ends (make run uses this).",
+)
 @with_appcontext
-def work(once: bool, batch: int) -> None:
+def work(once: bool, batch: int, exit_with_parent: bool) -> None:
     """Send pending deliveries; without --once, keep looking for new ones until stopped.
 
     Several workers may run at once: on PostgreSQL they never take the same message. SIGTERM or
@@ -42,6 +48,9 @@ def work(once: bool, batch: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if exit_with_parent:
+        parent = os.getppid()
+        worker.keep_going = lambda: os.getppid() == parent
     settings = mail.settings()
     target = settings.smtp.describe() if settings.smtp else f".eml files in {mail.mail_folder()}"
     if not once:

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +117,7 @@ class Worker:
         self.keep = dt.timedelta(days=int(app.config["OUTBOX_KEEP_DAYS"]))
         self.lease = dt.timedelta(seconds=int(app.config["OUTBOX_LEASE_SECONDS"]))
         self.stop = threading.Event()
+        self.keep_going: Callable[[], bool] = lambda: True  # checked while idle
         self._last_purge = 0.0
 
     def _session(self) -> Session:
@@ -250,7 +252,7 @@ class Worker:
                 )
             if claimed:
                 continue
-            if once:
+            if once or not self.keep_going():
                 break
             self.stop.wait(poll)
         return total

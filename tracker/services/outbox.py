@@ -16,6 +16,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import (
     JSON,
@@ -35,8 +36,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from tracker.db import is_postgres
-from tracker.errors import NotDead, NotFound
+from tracker.errors import Invalid, NotDead, NotFound
 from tracker.models import OutboxMessage, User, UTCDateTime, utcnow
+from tracker.models_delivery import DELIVERY_STATUSES
 from tracker.services import audit
 
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -312,13 +314,31 @@ def list_deliveries(
     before_id: int | None = None,
     limit: int = 100,
 ) -> list[OutboxMessage]:
-    """Deliveries newest first, optionally of one status; ``before_id`` pages back (keyset)."""
+    """Deliveries newest first, optionally of one status; ``before_id`` pages back (keyset).
+
+    Raises Invalid for a status other than pending, sent or dead.
+    """
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise Invalid.field("status", "Choose pending, sent or dead.")
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
     if before_id is not None:
         query = query.where(OutboxMessage.id < before_id)
     return list(session.scalars(query))
+
+
+def shown_recipient(message: OutboxMessage) -> str:
+    """Who a delivery goes to, as lists show it: the address, or the endpoint's origin only.
+
+    A webhook URL's path can be its credential (chat services put the token there), so lists
+    of deliveries show ``https://host/…``; the endpoint list shows the whole URL to admins.
+    """
+    if message.kind == "email":
+        return message.recipient
+    parts = urlsplit(message.recipient)
+    tail = "/…" if (parts.path not in ("", "/") or parts.query) else "/"
+    return f"{parts.scheme}://{parts.netloc}{tail}"
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "offers",  # reassignment
     "payroll",  # payroll export
     "mfa",  # second factor
+    "admin_outbox",  # delivery: outbox and webhooks
 )
 
 

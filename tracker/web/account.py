@@ -6,13 +6,13 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
 from tracker.security import start_session
-from tracker.services import passwords, tokens, users
+from tracker.services import passwords, reminders, tokens, users
 from tracker.web.access import me, roles
 from tracker.web.forms import show_error
 
@@ -41,6 +41,10 @@ class EmptyForm(FlaskForm):
     """Only the CSRF token."""
 
 
+class RemindersForm(FlaskForm):
+    reminders = BooleanField("Email me on Monday when I logged too few hours the week before")
+
+
 def _page(**extra: Any) -> Any:
     return render_template(
         "account/index.html",
@@ -48,6 +52,7 @@ def _page(**extra: Any) -> Any:
         token_form=extra.pop("token_form", TokenForm(prefix="tk")),
         tokens=tokens.list_tokens(get_session(), me()),
         action_form=EmptyForm(),
+        reminders_form=RemindersForm(prefix="rm", data={"reminders": me().reminders}),
         **extra,
     )
 
@@ -104,4 +109,19 @@ def revoke_token(token_id: int) -> Any:
         with unit_of_work() as db:
             tokens.revoke_token(db, me(), token_id)
         flash("The token is revoked.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/reminders", methods=["POST"])
+@roles("contractor")
+def set_reminders() -> Any:
+    """Turn the weekly missing-hours reminder on or off (hold notices are always emailed)."""
+    form = RemindersForm(prefix="rm")
+    if form.validate_on_submit():
+        with unit_of_work() as db:
+            reminders.set_reminders(db, me(), bool(form.reminders.data))
+        flash(
+            "Weekly reminders are on." if form.reminders.data else "Weekly reminders are off.",
+            "success",
+        )
     return redirect(url_for("account.index"))
