@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -42,7 +42,16 @@ class EmptyForm(FlaskForm):
 
 
 class RemindersForm(FlaskForm):
-    reminders = BooleanField("Email me on Monday when I logged too few hours the week before")
+    reminders = BooleanField("Weekly reminder")
+
+
+def _reminders_form() -> RemindersForm:
+    form = RemindersForm(prefix="rm", data={"reminders": me().reminders})
+    hours = current_app.config["REMINDER_MIN_HOURS"]
+    form.reminders.label.text = (
+        f"Email me a weekly reminder when I logged fewer than {hours} hours the week before"
+    )
+    return form
 
 
 def _page(**extra: Any) -> Any:
@@ -52,7 +61,7 @@ def _page(**extra: Any) -> Any:
         token_form=extra.pop("token_form", TokenForm(prefix="tk")),
         tokens=tokens.list_tokens(get_session(), me()),
         action_form=EmptyForm(),
-        reminders_form=RemindersForm(prefix="rm", data={"reminders": me().reminders}),
+        reminders_form=_reminders_form(),
         **extra,
     )
 

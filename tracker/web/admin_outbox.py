@@ -6,7 +6,14 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import (
+    BooleanField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.validators import Length
 
 from tracker.db import get_session, unit_of_work
@@ -33,7 +40,7 @@ class WebhookForm(FlaskForm):
     )
     events = SelectMultipleField(
         "Events",
-        choices=[(e, e) for e in webhooks.EVENTS],
+        choices=[SelectChoice(e, e) for e in webhooks.EVENTS],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
         validate_choice=False,  # the service names an unknown event in its own words
@@ -41,8 +48,8 @@ class WebhookForm(FlaskForm):
     format = SelectField(
         "Format",
         choices=[
-            ("standard", "Standard Webhooks (signed JSON)"),
-            ("slack", "Slack (a readable message)"),
+            SelectChoice("standard", "Standard Webhooks (signed JSON)"),
+            SelectChoice("slack", "Slack (a readable message)"),
         ],
         default="standard",
     )
