@@ -73,7 +73,7 @@ class _Handler:
         self.server = server
         self.lock = threading.Lock()
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(
         self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any
     ) -> str:
         if address in self.server.reject:
@@ -81,9 +81,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
-        self, _server: Any, session: Any, envelope: Any
-    ) -> str:
+    async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:
         if self.server.delay:
             await asyncio.sleep(self.server.delay)
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
@@ -238,7 +236,7 @@ def webhook_receiver(secret: str | None = None) -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver(free_port(), secret=secret)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
             verified = None

@@ -61,7 +61,7 @@ def test_0004_adds_delivery_and_keeps_every_user_with_reminders_on(empty_databas
         " 'old@example.com', '{}', 'k', 'reminder:2026-W49:1', 0, CURRENT_TIMESTAMP,"
         " CURRENT_TIMESTAMP)",
     )
-    with pytest.raises(Exception, match="(?i)unique"):
+    with pytest.raises(Exception, match=r"(?i)unique"):
         _query(
             url,
             "INSERT INTO outbox (kind, status, topic, recipient, payload, key, dedupe_key,"

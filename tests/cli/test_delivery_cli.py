@@ -59,7 +59,8 @@ def test_reminders_send_twice_sends_nothing_twice(runner, db, make):
     assert first.exit_code == 0, first.output
     label = timesheet.week_label(reminders.previous_week(utcnow().date()))
     assert f"week {label}: 2 reminders queued" in first.output
-    assert "digest for" in first.output and ": 0 admins" in first.output  # nothing to report
+    assert "digest for" in first.output
+    assert ": 0 admins" in first.output
     second = runner.invoke(args=["reminders", "send"])
     assert f"week {label}: 0 reminders queued" in second.output
     assert len([r for r in _rows(db) if r.topic == "reminder"]) == 2
@@ -68,7 +69,8 @@ def test_reminders_send_twice_sends_nothing_twice(runner, db, make):
 def test_reminders_send_refuses_a_malformed_week_naming_the_option(runner):
     result = runner.invoke(args=["reminders", "send", "--week", "2026-W99"])
     assert result.exit_code == 2
-    assert "--week" in result.output and "Give an ISO week like 2026-W49." in result.output
+    assert "--week" in result.output
+    assert "Give an ISO week like 2026-W49." in result.output
 
 
 def test_user_create_emails_the_link_it_prints(runner, db):
@@ -199,8 +201,18 @@ def test_make_run_shows_a_newcomer_the_email_seconds_after_a_freeze(tmp_path):
             projects.assign(session, None, project, person)
         app.extensions["tracker.engine"].dispose()
         frozen = subprocess.run(
-            [FLASK, "--app", "tracker", "project", "freeze", "CHORDUS"]
-            + ["--reason", "internal", "--notice", NOTICE],
+            [
+                FLASK,
+                "--app",
+                "tracker",
+                "project",
+                "freeze",
+                "CHORDUS",
+                "--reason",
+                "internal",
+                "--notice",
+                NOTICE,
+            ],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -51,7 +51,8 @@ def test_plain_smtp_delivers_each_notice_to_its_contractor(app, db, make):
         assert got.message["Subject"] == "ORION is on hold: time entry is paused"
         assert got.message["Message-ID"] == row.message_id("tracker.test")
         assert got.message["Auto-Submitted"] == "auto-generated"
-        assert NOTICE in got.text and NOTICE in got.html
+        assert NOTICE in got.text
+        assert NOTICE in got.html
         assert "http://tracker.test/offers" in got.text
         assert REASON not in got.message.as_string()
         assert (row.status, row.attempts) == ("sent", 1)
@@ -166,7 +167,8 @@ def test_a_malformed_smtp_url_stops_the_app_naming_the_setting(url, problem, app
     message = str(refused.value)
     assert message.startswith("TRACKER_SMTP_URL ")
     assert problem in message
-    assert "hunter2secret" not in message and "pw@" not in message
+    assert "hunter2secret" not in message
+    assert "pw@" not in message
 
 
 def test_the_three_schemes_and_their_default_ports():
@@ -176,7 +178,8 @@ def test_the_three_schemes_and_their_default_ports():
     starttls = mail.parse_smtp_url(f"smtp+starttls://{QUOTED}@mail.example.com")
     assert (starttls.security, starttls.port) == ("starttls", 587)
     assert (starttls.username, starttls.password) == (USER, PASSWORD)
-    assert PASSWORD not in repr(starttls) and PASSWORD not in starttls.describe()
+    assert PASSWORD not in repr(starttls)
+    assert PASSWORD not in starttls.describe()
     assert mail.parse_smtp_url("smtps://u:p@mail.example.com").port == 465
     assert mail.parse_smtp_url("SMTPS://u:p@mail.example.com:2465").port == 2465
 
