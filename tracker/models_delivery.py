@@ -58,6 +58,14 @@ class OutboxMessage(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # Reminders and digests are written once per person and period; most rows have none.
+        Index(
+            "uq_outbox_dedupe_key",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text("dedupe_key IS NOT NULL"),
+            postgresql_where=text("dedupe_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[intpk]
@@ -66,7 +74,10 @@ class OutboxMessage(Base):
     topic: Mapped[str] = mapped_column(String(60))  # email template name, or webhook event type
     recipient: Mapped[str] = mapped_column(String(2048))  # email address, or endpoint URL
     subject: Mapped[str | None] = mapped_column(String(300))
-    user_id: Mapped[user_fk_or_none]
+    # Whose email it is, for their name and timezone at send time. No foreign key on purpose:
+    # the check costs more than the rest of the row when a freeze writes 10,000 of them at
+    # once, and users are never deleted (the address written here is what is sent to).
+    user_id: Mapped[int | None]
     endpoint_id: Mapped[int | None] = mapped_column(
         ForeignKey("webhook_endpoints.id", ondelete="SET NULL")
     )
@@ -75,7 +86,7 @@ class OutboxMessage(Base):
     # Random, shared by the rows one statement wrote; with the id it makes the stable
     # Message-ID and webhook-id, unique across installations.
     key: Mapped[str] = mapped_column(String(32))
-    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120))  # unique when set (see index)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

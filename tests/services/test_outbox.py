@@ -258,7 +258,7 @@ def test_a_released_message_is_due_again_without_counting_an_attempt(db, make):
 
 def test_a_sent_setup_email_keeps_no_token(db, make):
     message = _one_email(db, make)
-    outbox.mark_sent(db, message.id)
+    outbox.mark_sent(db, [(message.id, message.payload)])
     db.commit()
     db.refresh(message)
     assert message.status == "sent"

@@ -30,6 +30,11 @@ from tracker.services.outbox import DeliveryFailed
 
 log = logging.getLogger("tracker.outbox")
 BATCH = 100
+# Accepted deliveries are recorded together, every RECORD_EVERY messages or RECORD_SECONDS,
+# whichever comes first: one commit instead of one per message. A worker killed in between
+# leaves at most that many to be sent again (at least once; the ids stay the same).
+RECORD_EVERY = 20
+RECORD_SECONDS = 0.5
 PURGE_EVERY = dt.timedelta(hours=1)
 
 
@@ -168,12 +173,17 @@ class Worker:
             bool(self.app.config["WEBHOOK_ALLOW_PRIVATE"]),
         )
 
-    def _record(self, job: Job, failure: DeliveryFailed | None, tally: Tally) -> None:
+    def _record_sent(self, done: list[Job], tally: Tally) -> None:
+        """Record accepted deliveries in one short transaction (see ``RECORD_EVERY``)."""
+        if not done:
+            return
         with self._session() as session, session.begin():
-            if failure is None:
-                outbox.mark_sent(session, job.id)
-                tally.sent += 1
-                return
+            outbox.mark_sent(session, [(job.id, job.payload) for job in done])
+        tally.sent += len(done)
+        done.clear()
+
+    def _record_failure(self, job: Job, failure: DeliveryFailed, tally: Tally) -> None:
+        with self._session() as session, session.begin():
             message = outbox.mark_failed(
                 session,
                 job.id,
@@ -182,16 +192,18 @@ class Worker:
                 max_attempts=self.max_attempts,
                 first_retry=self.first_retry,
             )
-            if message.status == "dead":
-                tally.dead += 1
-            else:
-                tally.retrying += 1
+            dead = message.status == "dead"
+            retry_at = message.next_attempt_at
+        if dead:
+            tally.dead += 1
+        else:
+            tally.retrying += 1
         log.warning(
             "delivery %s (%s %s) failed%s: %s",
             job.id,
             job.kind,
             job.topic,
-            "; dead" if message.status == "dead" else f"; retry at {message.next_attempt_at}",
+            "; dead" if dead else f"; retry at {retry_at:%Y-%m-%d %H:%M:%S} UTC",
             failure.message,
         )
 
@@ -205,6 +217,8 @@ class Worker:
             jobs = self._claim(due_by)
             started = time.monotonic()
             senders: dict[str, Any] = {}
+            done: list[Job] = []
+            recorded = time.monotonic()
             try:
                 for index, job in enumerate(jobs):
                     # Stop early, and leave the rest to be claimed again at once, rather than
@@ -217,10 +231,14 @@ class Worker:
                     try:
                         self._send(job, senders)
                     except DeliveryFailed as failure:
-                        self._record(job, failure, tally)
+                        self._record_failure(job, failure, tally)
                     else:
-                        self._record(job, None, tally)
+                        done.append(job)
+                    if len(done) >= RECORD_EVERY or time.monotonic() - recorded > RECORD_SECONDS:
+                        self._record_sent(done, tally)
+                        recorded = time.monotonic()
             finally:
+                self._record_sent(done, tally)
                 for sender in senders.values():
                     sender.close()
             self._purge()

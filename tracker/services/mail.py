@@ -27,10 +27,14 @@ import socket
 import ssl
 import zoneinfo
 from dataclasses import dataclass, field
+from email.charset import QP, Charset
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -42,6 +46,9 @@ from tracker.services.outbox import DeliveryFailed, Email
 
 SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
 SMTP_TIMEOUT = 20  # seconds for each network operation with the mail server
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # readable in an .eml file, safe on any SMTP server
+_CRLF = compat32.clone(linesep="\r\n")  # .eml files as they go over the wire
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,8 @@ def init_app(app: Flask) -> None:
     sender = _sender(app.config.get("MAIL_FROM") or _default_sender(app.config["BASE_URL"]))
     if app.config["OUTBOX_MAX_ATTEMPTS"] < 1:
         raise ConfigError("TRACKER_OUTBOX_MAX_ATTEMPTS must be at least 1")
-    app.extensions["tracker.mail"] = MailSettings(str(sender), sender.domain, smtp)
+    mail_from = formataddr((sender.display_name, sender.addr_spec), "utf-8")
+    app.extensions["tracker.mail"] = MailSettings(mail_from, sender.domain, smtp)
 
 
 def settings() -> MailSettings:
@@ -180,6 +188,25 @@ class Recipient:
     timezone: str | None = None
 
 
+def _header(value: str) -> str:
+    """A header value on one line; RFC 2047-encoded only when it is not plain ASCII."""
+    flat = " ".join(value.split())
+    return flat if flat.isascii() else Header(flat, "utf-8").encode()
+
+
+def _part(text: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part.set_payload(text, _UTF8_QP)  # quoted-printable: still readable in an .eml file
+    return part
+
+
+def _deliverable(address: str) -> str:
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or any(c.isspace() or c in '<>,;"' for c in address):
+        raise DeliveryFailed(f"Not a deliverable address: {address!r}", permanent=True)
+    return address
+
+
 def compose(
     *,
     template: str,
@@ -188,8 +215,12 @@ def compose(
     recipient: Recipient,
     message_id: str,
     created_at: dt.datetime,
-) -> EmailMessage:
-    """The email for one recipient: text and HTML parts, in their timezone, stable headers."""
+) -> Message:
+    """The email for one recipient: text and HTML parts, in their timezone, stable headers.
+
+    Built with the ``email.mime`` classes: the same MIME as ``EmailMessage`` at a third of the
+    cost, which is the worker's send rate when a freeze writes thousands of emails.
+    """
     zone = _zone(recipient.timezone)
 
     def when(value: str | None) -> str:
@@ -198,28 +229,17 @@ def compose(
         shown = dt.datetime.fromisoformat(value).astimezone(zone)
         return f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}"
 
-    context = {
-        **payload,
-        "recipient": recipient,
-        "when": when,
-        "link": absolute_url,
-    }
-    message = EmailMessage()
-    message["Subject"] = subject_line
+    context = {**payload, "recipient": recipient, "when": when, "link": absolute_url}
+    message = MIMEMultipart("alternative")
+    message["Subject"] = _header(subject_line)
     message["From"] = settings().mail_from
-    try:
-        message["To"] = Address(display_name=recipient.name or "", addr_spec=recipient.email)
-    except (ValueError, IndexError) as exc:
-        raise DeliveryFailed(f"Not a deliverable address: {exc}", permanent=True) from None
+    name = " ".join((recipient.name or "").split())
+    message["To"] = formataddr((name, _deliverable(recipient.email)), "utf-8")
     message["Date"] = format_datetime(created_at.astimezone(dt.UTC))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to the portal
-    message.set_content(render(f"email/{template}.txt", **context), cte="quoted-printable")
-    message.add_alternative(
-        render(f"email/{template}.html", **context),
-        subtype="html",
-        cte="quoted-printable",
-    )
+    message.attach(_part(render(f"email/{template}.txt", **context), "plain"))
+    message.attach(_part(render(f"email/{template}.html", **context), "html"))
     return message
 
 
@@ -261,7 +281,7 @@ class SmtpSender:
             raise
         return connection
 
-    def send(self, message: EmailMessage, recipient: str, _name: str) -> None:
+    def send(self, message: Message, recipient: str, _name: str) -> None:
         """Send one message. Raises DeliveryFailed (permanent when the server refuses it)."""
         if self._broken is not None:
             raise self._broken
@@ -314,7 +334,7 @@ class FileSender:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage, _recipient: str, name: str) -> None:
+    def send(self, message: Message, _recipient: str, name: str) -> None:
         """Write the message. Raises DeliveryFailed when the folder cannot be written."""
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -322,7 +342,7 @@ class FileSender:
             partial = target.with_suffix(".eml.partial")
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(message.as_bytes(policy=SMTP_POLICY))
+                handle.write(message.as_bytes(policy=_CRLF))
             os.replace(partial, target)  # a reader never sees half a message
         except OSError as exc:
             raise DeliveryFailed(f"cannot write {self.folder}: {exc.strerror or exc}") from None

@@ -22,6 +22,8 @@ from sqlalchemy import (
     JSON,
     Integer,
     String,
+    Table,
+    bindparam,
     cast,
     delete,
     exists,
@@ -43,7 +45,7 @@ from tracker.services import audit
 
 MAX_BACKOFF = dt.timedelta(hours=1)
 # Payload keys that hold a one-time secret (a setup link's token): dropped once the email is sent.
-SECRET_PAYLOAD_KEYS = ("token",)
+SECRETS = frozenset({"token"})
 _COLUMNS = [
     "kind",
     "status",
@@ -265,14 +267,34 @@ def claim(
     return sorted(claimed, key=lambda m: m.id)
 
 
-def mark_sent(session: Session, message_id: int, now: dt.datetime | None = None) -> None:
-    """Record a delivery the receiver accepted; a one-time secret in its context is dropped."""
-    message = session.get_one(OutboxMessage, message_id)
-    message.status = "sent"
-    message.sent_at = now or utcnow()
-    message.last_error = None
-    if any(k in message.payload for k in SECRET_PAYLOAD_KEYS):
-        message.payload = {k: v for k, v in message.payload.items() if k not in SECRET_PAYLOAD_KEYS}
+def mark_sent(
+    session: Session, sent: list[tuple[int, dict[str, Any]]], now: dt.datetime | None = None
+) -> None:
+    """Record deliveries the receivers accepted, as (id, context), in one statement.
+
+    A one-time secret in a context (a setup link's token) is dropped from the stored copy.
+    """
+    if not sent:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([message_id for message_id, _payload in sent]))
+        .values(status="sent", sent_at=now or utcnow(), last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    scrubbed = [
+        {"message_id": message_id, "clean": {k: v for k, v in payload.items() if k not in SECRETS}}
+        for message_id, payload in sent
+        if SECRETS & payload.keys()
+    ]
+    if scrubbed:
+        table: Table = OutboxMessage.__table__  # type: ignore[assignment]  # Core executemany
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("message_id"))
+            .values(payload=bindparam("clean", type_=JSON())),
+            scrubbed,
+        )
 
 
 def mark_failed(

@@ -65,11 +65,7 @@ def upgrade() -> None:
             name=op.f("fk_outbox_endpoint_id_webhook_endpoints"),
             ondelete="SET NULL",
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_outbox_user_id_users"), ondelete="RESTRICT"
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-        sa.UniqueConstraint("dedupe_key", name=op.f("uq_outbox_dedupe_key")),
     )
     op.create_index(
         "ix_outbox_due",
@@ -78,6 +74,14 @@ def upgrade() -> None:
         unique=False,
         sqlite_where=sa.text("status = 'pending'"),
         postgresql_where=sa.text("status = 'pending'"),
+    )
+    op.create_index(
+        "uq_outbox_dedupe_key",
+        "outbox",
+        ["dedupe_key"],
+        unique=True,
+        sqlite_where=sa.text("dedupe_key IS NOT NULL"),
+        postgresql_where=sa.text("dedupe_key IS NOT NULL"),
     )
     # Everyone already there keeps getting reminders until they turn them off.
     with op.batch_alter_table("users", schema=None) as batch_op:
@@ -89,6 +93,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("reminders")
+    op.drop_index("uq_outbox_dedupe_key", table_name="outbox")
     op.drop_index("ix_outbox_due", table_name="outbox")
     op.drop_table("outbox")
     op.drop_table("webhook_endpoints")
