@@ -1,10 +1,9 @@
 """Outbox: what a freeze of 10,000 contractors costs, and how fast the worker sends.
 
-    .venv/bin/python bench/outbox.py [--admin-url URL | --sqlite] [--contractors N] [--rounds N]
+    .venv/bin/python bench/outbox.py [--admin-url URL] [--contractors N] [--rounds N]
 
-Creates a fresh database (PostgreSQL by default, dropped at the end whatever happens; ``--sqlite``
-uses a file in a temporary folder), arranges a project with 10 and one with N contractors
-(default 10,000) set-based, then:
+Creates a fresh PostgreSQL database (dropped at the end, whatever happens), arranges a project
+with 10 and one with N contractors (default 10,000) set-based, then:
 
 1. freezes each through ``holds.freeze_project`` in a unit of work, counting the statements it
    ran and timing it (the notifications and the outbox rows are written in the same
@@ -19,10 +18,11 @@ Run it where nothing else is busy; the figures are for comparison within one run
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import secrets
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -31,73 +31,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.freeze import StatementCounter, _arrange
 from tests import live
-from tests.receivers import smtp_server
 from tracker import create_app, migrate
-from tracker.db import get_engine, unit_of_work
+from tracker.db import unit_of_work
 from tracker.models import OutboxMessage, Project, WebhookEndpoint, utcnow
-from tracker.services import delivery, holds, mail, projects
+from tracker.services import delivery, holds, mail
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def _arrange(code: str, contractors: int, postgres: bool) -> int:
-    """A project with that many contractors on it, inserted set-based; returns its id."""
-    numbers = (
-        "generate_series(1, :count) AS n"
-        if postgres
-        else "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < :count)"
-        " SELECT n FROM s)"
-    )
-    token = "md5(random()::text)" if postgres else "hex(randomblob(16))"
-    now = "now()" if postgres else "CURRENT_TIMESTAMP"
-    with unit_of_work() as session:
-        project = projects.create_project(session, None, code=code, name=code, hourly_rate="40")
-        session.flush()
-        session.execute(
-            text(
-                "INSERT INTO users (email, name, role, active, timezone, skills, session_token,"
-                " recovery_codes, created_at, reminders) "
-                f"SELECT :code || '-' || n || '@bench.test', 'Bench ' || n, 'contractor', true,"
-                f" 'UTC', '[]', {token}, '[]', {now}, true FROM {numbers}"
-            ),
-            {"code": code.lower(), "count": contractors},
-        )
-        session.execute(
-            text(
-                "INSERT INTO assignments (user_id, project_id, start_date, origin, created_at) "
-                f"SELECT id, :project, :start, 'direct', {now} FROM users WHERE email LIKE :like"
-            ),
-            {
-                "project": project.id,
-                "start": dt.date.today() - dt.timedelta(days=60),
-                "like": f"{code.lower()}-%@bench.test",
-            },
-        )
-        return project.id
-
-
-class StatementCounter:
-    """Counts the SQL statements this thread sends while active."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._thread = threading.get_ident()
-
-    def _before(self, *_args: Any) -> None:
-        if threading.get_ident() == self._thread:
-            self.count += 1
-
-    def __enter__(self) -> StatementCounter:
-        event.listen(get_engine(), "before_cursor_execute", self._before)
-        return self
-
-    def __exit__(self, *_exc: Any) -> None:
-        event.remove(get_engine(), "before_cursor_execute", self._before)
 
 
 def _freeze(project_id: int) -> tuple[float, int, int]:
@@ -198,12 +143,39 @@ def bench_worker(app: Any, large: int, contractors: int, folder: Path) -> None:
     app.config.update(SMTP_URL=None, MAIL_DIR=str(folder / "mail"))
     mail.init_app(app)
     files = _send(app, ".eml files", contractors)
-    with smtp_server() as server:
-        app.config["SMTP_URL"] = f"smtp://127.0.0.1:{server.port}"
+    port = live.free_port()
+    # A server in its own process, as a real one would be (sharing this process's interpreter
+    # would halve the rate); aiosmtpd's Sink handler accepts and drops every message.
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-c",
+            "aiosmtpd.handlers.Sink",
+            "-l",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the SMTP server did not start") from None
+                time.sleep(0.1)
+        app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
         mail.init_app(app)
-        smtp = _send(app, "SMTP (aiosmtpd on 127.0.0.1)", contractors)
-        if len(set(server.message_ids())) != contractors:
-            raise SystemExit("the SMTP server did not get every message once")
+        smtp = _send(app, "SMTP (aiosmtpd, own process)", contractors)
+    finally:
+        server.terminate()
+        server.wait(30)
     receiver = ThreadingHTTPServer(("127.0.0.1", live.free_port()), _Quiet)
     thread = threading.Thread(target=receiver.serve_forever, daemon=True)
     thread.start()
@@ -234,16 +206,12 @@ def main() -> None:
     parser.add_argument(
         "--admin-url", default=os.environ.get("TRACKER_BENCH_ADMIN_URL", DEFAULT_ADMIN_URL)
     )
-    parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead")
     parser.add_argument("--contractors", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        if args.sqlite:
-            name, url = "a temporary file", f"sqlite:///{folder / 'bench.db'}"
-        else:
-            name, url = live.create_postgres(args.admin_url, "tracker_bench")
+        name, url = live.create_postgres(args.admin_url, "tracker_bench")
         try:
             migrate.upgrade(url)
             app = create_app(
@@ -252,17 +220,16 @@ def main() -> None:
             with app.app_context():
                 load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
                 print(
-                    f"database {name} ({'SQLite' if args.sqlite else 'PostgreSQL'}), "
-                    f"{args.rounds} rounds; {os.cpu_count()} CPUs, load average {load}"
+                    f"database {name} (PostgreSQL), {args.rounds} rounds; "
+                    f"{os.cpu_count()} CPUs, load average {load}"
                 )
-                small = _arrange("SMALL", 10, not args.sqlite)
-                large = _arrange("LARGE", args.contractors, not args.sqlite)
+                small = _arrange("SMALL", 10)
+                large = _arrange("LARGE", args.contractors)
                 bench_freeze(small, large, args.contractors, args.rounds)
                 bench_worker(app, large, args.contractors, folder)
             app.extensions["tracker.engine"].dispose()
         finally:
-            if not args.sqlite:
-                live.drop_postgres(args.admin_url, name)
+            live.drop_postgres(args.admin_url, name)
 
 
 if __name__ == "__main__":
