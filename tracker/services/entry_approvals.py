@@ -72,7 +72,6 @@ def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> 
         )
     }
     now = utcnow()
-    emails = []
     for entry in found:
         before = audit.snapshot(entry, "status", "approved_by_id", "rejection_reason")
         entry.status, entry.rejection_reason = "rejected", text
@@ -89,7 +88,6 @@ def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> 
                 ),
             )
         )
-        emails.append((entry.user_id, notices.rejected_email(entry, codes[entry.project_id], text)))
         audit.record(
             session,
             actor,
@@ -98,6 +96,6 @@ def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> 
             before=before,
             after=audit.snapshot(entry, "status", "approved_by_id", "rejection_reason"),
         )
-    outbox.email_each(session, emails)
+    outbox.email_each(session, notices.rejected_emails(found, codes, text))
     session.flush()
     return found

@@ -145,17 +145,33 @@ def reassigned(
     )
 
 
-def rejected_email(entry: TimeEntry, project_code: str, reason: str) -> Email:
-    """The email to the owner of rejected time, with the reason the admin gave."""
-    return Email(
-        "entry_rejected",
-        {
-            "project_code": project_code,
-            "work_date": entry.work_date.isoformat(),
-            "hours": f"{entry.minutes / 60:.2f}",
-            "reason": reason,
-        },
-    )
+def rejected_emails(
+    rejected: list[TimeEntry], codes: dict[int, str], reason: str
+) -> list[tuple[int, Email]]:
+    """One email per owner of rejected time, listing their entries, with the admin's reason."""
+    by_owner: dict[int, list[TimeEntry]] = {}
+    for entry in rejected:
+        by_owner.setdefault(entry.user_id, []).append(entry)
+    return [
+        (
+            owner,
+            Email(
+                "entry_rejected",
+                {
+                    "entries": [
+                        {
+                            "project_code": codes[e.project_id],
+                            "work_date": e.work_date.isoformat(),
+                            "hours": f"{e.minutes / 60:.2f}",
+                        }
+                        for e in sorted(entries, key=lambda e: (e.work_date, e.id))
+                    ],
+                    "reason": reason,
+                },
+            ),
+        )
+        for owner, entries in by_owner.items()
+    ]
 
 
 def publish_batch(session: Session, batch: ExportBatch) -> int:
