@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tracker.models import OutboxMessage, WebhookEndpoint
-from tracker.services import holds, outbox
+from tracker.services import holds, outbox_admin
 
 PUBLIC_URL = "https://93.184.215.14/hooks/tracker"
 
@@ -174,4 +174,4 @@ def test_webhook_deliveries_show_the_endpoint_origin_not_its_path(admin_api, db,
         "hold.started",
         "http://127.0.0.1:9/…",
     )
-    assert outbox.shown_recipient(db.scalar(select(OutboxMessage))) == shown["to"]
+    assert outbox_admin.shown_recipient(db.scalar(select(OutboxMessage))) == shown["to"]

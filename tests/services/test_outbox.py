@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 
 from tracker.errors import AlreadyFrozen, NotDead, NotFound
 from tracker.models import AuditEvent, Notification, OutboxMessage, WebhookEndpoint, utcnow
-from tracker.services import delivery, holds, outbox, projects, users
+from tracker.services import delivery, holds, outbox, outbox_admin, projects, users
 
 REASON = "Client breach INC-7: credentials leaked"  # internal; never in an email
 NOTICE = "The client paused <all> work while they audit. Hours so far are safe & paid."
@@ -218,7 +218,7 @@ def test_an_admin_retries_a_dead_message_and_it_is_audited(db, make):
         first_retry=dt.timedelta(seconds=60),
     )
     db.commit()
-    retried = outbox.retry(db, admin, message.id)
+    retried = outbox_admin.retry(db, admin, message.id)
     db.commit()
     assert (retried.status, retried.attempts) == ("pending", 0)
     assert outbox.claim(db, limit=1, max_attempts=1, lease=LEASE)[0].id == message.id
@@ -229,9 +229,9 @@ def test_an_admin_retries_a_dead_message_and_it_is_audited(db, make):
         message.id,
     )
     with pytest.raises(NotDead):
-        outbox.retry(db, admin, message.id)
+        outbox_admin.retry(db, admin, message.id)
     with pytest.raises(NotFound):
-        outbox.retry(db, admin, 999999)
+        outbox_admin.retry(db, admin, 999999)
 
 
 def test_a_worker_that_stopped_on_every_attempt_leaves_the_message_dead(db, make):

@@ -13,7 +13,7 @@ from tracker.api.schemas import ts
 from tracker.db import get_session, unit_of_work
 from tracker.errors import Invalid
 from tracker.models import OutboxMessage
-from tracker.services import outbox
+from tracker.services import outbox_admin
 
 LIMIT_MAX = 500
 _str = {"type": "string"}
@@ -60,7 +60,7 @@ def delivery(m: OutboxMessage) -> dict[str, Any]:
     return {
         "id": m.id,
         "kind": m.kind,
-        "to": outbox.shown_recipient(m),
+        "to": outbox_admin.shown_recipient(m),
         "subject": m.subject if email else None,
         "event": None if email else m.topic,
         "template": m.topic if email else None,
@@ -91,7 +91,7 @@ def list_outbox() -> Any:
     limit = _whole("limit", 100, 1, LIMIT_MAX) or 100
     before = _whole("cursor", None, 1, 2**62)
     db = get_session()
-    items = outbox.list_deliveries(
+    items = outbox_admin.list_deliveries(
         db, status=request.args.get("status") or None, before_id=before, limit=limit + 1
     )
     more = len(items) > limit
@@ -99,7 +99,7 @@ def list_outbox() -> Any:
     return jsonify(
         {
             "deliveries": [delivery(m) for m in items],
-            "counts": outbox.counts(db),
+            "counts": outbox_admin.counts(db),
             "next_cursor": str(items[-1].id) if more else None,
         }
     )
@@ -111,5 +111,5 @@ def list_outbox() -> Any:
 def retry_delivery(delivery_id: int) -> Any:
     """Send a dead delivery again (pending, due now, a fresh set of attempts)."""
     with unit_of_work() as db:
-        message = outbox.retry(db, caller(), delivery_id)
+        message = outbox_admin.retry(db, caller(), delivery_id)
     return jsonify(delivery(message))

@@ -173,13 +173,9 @@ def freeze_project(
     message = f"{project.code} — {project.name} is on hold: time entry is paused. {hold.notice}"
     if hold.allow_backfill:
         message += " You can still log hours for days before the hold started."
+    email = notices.started_email(project, hold)
     affected = notifications.notify_project(
-        session,
-        project.id,
-        kind="hold_started",
-        message=message,
-        hold_id=hold.id,
-        email=notices.started_email(project, hold),
+        session, project.id, kind="hold_started", message=message, hold_id=hold.id, email=email
     )
     hold.affected_count = affected
     project.status = "frozen"
@@ -233,13 +229,9 @@ def unfreeze_project(
     )
     if hold.note:
         message += f" {hold.note}"
+    email = notices.lifted_email(project, hold)
     lifted = notifications.notify_project(
-        session,
-        project.id,
-        kind="hold_lifted",
-        message=message,
-        hold_id=hold.id,
-        email=notices.lifted_email(project, hold),
+        session, project.id, kind="hold_lifted", message=message, hold_id=hold.id, email=email
     )
     notices.publish_lifted(session, project, hold, lifted)
     audit.record(

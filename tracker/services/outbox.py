@@ -7,7 +7,7 @@ one statement per person. Reading is the worker's: ``claim`` takes due messages
 ``BEGIN IMMEDIATE`` serialises claims) and moves each a lease into the future; ``mark_sent`` and
 ``mark_failed`` settle them. A worker that dies mid-batch leaves its messages due again when the
 lease runs out: at least once, never lost. Failures back off exponentially and a message is dead
-after ``max_attempts``; an admin can send a dead one again.
+after ``max_attempts``; an admin can send a dead one again (``tracker.services.outbox_admin``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import (
     JSON,
@@ -27,7 +26,6 @@ from sqlalchemy import (
     cast,
     delete,
     exists,
-    func,
     insert,
     literal,
     null,
@@ -38,10 +36,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from tracker.db import is_postgres
-from tracker.errors import Invalid, NotDead, NotFound
 from tracker.models import OutboxMessage, User, UTCDateTime, utcnow
-from tracker.models_delivery import DELIVERY_STATUSES
-from tracker.services import audit
 
 MAX_BACKOFF = dt.timedelta(hours=1)
 # Payload keys that hold a one-time secret (a setup link's token): dropped once the email is sent.
@@ -102,7 +97,7 @@ def email_people(
     ``dedupe_prefix``, each row's ``dedupe_key`` is the prefix and the user id, unique in the
     table, so the same reminder can never be written twice.
     """
-    from tracker.services import mail  # late: mail renders with the app's templates
+    from tracker.services import mail  # late: mail imports this module
 
     now = utcnow()
     dedupe: Any = null()
@@ -144,7 +139,7 @@ def email_each(session: Session, emails: list[tuple[int, Email]]) -> int:
     Two statements whatever the number: read the addresses, insert the rows. Disabled accounts
     are skipped.
     """
-    from tracker.services import mail
+    from tracker.services import mail  # late: mail imports this module
 
     if not emails:
         return 0
@@ -327,76 +322,6 @@ def release(session: Session, message_ids: list[int], now: dt.datetime | None = 
             .values(next_attempt_at=now or utcnow(), attempts=OutboxMessage.attempts - 1)
             .execution_options(synchronize_session=False)
         )
-
-
-def list_deliveries(
-    session: Session,
-    *,
-    status: str | None = None,
-    before_id: int | None = None,
-    limit: int = 100,
-) -> list[OutboxMessage]:
-    """Deliveries newest first, optionally of one status; ``before_id`` pages back (keyset).
-
-    Raises Invalid for a status other than pending, sent or dead.
-    """
-    if status is not None and status not in DELIVERY_STATUSES:
-        raise Invalid.field("status", "Choose pending, sent or dead.")
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
-    if status is not None:
-        query = query.where(OutboxMessage.status == status)
-    if before_id is not None:
-        query = query.where(OutboxMessage.id < before_id)
-    return list(session.scalars(query))
-
-
-def shown_recipient(message: OutboxMessage) -> str:
-    """Who a delivery goes to, as lists show it: the address, or the endpoint's origin only.
-
-    A webhook URL's path can be its credential (chat services put the token there), so lists
-    of deliveries show ``https://host/…``; the endpoint list shows the whole URL to admins.
-    """
-    if message.kind == "email":
-        return message.recipient
-    parts = urlsplit(message.recipient)
-    tail = "/…" if (parts.path not in ("", "/") or parts.query) else "/"
-    return f"{parts.scheme}://{parts.netloc}{tail}"
-
-
-def counts(session: Session) -> dict[str, int]:
-    """How many deliveries are pending, sent and dead."""
-    found = dict(
-        session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        ).all()
-    )
-    return {status: int(found.get(status, 0)) for status in ("pending", "sent", "dead")}
-
-
-def retry(session: Session, actor: User | None, message_id: int) -> OutboxMessage:
-    """Send a dead delivery again: pending, due now, with a fresh set of attempts.
-
-    Raises NotFound, NotDead (pending or sent: nothing to retry).
-    """
-    message = session.get(OutboxMessage, message_id)
-    if message is None:
-        raise NotFound("No such delivery.")
-    if message.status != "dead":
-        raise NotDead(f"Delivery {message.id} is {message.status}; only a dead one can be retried.")
-    message.status = "pending"
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
-    audit.record(
-        session,
-        actor,
-        "outbox.retry",
-        message,
-        target_type="delivery",
-        kind=message.kind,
-        topic=message.topic,
-        last_error=message.last_error,
-    )
-    return message
 
 
 def purge_sent(session: Session, older_than: dt.datetime, limit: int = 5000) -> int:

@@ -223,13 +223,9 @@ def _close(session: Session, actor: User | None, project: Project) -> None:
         f"The hold on {project.code} — {project.name} ended because the project was closed. "
         "No more time can be logged there."
     )
+    email = notices.lifted_email(project, hold, closed=True)
     notified = notifications.notify_project(
-        session,
-        project.id,
-        kind="hold_lifted",
-        message=message,
-        hold_id=hold.id,
-        email=notices.lifted_email(project, hold, closed=True),
+        session, project.id, kind="hold_lifted", message=message, hold_id=hold.id, email=email
     )
     notices.publish_lifted(session, project, hold, notified)
     audit.record(

@@ -18,7 +18,7 @@ from wtforms.validators import Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, Invalid
-from tracker.services import outbox, webhooks
+from tracker.services import outbox_admin, webhooks
 from tracker.web.access import me, recent_login, roles, safe_next
 from tracker.web.context import add_nav
 from tracker.web.forms import show_error
@@ -66,7 +66,7 @@ def index() -> Any:
     status = request.args.get("status") or None
     before = request.args.get("before", "")
     try:
-        items = outbox.list_deliveries(
+        items = outbox_admin.list_deliveries(
             db,
             status=status,
             before_id=int(before) if before.isdigit() else None,
@@ -80,8 +80,8 @@ def index() -> Any:
         "admin_outbox/index.html",
         items=items,
         status=status,
-        counts=outbox.counts(db),
-        shown=outbox.shown_recipient,
+        counts=outbox_admin.counts(db),
+        shown=outbox_admin.shown_recipient,
         next_before=items[-1].id if more else None,
         form=EmptyForm(),
     )
@@ -94,7 +94,7 @@ def retry(delivery_id: int) -> Any:
     if EmptyForm().validate_on_submit():
         try:
             with unit_of_work() as db:
-                outbox.retry(db, me(), delivery_id)
+                outbox_admin.retry(db, me(), delivery_id)
         except DomainError as exc:
             if exc.status == 404:
                 raise
