@@ -17,6 +17,7 @@ import json
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -213,13 +214,15 @@ class WebhookReceiver:
 
     port: int
     secret: str | None = None
+    scheme: str = "http"
+    delay: float = 0.0  # seconds to wait before answering
     answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, path: str = "/hooks/tracker") -> str:
         """The receiver's URL."""
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def ids(self) -> list[str]:
         """Every delivery's webhook-id, in arrival order."""
@@ -227,13 +230,18 @@ class WebhookReceiver:
 
 
 @contextmanager
-def webhook_receiver(secret: str | None = None) -> Iterator[WebhookReceiver]:
+def webhook_receiver(
+    secret: str | None = None, certificate: tuple[Path, Path] | None = None
+) -> Iterator[WebhookReceiver]:
     """An HTTP receiver on 127.0.0.1 that verifies signatures when it knows the secret.
 
     It answers each POST with the next scripted ``(status, headers)`` of ``answers`` (set them
-    on the yielded object), then 200 once the script runs out.
+    on the yielded object), then 200 once the script runs out. With ``certificate`` it speaks
+    HTTPS.
     """
-    receiver = WebhookReceiver(free_port(), secret=secret)
+    receiver = WebhookReceiver(
+        free_port(), secret=secret, scheme="https" if certificate else "http"
+    )
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -248,6 +256,8 @@ def webhook_receiver(secret: str | None = None) -> Iterator[WebhookReceiver]:
             with receiver.lock:
                 receiver.deliveries.append(Delivery(self.path, headers, body, verified))
                 status, extra = receiver.answers.pop(0) if receiver.answers else (200, {})
+            if receiver.delay:
+                time.sleep(receiver.delay)
             self.send_response(status)
             for name, value in extra.items():
                 self.send_header(name, value)
@@ -259,6 +269,10 @@ def webhook_receiver(secret: str | None = None) -> Iterator[WebhookReceiver]:
             """Quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", receiver.port), Handler)
+    if certificate is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*map(str, certificate))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from tests.receivers import json_of, webhook_receiver
+from tests.receivers import json_of, self_signed, webhook_receiver
 from tracker.errors import Invalid
 from tracker.models import AuditEvent, OutboxMessage, User, WebhookEndpoint
 from tracker.services import delivery, entries, holds, payroll_batches, reassignment, webhooks
@@ -287,3 +287,36 @@ def json_of_body(row):
     import json
 
     return json.loads(row.body)
+
+
+def test_https_endpoints_are_checked_against_their_certificate(
+    app, db, make, private_ok, tmp_path, monkeypatch
+):
+    certificate = self_signed(tmp_path)
+    with webhook_receiver(certificate=certificate) as receiver:
+        _endpoint, secret = _register(db, receiver.url())
+        receiver.secret = secret
+        _freeze(db, make, size=1)
+        delivery.Worker(app).run(once=True)  # not trusted yet: refused, retried later
+        assert receiver.deliveries == []
+        [row] = _webhook_rows(db)
+        assert "CERTIFICATE_VERIFY_FAILED" in row.last_error
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+        row.next_attempt_at = row.created_at
+        db.commit()
+        assert delivery.Worker(app).run(once=True).sent == 1
+    [got] = receiver.deliveries
+    assert got.verified["type"] == "hold.started"
+
+
+@pytest.mark.slow
+def test_a_receiver_that_takes_more_than_5_seconds_has_failed(app, db, make, private_ok):
+    with webhook_receiver() as receiver:
+        _register(db, receiver.url())
+        receiver.delay = webhooks.TIMEOUT + 1
+        _freeze(db, make, size=1)
+        tally = delivery.Worker(app).run(once=True)
+    assert tally.retrying == 1
+    [row] = _webhook_rows(db)
+    assert row.status == "pending"
+    assert "timed out" in row.last_error
