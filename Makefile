@@ -76,6 +76,7 @@ install: runtime
 # The outbox worker runs beside the development server, in the same process tree: emails appear
 # under instance/mail/ (or go to TRACKER_SMTP_URL) seconds after the change that causes them.
 # Ctrl-C stops both; the worker also stops by itself if this shell goes away.
+run: export TRACKER_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(FLASK) outbox work --exit-with-parent & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null || true' EXIT; \

@@ -3,6 +3,8 @@ processes: killed mid-batch, two at once, and beside the development server unde
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import signal
 import subprocess
@@ -224,7 +226,10 @@ def test_make_run_shows_a_newcomer_the_email_seconds_after_a_freeze(tmp_path):
         assert frozen.returncode == 0, frozen.stderr
         _wait(lambda: list(mail_dir.glob("*-hold_started.eml")), 30, "the .eml file")
         [eml] = mail_dir.glob("*-hold_started.eml")
-        assert b"newcomer@example.com" in eml.read_bytes()
+        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        assert message["To"].addresses[0].addr_spec == "newcomer@example.com"
+        text = message.get_body(("plain",)).get_content()
+        assert f"http://127.0.0.1:{port}/offers" in text  # links to the server make run started
     finally:
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in the terminal
         make.wait(timeout=30)
