@@ -338,3 +338,26 @@ def test_notifications_and_emails_of_one_notice_count_the_same_people(db, make):
         select(func.count()).select_from(Notification).where(Notification.kind == "hold_started")
     )
     assert affected == notes == len(_emails(db, topic="hold_started")) == 4
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_the_rest_go_out(app, db, make, tmp_path):
+    broken, fine = make.contractor(), make.contractor()
+    outbox.email_user(db, fine.id, outbox.Email("setup_link", _link_payload()))
+    db.add(
+        OutboxMessage(
+            kind="email",
+            topic="no_such_notice",
+            recipient=broken.email,
+            user_id=broken.id,
+            payload={},
+            key="k",
+            next_attempt_at=utcnow(),
+        )
+    )
+    db.commit()
+    tally = delivery.Worker(app).run(once=True)
+    assert (tally.sent, tally.retrying) == (1, 1)
+    failed = db.scalar(select(OutboxMessage).where(OutboxMessage.topic == "no_such_notice"))
+    assert failed.status == "pending"
+    assert failed.last_error.startswith("TemplateNotFound: email/no_such_notice.txt")
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 1

@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from tracker.models import OutboxMessage, User, WebhookEndpoint, utcnow
@@ -51,9 +52,9 @@ class Job:
     body: str | None
     key: str
     created_at: dt.datetime
+    message_id: str  # the email's Message-ID, or the webhook-id: the same on every attempt
     person: mail.Recipient | None = None
-    endpoint: tuple[str, str] | None = None  # (secret, URL of the endpoint) for webhooks
-    webhook_id: str = ""
+    secret: str | None = None  # the endpoint's signing secret (None: the endpoint is gone)
 
 
 @dataclass
@@ -79,13 +80,14 @@ def _jobs(session: Session, messages: list[OutboxMessage]) -> list[Job]:
         for u in (session.scalars(select(User).where(User.id.in_(user_ids))) if user_ids else [])
     }
     endpoints = {
-        e.id: (e.secret, e.url)
+        e.id: e.secret
         for e in (
             session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoint_ids)))
             if endpoint_ids
             else []
         )
     }
+    domain = mail.settings().domain
     jobs = []
     for m in messages:
         person = people.get(m.user_id) if m.user_id is not None else None
@@ -100,12 +102,12 @@ def _jobs(session: Session, messages: list[OutboxMessage]) -> list[Job]:
                 body=m.body,
                 key=m.key,
                 created_at=m.created_at,
+                message_id=m.message_id(domain) if m.kind == "email" else m.webhook_id,
                 # The address the message was written to; the name and zone as they are now.
                 person=mail.Recipient(m.recipient, person.name, person.timezone)
                 if person
                 else mail.Recipient(m.recipient),
-                endpoint=endpoints.get(m.endpoint_id) if m.endpoint_id is not None else None,
-                webhook_id=m.webhook_id,
+                secret=endpoints.get(m.endpoint_id) if m.endpoint_id is not None else None,
             )
         )
     return jobs
@@ -148,28 +150,26 @@ class Worker:
 
     def _send(self, job: Job, senders: dict[str, Any]) -> None:
         if job.kind == "email":
-            sender = senders.setdefault("email", mail.sender())
-            settings = mail.settings()
+            if "email" not in senders:
+                senders["email"] = mail.sender()
             message = mail.compose(
                 template=job.topic,
                 subject_line=job.subject or "",
                 payload=job.payload,
                 recipient=job.person or mail.Recipient(job.recipient),
-                message_id=f"<{job.key}.{job.id}@{settings.domain}>",
+                message_id=job.message_id,
                 created_at=job.created_at,
             )
-            sender.send(
-                message, job.recipient, f"{job.created_at:%Y%m%d-%H%M%S}-{job.id}-{job.topic}"
-            )
+            name = f"{job.created_at:%Y%m%d-%H%M%S}-{job.id}-{job.topic}"
+            senders["email"].send(message, job.recipient, name)
             return
-        if job.endpoint is None:
+        if job.secret is None:
             raise DeliveryFailed("The webhook endpoint was removed.", permanent=True)
-        secret, _url = job.endpoint
         webhooks.deliver(
             job.recipient,
             job.body or "",
-            job.webhook_id,
-            secret,
+            job.message_id,
+            job.secret,
             bool(self.app.config["WEBHOOK_ALLOW_PRIVATE"]),
         )
 
@@ -232,6 +232,12 @@ class Worker:
                         self._send(job, senders)
                     except DeliveryFailed as failure:
                         self._record_failure(job, failure, tally)
+                    except Exception as exc:  # a bug for one message must not stop the rest
+                        log.exception(
+                            "delivery %s (%s %s) could not be sent", job.id, job.kind, job.topic
+                        )
+                        unexpected = DeliveryFailed(f"{type(exc).__name__}: {exc}")
+                        self._record_failure(job, unexpected, tally)
                     else:
                         done.append(job)
                     if len(done) >= RECORD_EVERY or time.monotonic() - recorded > RECORD_SECONDS:
@@ -262,7 +268,15 @@ class Worker:
         total = Tally()
         started = utcnow() if once else None
         while not self.stop.is_set():
-            claimed, tally = self.run_batch(started) if self._due(started) else (0, Tally())
+            try:
+                claimed, tally = self.run_batch(started) if self._due(started) else (0, Tally())
+            except DBAPIError:
+                if once:
+                    raise
+                # The database is away (a restart, a failover): keep looking, do not exit.
+                log.exception("outbox: the database did not answer; trying again")
+                self.stop.wait(poll)
+                continue
             total.add(tally)
             if tally.sent or tally.retrying or tally.dead:
                 log.info(
