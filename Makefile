@@ -17,6 +17,8 @@ RUNTIME := $(VENV)/.runtime
 DEVELOPMENT := $(VENV)/.development
 EDITABLE := $(VENV)/.editable
 
+# The port `make run` serves on.
+PORT ?= 5000
 # Extra arguments for every pytest run, e.g. `make test PYTEST_ARGS="-x -k freeze"`.
 PYTEST_ARGS ?=
 # The PostgreSQL server the second test run uses; the tests create and drop their own databases.
@@ -71,8 +73,15 @@ install: runtime
 
 # --- running -------------------------------------------------------------------------------
 
+# The outbox worker runs beside the development server, in the same process tree: emails appear
+# under instance/mail/ (or go to TRACKER_SMTP_URL) seconds after the change that causes them.
+# Ctrl-C stops both; the worker also stops by itself if this shell goes away.
+run: export TRACKER_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) outbox work --exit-with-parent & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null || true' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Needs TRACKER_SECRET_KEY (and normally TRACKER_DATABASE_URL) and a migrated database;
 # settings in gunicorn.conf.py.

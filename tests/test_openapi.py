@@ -61,6 +61,11 @@ def test_the_endpoints_of_the_contract_are_there(client):
         ("/projects/{project_id}/assignments", "get"),
         ("/assignments/{assignment_id}", "delete"),
         ("/audit", "get"),
+        ("/outbox", "get"),
+        ("/outbox/{delivery_id}/retry", "post"),
+        ("/webhooks", "post"),
+        ("/webhooks", "get"),
+        ("/webhooks/{webhook_id}", "delete"),
     ):
         assert method in paths.get(path, {}), f"{method.upper()} {path}"
 
@@ -110,3 +115,19 @@ def test_operation_ids_are_unique(client):
     spec = _spec(client)
     ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
     assert len(ids) == len(set(ids))
+
+
+def test_delivery_operations_are_admin_only_and_describe_their_bodies(client):
+    paths = _spec(client)["paths"]
+    for path, method in (
+        ("/outbox", "get"),
+        ("/outbox/{delivery_id}/retry", "post"),
+        ("/webhooks", "post"),
+        ("/webhooks", "get"),
+        ("/webhooks/{webhook_id}", "delete"),
+    ):
+        assert paths[path][method]["x-roles"] == ["admin"], f"{method.upper()} {path}"
+    created = paths["/webhooks"]["post"]["responses"]["201"]["content"]["application/json"]
+    assert created["schema"]["$ref"].endswith("/WebhookCreated")
+    assert "422" in paths["/webhooks"]["post"]["responses"]
+    assert "409" in paths["/outbox/{delivery_id}/retry"]["post"]["responses"]

@@ -32,9 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     from tracker import config, db, ratelimit, routing, security
-    from tracker.services import passwords
+    from tracker.services import mail, passwords
 
     config.load_config(app, test_config)
+    mail.init_app(app)  # a malformed TRACKER_SMTP_URL or TRACKER_MAIL_FROM stops the start here
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     logging.getLogger("alembic").setLevel(logging.WARNING)
     passwords.configure(

@@ -34,6 +34,17 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_PARALLELISM": 1,
     "DB_POOL_SIZE": 5,
     "LOG_LEVEL": "INFO",
+    # Delivery: email, webhooks, reminders; see tracker.services.mail for the SMTP URL's schemes.
+    "SMTP_URL": None,  # None → each email is written as an .eml file under MAIL_DIR
+    "MAIL_FROM": None,  # None → tracker <tracker@the BASE_URL's host>
+    "MAIL_DIR": None,  # None → instance/mail
+    "OUTBOX_MAX_ATTEMPTS": 8,  # a delivery is dead after this many failed attempts
+    "OUTBOX_RETRY_SECONDS": 60,  # wait before the first retry; it doubles each time, up to 1 h
+    "OUTBOX_LEASE_SECONDS": 300,  # a worker's claim on a message; after it, another may send it
+    "OUTBOX_POLL_SECONDS": 2,  # how often an idle worker looks for new messages
+    "OUTBOX_KEEP_DAYS": 30,  # sent deliveries are removed after this many days
+    "WEBHOOK_ALLOW_PRIVATE": False,  # 1: webhooks may go to loopback and private addresses
+    "REMINDER_MIN_HOURS": 20,  # a contractor who logged less last week gets a reminder
 }
 
 

@@ -148,3 +148,9 @@ class EntryLocked(Conflict):
 
 class Duplicate(Invalid):
     """A unique value (email, project code) is taken; reported as a field error."""
+
+
+class NotDead(Conflict):
+    """Only a dead delivery can be sent again."""
+
+    code = "not_dead"

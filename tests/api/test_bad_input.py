@@ -6,11 +6,10 @@ are the classes the review found, one readable example each, with the exact answ
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import func, select
 
+from tests.dates import days_ago
 from tests.hostile import CURSORS, assert_error_shape
 from tracker.models import TimeEntry
 
@@ -134,7 +133,7 @@ def test_ids_beyond_range_in_a_contractor_body_are_invalid(api, setup, db):
 
 def test_numbers_beyond_range_in_other_body_fields_are_invalid(admin_api, setup):
     contractor, project, _entry = setup
-    day = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    day = days_ago(2).isoformat()
     body = {"project_id": project.id, "work_date": day, "user_id": contractor.id}
     for value in [*BEYOND, -1, 1.5, "\u00b2", [1]]:
         _invalid(admin_api.post("/entries", json={**body, "minutes": value}), "minutes")

@@ -425,6 +425,7 @@ class Scenario:
                     f"/admin/users/{self.contractor.id}",
                     "/admin/users/new",
                     f"/admin/holds/projects/{self.other.id}/freeze",
+                    "/admin/webhooks",
                 ],
             ),
             (self.payroll, ["/", "/payroll?preset=last_week"]),

@@ -70,7 +70,7 @@ def test_first_start_from_setup_link_to_an_assigned_contractor(
     page.get_by_label("Default hourly rate").fill("40.00")
     page.get_by_role("button", name="Create user").click()
     flash = page.locator(".flash-success")
-    expect(flash).to_contain_text("Casey Contractor was created.")
+    expect(flash).to_contain_text("Casey Contractor was created and emailed a one-time link")
     welcome = LINK.search(flash.inner_text())
     assert welcome, flash.inner_text()
 

@@ -72,6 +72,7 @@ def test_screenshots_of_every_main_page(scenario: Scenario, page: Page) -> None:
                 f"/admin/users/{scenario.contractor.id}",
                 "/admin/users/new",
                 f"/admin/holds/projects/{scenario.other.id}/freeze",
+                "/admin/webhooks",
             ],
         ),
     )

@@ -10,6 +10,8 @@ import datetime as dt
 
 import pytest
 
+from tests.dates import today
+
 BEYOND = [str(2**31), str(2**63), "\u00b2", "\u0661"]
 
 
@@ -111,7 +113,7 @@ def test_an_odd_entry_number_to_correct_is_refused_beside_its_field(client, admi
     form = {
         "user_id": contractor.id,
         "project_id": project.id,
-        "work_date": dt.date.today().isoformat(),
+        "work_date": today().isoformat(),
         "hours": "-1",
     }
     for corrects in ("\u00b2", "\u0661", str(2**31)):
@@ -156,3 +158,4 @@ def test_a_second_factor_code_in_other_digits_is_a_wrong_code(client, make, db):
     assert response.status_code < 500
     assert "not right" in _text(response)
     assert client.get("/").status_code == 302  # still not signed in
+

@@ -19,10 +19,12 @@ def route_modules() -> tuple[ModuleType, ...]:
         me,
         notifications,
         openapi,
+        outbox,
         payroll,
         projects,
         reassignment,
         users,
+        webhooks,
     )
 
     return (
@@ -36,6 +38,8 @@ def route_modules() -> tuple[ModuleType, ...]:
         notifications,
         reassignment,
         payroll,
+        outbox,
+        webhooks,
     )
 
 

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command and command group; a missing one fails at start-up."""
-    from tracker.cli import database, demo, payroll, projects, users
+    from tracker.cli import database, demo, outbox, payroll, projects, reminders, users
 
     for command in (
         database.db,
@@ -17,5 +17,7 @@ def init_app(app: Flask) -> None:
         demo.demo,
         projects.project,
         payroll.payroll,
+        outbox.outbox,
+        reminders.group,
     ):
         app.cli.add_command(command)

@@ -12,7 +12,7 @@ from tracker.cli.errors import refusals
 from tracker.db import unit_of_work
 from tracker.errors import NotFound
 from tracker.models import ROLES
-from tracker.services import audit, tokens, users
+from tracker.services import audit, notices, tokens, users
 
 
 @click.group(cls=AppGroup)
@@ -53,13 +53,14 @@ def create_user(
         )
         link = None
         if password is None:
-            link = users.create_setup_link(
+            link = notices.email_setup_link(
                 session, None, created, "welcome", current_app.config["SETUP_LINK_HOURS"]
             )
     click.echo(f"created {created.role} {created.email} (id {created.id})")
     if link:
         click.echo(
-            f"one-time link to set the password: {current_app.config['BASE_URL']}/setup/{link}"
+            f"one-time link to set the password (also emailed to {created.email}): "
+            f"{current_app.config['BASE_URL']}/setup/{link}"
         )
 
 

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from tracker.clock import utcnow
 from tracker.models.base import Base, UTCDateTime
+from tracker.models.delivery import (
+    DELIVERY_KINDS,
+    DELIVERY_STATUSES,
+    WEBHOOK_FORMATS,
+    OutboxMessage,
+    WebhookEndpoint,
+)
 from tracker.models.entries import ENTRY_STATUSES, ExportBatch, TimeEntry
 from tracker.models.projects import ORIGINS, PROJECT_STATUSES, Assignment, Hold, Project
 from tracker.models.records import AuditEvent, Notification
@@ -26,12 +33,15 @@ from tracker.models.users import (
 
 __all__ = [
     "AUTH_FAILURE_KINDS",
+    "DELIVERY_KINDS",
+    "DELIVERY_STATUSES",
     "ENTRY_STATUSES",
     "ORIGINS",
     "PROJECT_STATUSES",
     "ROLES",
     "ROLE_NAMES",
     "SECOND_FACTOR_ROLES",
+    "WEBHOOK_FORMATS",
     "ApiToken",
     "Assignment",
     "AuditEvent",
@@ -41,10 +51,12 @@ __all__ = [
     "Hold",
     "LoginAttempt",
     "Notification",
+    "OutboxMessage",
     "Project",
     "SetupLink",
     "TimeEntry",
     "UTCDateTime",
     "User",
+    "WebhookEndpoint",
     "utcnow",
 ]

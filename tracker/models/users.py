@@ -63,6 +63,8 @@ class User(Base):
     password_changed_at: Mapped[timestamp]
     last_login_at: Mapped[timestamp]
     created_at: Mapped[created_at]
+    # Weekly missing-hours emails; hold and incident notices are sent whatever this says.
+    reminders: Mapped[bool_true]
 
     @property
     def is_admin(self) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.errors import EntryLocked, Forbidden, Invalid, NotFound
 from tracker.models import Project, TimeEntry, User, utcnow
-from tracker.services import audit, durations, inputs, notifications, validation
+from tracker.services import audit, durations, inputs, notices, notifications, outbox, validation
 
 
 def _for_review(session: Session, actor: User, entry_ids: list[int]) -> list[TimeEntry]:
@@ -75,6 +75,7 @@ def reject(session: Session, actor: User, entry_ids: list[int], reason: str) -> 
                 f"for {entry.work_date.isoformat()} were rejected: {text}"
             ),
         )
+    outbox.email_each(session, notices.rejected_emails(found, codes, text))
     session.flush()
     return found
 

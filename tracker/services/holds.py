@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from tracker.clock import utcnow
 from tracker.errors import AlreadyFrozen, DomainError, NotFrozen, ProjectClosed
 from tracker.models import Hold, Project, User
-from tracker.services import audit, locks, notifications, seats, validation
+from tracker.services import audit, locks, notices, notifications, seats, validation
 
 NOTICE_MAX = 2000
 REASON_MAX = 2000
@@ -164,12 +164,14 @@ def freeze_project(
     message = f"{project.code} — {project.name} is on hold: time entry is paused. {hold.notice}"
     if hold.allow_backfill:
         message += " You can still log hours for days before the hold started."
+    email = notices.started_email(project, hold)
     affected = notifications.notify_project(
-        session, project.id, kind="hold_started", message=message, hold_id=hold.id
+        session, project.id, kind="hold_started", message=message, hold_id=hold.id, email=email
     )
     hold.affected_count = affected
     project.status = "frozen"
     project.updated_at = now
+    notices.publish_started(session, project, hold, affected)
     audit.record(
         session,
         actor,
@@ -243,9 +245,11 @@ def end_hold(
         if hold.note:
             message += f" {hold.note}"
     project.updated_at = now
+    email = notices.lifted_email(project, hold, closed=closing)
     notified = notifications.notify_project(
-        session, project.id, kind="hold_lifted", message=message, hold_id=hold.id
+        session, project.id, kind="hold_lifted", message=message, hold_id=hold.id, email=email
     )
+    notices.publish_lifted(session, project, hold, notified)
     audit.record(
         session,
         actor,

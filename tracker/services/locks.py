@@ -24,6 +24,7 @@ from tracker.models import Project
 # Two-key advisory locks: (namespace, id). Namespaces keep the key spaces apart.
 PROJECT_ENTRIES = 1
 PAYROLL_EXPORT = 3
+REMINDERS = 4
 
 
 def share_project(session: Session, project_id: int) -> None:
@@ -90,3 +91,9 @@ def project_row(session: Session, project_id: int) -> Project:
     if project is None:
         raise NotFound("No such project.")
     return project
+
+
+def reminders(session: Session) -> None:
+    """Serialise reminder and digest runs, so two at the same instant never write one twice."""
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": REMINDERS})

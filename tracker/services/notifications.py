@@ -1,19 +1,70 @@
 """Notifications: messages to users, written set-based for everyone on a project at once.
 
 A hold on a project with 10,000 contractors notifies them all with one ``INSERT … SELECT``
-statement, never one round trip per person.
+statement, never one round trip per person, and writes their emails to the outbox with one more.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Integer, String, Text, func, insert, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from tracker.errors import NotFound
 from tracker.models import Assignment, Notification, User, UTCDateTime, utcnow
-from tracker.services import inputs
+from tracker.services import inputs, outbox
+
+KINDS = ("hold_started", "hold_lifted", "reassignment_confirmed", "entry_rejected", "reminder")
+
+
+def on_project(project_id: int) -> Select[Any]:
+    """The ids of the contractors with an active assignment on the project."""
+    return select(Assignment.user_id).where(
+        Assignment.project_id == project_id, Assignment.end_date.is_(None)
+    )
+
+
+def notify_people(
+    session: Session,
+    people: Select[Any],
+    *,
+    kind: str,
+    message: str,
+    email: outbox.Email | None = None,
+    project_id: int | None = None,
+    hold_id: int | None = None,
+    entry_id: int | None = None,
+    optional: bool = False,
+    dedupe_prefix: str | None = None,
+) -> int:
+    """Notify everyone whose user id ``people`` selects and, with ``email``, write their emails
+    to the outbox in the same transaction; returns how many were notified.
+
+    Two ``INSERT … SELECT`` statements whatever the number of people: this is the one place a
+    notice to a set of people is written (holds, reminders, and incidents build on it).
+    ``optional`` and ``dedupe_prefix`` are passed to ``outbox.email_people``.
+    """
+    now = utcnow()
+    rows = select(
+        people.subquery().c[0],
+        literal(kind, String()),
+        literal(message, Text()),
+        literal(project_id, Integer()),
+        literal(hold_id, Integer()),
+        literal(entry_id, Integer()),
+        literal(now, UTCDateTime()),
+    )
+    statement = insert(Notification).from_select(
+        ["user_id", "kind", "message", "project_id", "hold_id", "entry_id", "created_at"], rows
+    )
+    # preserve_rowcount: SQLAlchemy keeps the count of an INSERT … SELECT only when asked.
+    result = session.execute(statement.execution_options(preserve_rowcount=True))
+    if email is not None:
+        outbox.email_people(session, people, email, optional=optional, dedupe_prefix=dedupe_prefix)
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def notify_project(
@@ -23,26 +74,21 @@ def notify_project(
     kind: str,
     message: str,
     hold_id: int | None = None,
+    email: outbox.Email | None = None,
 ) -> int:
     """Notify every contractor with an active assignment on the project; returns how many.
 
-    One ``INSERT … SELECT FROM assignments`` statement, whatever the number of contractors.
+    With ``email``, each of them gets it too (``notify_people``).
     """
-    now = utcnow()
-    rows = select(
-        Assignment.user_id,
-        literal(kind, String()),
-        literal(message, Text()),
-        literal(project_id, Integer()),
-        literal(hold_id, Integer()),
-        literal(now, UTCDateTime()),
-    ).where(Assignment.project_id == project_id, Assignment.end_date.is_(None))
-    statement = insert(Notification).from_select(
-        ["user_id", "kind", "message", "project_id", "hold_id", "created_at"], rows
+    return notify_people(
+        session,
+        on_project(project_id),
+        kind=kind,
+        message=message,
+        email=email,
+        project_id=project_id,
+        hold_id=hold_id,
     )
-    # preserve_rowcount: SQLAlchemy keeps the count of an INSERT … SELECT only when asked.
-    result = session.execute(statement.execution_options(preserve_rowcount=True))
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def notify(
@@ -54,8 +100,12 @@ def notify(
     project_id: int | None = None,
     hold_id: int | None = None,
     entry_id: int | None = None,
+    email: outbox.Email | None = None,
 ) -> Notification:
-    """Add one notification for one user (reassignment confirmed, entry rejected, …)."""
+    """Add one notification for one user (reassignment confirmed, entry rejected, …).
+
+    With ``email``, the user gets it by email too.
+    """
     note = Notification(
         user_id=user_id,
         kind=kind,
@@ -66,6 +116,8 @@ def notify(
     )
     session.add(note)
     session.flush()  # callers link to the new notification by id
+    if email is not None:
+        outbox.email_user(session, user_id, email)
     return note
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.models import ExportBatch, TimeEntry, User
-from tracker.services import audit, inputs, locks, payroll, payroll_files
+from tracker.services import audit, inputs, locks, notices, payroll, payroll_files
 from tracker.services.payroll_numbers import number
 
 UNAPPROVED_REFUSAL = (
@@ -107,6 +107,7 @@ def create_batch(
         sha256=batch.sha256,
     )
     session.flush()
+    notices.publish_batch(session, batch)
     return batch
 
 

@@ -26,7 +26,7 @@ from tracker.errors import (
     ProjectFull,
 )
 from tracker.models import Assignment, Hold, Project, User
-from tracker.services import assignments, holds, inputs, locks, notifications, seats
+from tracker.services import assignments, holds, inputs, locks, notices, notifications, seats
 
 CONFIRMED = "reassignment_confirmed"
 
@@ -281,6 +281,7 @@ def _accept(session: Session, actor: User, from_project_id: int, to_project_id: 
         session, actor, target, actor, origin="reassignment", from_hold=hold
     )
     _confirm(session, [(actor, assignment)], target, held, hold, by_admin=False)
+    notices.reassigned(session, [(actor, assignment)], target, held, hold, by_admin=False)
     return assignment
 
 
@@ -366,4 +367,5 @@ def move(
     skipped = [(i, codes.get(i, "not_on_hold")) for i in order if i not in on_held or i in codes]
     if made:
         _confirm(session, made, target, held_project, hold, by_admin=True)
+        notices.reassigned(session, made, target, held_project, hold, by_admin=True)
     return [user.id for user, _a in made], skipped

@@ -10,6 +10,7 @@ from tracker.errors import DomainError
 from tracker.web import (
     account,
     admin_audit,
+    admin_outbox,
     admin_projects,
     admin_users,
     approvals,
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     offers.bp,
     payroll.bp,
     mfa.bp,
+    admin_outbox.bp,
 )
 
 

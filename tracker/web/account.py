@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
 from tracker.models import ROLES
 from tracker.security import start_session
-from tracker.services import passwords, tokens, users
+from tracker.services import passwords, reminders, tokens, users
 from tracker.web.access import me, roles
 from tracker.web.forms import EmptyForm, show_error
 
@@ -37,6 +37,19 @@ class TokenForm(FlaskForm):
     )
 
 
+class RemindersForm(FlaskForm):
+    reminders = BooleanField("Weekly reminder")
+
+
+def _reminders_form() -> RemindersForm:
+    form = RemindersForm(prefix="rm", data={"reminders": me().reminders})
+    hours = current_app.config["REMINDER_MIN_HOURS"]
+    form.reminders.label.text = (
+        f"Email me a weekly reminder when I logged fewer than {hours} hours the week before"
+    )
+    return form
+
+
 def _page(**extra: Any) -> Any:
     return render_template(
         "account/index.html",
@@ -44,6 +57,7 @@ def _page(**extra: Any) -> Any:
         token_form=extra.pop("token_form", TokenForm(prefix="tk")),
         tokens=tokens.list_tokens(get_session(), me()),
         action_form=EmptyForm(),
+        reminders_form=_reminders_form(),
         **extra,
     )
 
@@ -100,4 +114,19 @@ def revoke_token(token_id: int) -> Any:
         with unit_of_work() as db:
             tokens.revoke_token(db, me(), token_id)
         flash("The token is revoked.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/reminders", methods=["POST"])
+@roles("contractor")
+def set_reminders() -> Any:
+    """Turn the weekly missing-hours reminder on or off (hold notices are always emailed)."""
+    form = RemindersForm(prefix="rm")
+    if form.validate_on_submit():
+        with unit_of_work() as db:
+            reminders.set_reminders(db, me(), bool(form.reminders.data))
+        flash(
+            "Weekly reminders are on." if form.reminders.data else "Weekly reminders are off.",
+            "success",
+        )
     return redirect(url_for("account.index"))

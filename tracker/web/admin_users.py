@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
 from tracker.models import ROLE_NAMES, ROLES
-from tracker.services import assignments, users, validation
+from tracker.services import assignments, notices, users, validation
 from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import EmptyForm, flash_error, show_error
 
@@ -82,15 +82,16 @@ def new() -> Any:
                     skills=form.skills.data,
                     hourly_rate=form.hourly_rate.data,
                 )
-                token = users.create_setup_link(
+                token = notices.email_setup_link(
                     db, me(), user, "welcome", current_app.config["SETUP_LINK_HOURS"]
                 )
         except DomainError as exc:
             show_error(form, exc)
         else:
             flash(
-                f"{user.name} was created. Send them this one-time link to set their "
-                f"password: {_link(token)}",
+                f"{user.name} was created and emailed a one-time link to set their password "
+                f"({user.email}). If the email does not arrive, send them this link yourself: "
+                f"{_link(token)}",
                 "success",
             )
             return redirect(url_for("admin_users.detail", user_id=user.id))
@@ -150,10 +151,13 @@ def act(user_id: int, action: str) -> Any:
                 users.update_user(db, me(), user, active=action == "enable")
                 message = f"{user.name} is now {'active' if user.active else 'disabled'}."
             elif action == "reset":
-                token = users.create_setup_link(
+                token = notices.email_setup_link(
                     db, me(), user, "reset", current_app.config["SETUP_LINK_HOURS"]
                 )
-                message = f"Password reset link for {user.name} (one use): {_link(token)}"
+                message = (
+                    f"A password reset link was emailed to {user.email}. If it does not "
+                    f"arrive, send {user.name} this link yourself (one use): {_link(token)}"
+                )
             else:
                 users.end_sessions(db, me(), user)
                 message = f"{user.name} is signed out everywhere."

@@ -30,6 +30,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("approvals.index", "Approvals"),
         ("holds.index", "Holds"),
         ("payroll.index", "Payroll"),
+        ("admin_outbox.index", "Delivery"),
         ("admin_audit.index", "Audit log"),
     ],
     "payroll": [

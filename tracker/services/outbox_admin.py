@@ -1,0 +1,82 @@
+"""What admins see and do with the outbox: deliveries by status, and a dead one sent again."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.errors import Invalid, NotDead, NotFound
+from tracker.models import DELIVERY_STATUSES, OutboxMessage, User, utcnow
+from tracker.services import audit
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    status: str | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[OutboxMessage]:
+    """Deliveries newest first, optionally of one status; ``before_id`` pages back (keyset).
+
+    Raises Invalid for a status other than pending, sent or dead.
+    """
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise Invalid.field("status", "Choose pending, sent or dead.")
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    if before_id is not None:
+        query = query.where(OutboxMessage.id < before_id)
+    return list(session.scalars(query))
+
+
+def shown_recipient(message: OutboxMessage) -> str:
+    """Who a delivery goes to, as lists show it: the address, or the endpoint's origin only.
+
+    A webhook URL's path can be its credential (chat services put the token there), so lists
+    of deliveries show ``https://host/…``; the endpoint list shows the whole URL to admins.
+    """
+    if message.kind == "email":
+        return message.recipient
+    parts = urlsplit(message.recipient)
+    tail = "/…" if (parts.path not in ("", "/") or parts.query) else "/"
+    return f"{parts.scheme}://{parts.netloc}{tail}"
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many deliveries are pending, sent and dead."""
+    found = dict(
+        session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    return {status: int(found.get(status, 0)) for status in ("pending", "sent", "dead")}
+
+
+def retry(session: Session, actor: User | None, message_id: int) -> OutboxMessage:
+    """Send a dead delivery again: pending, due now, with a fresh set of attempts.
+
+    Raises NotFound, NotDead (pending or sent: nothing to retry).
+    """
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound("No such delivery.")
+    if message.status != "dead":
+        raise NotDead(f"Delivery {message.id} is {message.status}; only a dead one can be retried.")
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    audit.record(
+        session,
+        actor,
+        "outbox.retry",
+        message,
+        target_type="delivery",
+        kind=message.kind,
+        topic=message.topic,
+        last_error=message.last_error,
+    )
+    return message
