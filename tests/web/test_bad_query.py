@@ -158,4 +158,3 @@ def test_a_second_factor_code_in_other_digits_is_a_wrong_code(client, make, db):
     assert response.status_code < 500
     assert "not right" in _text(response)
     assert client.get("/").status_code == 302  # still not signed in
-
