@@ -31,7 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=_instance_path(),
         instance_relative_config=True,
     )
-    from tracker import config, db, security
+    from tracker import config, db, readiness, security
     from tracker.services import passwords
 
     config.load_config(app, test_config)
@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["PASSWORD_PARALLELISM"],
     )
     db.init_app(app)
+    readiness.init_app(app)
     security.init_app(app)
 
     from tracker import api, cli, web

@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_MEMORY_KIB": 19456,
     "PASSWORD_PARALLELISM": 1,
     "DB_POOL_SIZE": 5,
+    "SQLITE_BUSY_TIMEOUT_MS": 30_000,  # how long a SQLite writer waits for the write lock
     "LOG_LEVEL": "INFO",
 }
 

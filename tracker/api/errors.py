@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from tracker.errors import DomainError, RateLimited
+from tracker.errors import DomainError
 
 HTTP_CODES = {
     400: ("bad_request", "The request body is not valid JSON."),
@@ -18,6 +18,7 @@ HTTP_CODES = {
     413: ("too_large", "The request body is too large."),
     415: ("unsupported_media_type", "Send JSON with Content-Type: application/json."),
     429: ("rate_limited", "Too many requests; try again later."),
+    503: ("unavailable", "The service is not available right now; try again in a minute."),
 }
 
 
@@ -32,8 +33,9 @@ def domain_error_json(exc: DomainError) -> Response:
     """A service's refusal as the API's error body and status."""
     response = jsonify(exc.to_dict())
     response.status_code = exc.status
-    if isinstance(exc, RateLimited):
-        response.headers["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)  # RateLimited, Unavailable
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

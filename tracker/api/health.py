@@ -1,4 +1,4 @@
-"""GET /healthz: is the database answering?"""
+"""GET /healthz: is the database answering? GET /readyz: may traffic be sent here yet?"""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
+from tracker import readiness
 from tracker.db import get_session
 from tracker.web.access import public
 
@@ -24,3 +25,13 @@ def healthz() -> Any:
     except Exception:  # any database failure means "not healthy"
         return jsonify({"status": "unavailable"}), 503
     return jsonify({"status": "ok"})
+
+
+@bp.route("/readyz")
+@public
+def readyz() -> Any:
+    """{"status": "ready", "checks": {...}}; 503 "not_ready" naming each check that fails."""
+    ready, checks = readiness.report()
+    return jsonify({"status": "ready" if ready else "not_ready", "checks": checks}), (
+        200 if ready else 503
+    )

@@ -32,12 +32,14 @@ COMMAND_MODULES = ("database", "users", "demo", "projects", "payroll")
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
+    from tracker.cli import faults
     from tracker.web import _feature
 
     for name in COMMAND_MODULES:
         module = _feature(f"tracker.cli.{name}")
         for command in getattr(module, "COMMANDS", ()):
             app.cli.add_command(command)
+    faults.guard_commands(app.cli)  # a database outage: one line and exit 1, never a trace
 
 
 def main() -> None:

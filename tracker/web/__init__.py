@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from tracker import db_faults
 from tracker.errors import DomainError
 from tracker.web import context
 
@@ -53,7 +54,7 @@ def init_app(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:
@@ -86,7 +87,34 @@ def _server_error(exc: Exception) -> Response:
 
     from tracker.api.errors import server_error_json
 
+    fault = db_faults.classify(exc, current_app.config["DATABASE_URL"])
+    if fault is not None:
+        return _database_fault(fault)
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     if _wants_json():
         return server_error_json()
     return Response(render_template("errors/500.html"), status=500)
+
+
+def _database_fault(fault: db_faults.Fault) -> Response:
+    """503: the database is unreachable, busy, read-only or full; nothing was saved."""
+    from flask import current_app
+
+    from tracker.api.errors import domain_error_json
+
+    current_app.logger.warning(
+        "%s %s answered 503: %s",
+        request.method,
+        request.path,
+        fault.operator_line(current_app.config["DATABASE_URL"]),
+    )
+    error = fault.error()
+    if _wants_json():
+        return domain_error_json(error)
+    # Straight from the environment, without the context processors: they read the signed-in
+    # user's banners and unread count from the database that just failed.
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(error=error)
+    response = Response(page, status=503)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response

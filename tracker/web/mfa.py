@@ -33,7 +33,15 @@ from tracker.web.forms import show_error
 bp = Blueprint("mfa", __name__)
 ALL_ROLES = ("contractor", "admin", "payroll")
 PENDING_SECONDS = 300  # the second step must follow the password within five minutes
-_EXEMPT = {"mfa.setup", "mfa.verify", "auth.logout", "static", "auth.login", "health.healthz"}
+_EXEMPT = {
+    "mfa.setup",
+    "mfa.verify",
+    "auth.logout",
+    "static",
+    "auth.login",
+    "health.healthz",
+    "health.readyz",
+}
 
 
 class CodeForm(FlaskForm):
