@@ -64,7 +64,7 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
         return http_error_json(exc)
     code = exc.code or 500
     template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
-    response = Response(render_template(template, error=exc), status=code)
+    response = _error_page(template, code, error=exc)
     if code == 405 and exc.get_response().headers.get("Allow"):
         response.headers["Allow"] = exc.get_response().headers["Allow"]
     return response
@@ -79,7 +79,7 @@ def _domain_error(exc: DomainError) -> Response:
     template = {403: "errors/403.html", 404: "errors/404.html"}.get(
         exc.status, "errors/generic.html"
     )
-    return Response(render_template(template, error=exc), status=exc.status)
+    return _error_page(template, exc.status, error=exc)
 
 
 def _server_error(exc: Exception) -> Response:
@@ -93,7 +93,24 @@ def _server_error(exc: Exception) -> Response:
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     if _wants_json():
         return server_error_json()
-    return Response(render_template("errors/500.html"), status=500)
+    return _error_page("errors/500.html", 500)
+
+
+def _error_page(template: str, status: int, **context: Any) -> Response:
+    """An error page in the site's layout, or the 503 page when the database fails meanwhile.
+
+    The layout shows the signed-in user's name, banners and unread count, which come from the
+    database: a 404 during an outage must not become a 500.
+    """
+    from flask import current_app
+
+    try:
+        return Response(render_template(template, **context), status=status)
+    except Exception as exc:
+        fault = db_faults.classify(exc, current_app.config["DATABASE_URL"])
+        if fault is None:
+            raise
+        return _database_fault(fault)
 
 
 def _database_fault(fault: db_faults.Fault) -> Response:
@@ -110,11 +127,13 @@ def _database_fault(fault: db_faults.Fault) -> Response:
     )
     error = fault.error()
     if _wants_json():
-        return domain_error_json(error)
-    # Straight from the environment, without the context processors: they read the signed-in
-    # user's banners and unread count from the database that just failed.
-    page = current_app.jinja_env.get_template("errors/unavailable.html").render(error=error)
-    response = Response(page, status=503)
-    if error.retry_after is not None:
-        response.headers["Retry-After"] = str(error.retry_after)
+        response = domain_error_json(error)
+    else:
+        # Straight from the environment, without the context processors: they read the signed-in
+        # user's banners and unread count from the database that just failed.
+        page = current_app.jinja_env.get_template("errors/unavailable.html").render(error=error)
+        response = Response(page, status=503)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
+    response.headers["Cache-Control"] = "no-store"  # and no signed-in user to load for saying so
     return response
