@@ -145,7 +145,10 @@ def _connect(path: Path, read_only: bool = False) -> Iterator[sqlite3.Connection
 
 def _check(connection: sqlite3.Connection, name: Path) -> str:
     """The schema revision of an intact database of this app; raises BackupRefused otherwise."""
-    problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+    try:
+        problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:  # too damaged for the check to run at all
+        problems = [str(exc)]
     if problems != ["ok"]:
         raise BackupRefused(f"{name} fails SQLite's integrity check: {problems[0]}")
     try:

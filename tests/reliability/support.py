@@ -6,13 +6,16 @@ import datetime as dt
 import http.client
 import http.cookiejar
 import json
+import os
 import re
 import socket
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
 
+from tests import live
 from tests.conftest import PASSWORD
 
 
@@ -167,3 +170,25 @@ def server_has_read(server_port: int, client_ports: list[int]) -> bool:
         local: sent for local, remote, sent, _received in sockets if remote == server_port
     }
     return all(server_side.get(port) == 0 and client_side.get(port) == 0 for port in client_ports)
+
+
+def flask_cli(database_url: str, *args: str, env: dict[str, str] | None = None) -> Any:
+    """Run ``flask --app tracker ARGS`` as its own process; the finished process (text output)."""
+    environment = {
+        **os.environ,
+        "TRACKER_DATABASE_URL": database_url,
+        "TRACKER_SECRET_KEY": live.SECRET,
+        "TRACKER_ENV": "development",
+        "TRACKER_PASSWORD_MEMORY_KIB": "1024",
+        **(env or {}),
+    }
+    environment.pop("FLASK_DEBUG", None)
+    return subprocess.run(
+        [str(live.ROOT / ".venv/bin/flask"), "--app", "tracker", *args],
+        cwd=live.ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
