@@ -27,15 +27,15 @@ class MigrationFailed(RuntimeError):
     database was left at."""
 
 
-def alembic_config(url: str, scripts: Path = MIGRATIONS) -> Config:
+def alembic_config(url: str, scripts: Path | None = None) -> Config:
     """An Alembic config for the database at url (``scripts``: the migrations folder)."""
     config = Config()
-    config.set_main_option("script_location", str(scripts))
+    config.set_main_option("script_location", str(scripts or MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
-def upgrade(url: str, revision: str = "head", scripts: Path = MIGRATIONS) -> None:
+def upgrade(url: str, revision: str = "head", scripts: Path | None = None) -> None:
     """Bring the database at url to revision without losing data.
 
     Raises MigrationFailed when a migration's own code fails (the database stays at the last
@@ -44,7 +44,7 @@ def upgrade(url: str, revision: str = "head", scripts: Path = MIGRATIONS) -> Non
     try:
         command.upgrade(alembic_config(url, scripts), revision)
     except Exception as exc:
-        step = _failing_step(exc, scripts)
+        step = _failing_step(exc, scripts or MIGRATIONS)
         if step is None:
             raise
         raise MigrationFailed(

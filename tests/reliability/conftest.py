@@ -25,17 +25,21 @@ from tracker import create_app, migrate
 
 
 @pytest.fixture
-def own_url(tmp_path: Path) -> Iterator[str]:
-    """A new, migrated database for this test alone (the run's kind: SQLite or PostgreSQL)."""
+def blank_url(tmp_path: Path) -> Iterator[str]:
+    """A new, empty database for this test alone (the run's kind: SQLite or PostgreSQL)."""
     admin_url = os.environ.get("TRACKER_TEST_DATABASE_URL")
     if not admin_url:
-        url = f"sqlite:///{tmp_path / 'own.db'}"
-        migrate.upgrade(url)
-        yield url
+        yield f"sqlite:///{tmp_path / 'own.db'}"
         return
     with live.temporary_postgres(admin_url, prefix="tracker_fault") as url:
-        migrate.upgrade(url)
         yield url
+
+
+@pytest.fixture
+def own_url(blank_url: str) -> str:
+    """A new database for this test alone, migrated to the current schema."""
+    migrate.upgrade(blank_url)
+    return blank_url
 
 
 @dataclass

@@ -172,19 +172,20 @@ def server_has_read(server_port: int, client_ports: list[int]) -> bool:
     return all(server_side.get(port) == 0 and client_side.get(port) == 0 for port in client_ports)
 
 
-def flask_cli(database_url: str, *args: str, env: dict[str, str] | None = None) -> Any:
-    """Run ``flask --app tracker ARGS`` as its own process; the finished process (text output)."""
+def run_program(program: list[str], database_url: str, **env: str) -> Any:
+    """Run one of the app's programs from the checkout's venv (``flask``, ``gunicorn``) as its
+    own process against database_url; the finished process, with its text output."""
     environment = {
         **os.environ,
         "TRACKER_DATABASE_URL": database_url,
         "TRACKER_SECRET_KEY": live.SECRET,
         "TRACKER_ENV": "development",
         "TRACKER_PASSWORD_MEMORY_KIB": "1024",
-        **(env or {}),
+        **env,
     }
     environment.pop("FLASK_DEBUG", None)
     return subprocess.run(
-        [str(live.ROOT / ".venv/bin/flask"), "--app", "tracker", *args],
+        [str(live.ROOT / ".venv/bin" / program[0]), *program[1:]],
         cwd=live.ROOT,
         env=environment,
         capture_output=True,
@@ -192,3 +193,8 @@ def flask_cli(database_url: str, *args: str, env: dict[str, str] | None = None) 
         timeout=120,
         check=False,
     )
+
+
+def flask_cli(database_url: str, *args: str) -> Any:
+    """Run ``flask --app tracker ARGS`` as its own process; the finished process (text output)."""
+    return run_program(["flask", "--app", "tracker", *args], database_url)
