@@ -109,3 +109,10 @@ def test_operation_ids_are_unique(client):
     spec = _spec(client)
     ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
     assert len(ids) == len(set(ids))
+
+
+def test_every_operation_documents_the_503_a_database_outage_gives(client):
+    spec = _spec(client)
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert "503" in operation["responses"], f"{method.upper()} {path}"

@@ -5,20 +5,24 @@ PostgreSQL has pg_dump and pg_restore for this; both commands point there and re
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 import stat
+import subprocess
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
 from tests import live
 from tests.reliability.support import api, flask_cli, utc_days_ago
 from tracker import migrate
+from tracker.db import Base
 from tracker.models import AuditEvent, TimeEntry
 
 
@@ -293,3 +297,51 @@ def _rows_set(url: str) -> set[int]:
 def _entries(path: Path, ids: set[int]) -> list[tuple[Any, ...]]:
     rows = _rows(path, "SELECT id, user_id, work_date, minutes, description FROM time_entries")
     return sorted(row for row in rows if row[0] in ids)
+
+
+PG_DUMP = ("pg_dump", "--format=custom", "--no-owner")
+PG_RESTORE = ("pg_restore", "--no-owner", "--single-transaction")
+
+
+def _every_row(url: str) -> dict[str, list[Any]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {
+                table.name: list(
+                    connection.execute(select(table).order_by(*table.primary_key.columns))
+                )
+                for table in Base.metadata.sorted_tables
+            }
+    finally:
+        engine.dispose()
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.mark.slow
+def test_the_readmes_pg_dump_and_pg_restore_commands_bring_every_row_back(
+    is_postgres, own, tmp_path
+):
+    if not is_postgres or not shutil.which("pg_dump"):
+        pytest.skip("PostgreSQL, with its client tools")
+    readme = (live.ROOT / "README.md").read_text()
+    assert " ".join(PG_DUMP) in readme
+    assert " ".join(PG_RESTORE) in readme
+    _with_entries(own)
+    dump = tmp_path / "tracker.dump"
+    subprocess.run([*PG_DUMP, f"--file={dump}", _libpq(own.url)], check=True, timeout=120)
+
+    admin_url = os.environ["TRACKER_TEST_DATABASE_URL"]
+    name, restored_url = live.create_postgres(admin_url, "tracker_restored")
+    try:
+        subprocess.run(
+            [*PG_RESTORE, f"--dbname={_libpq(restored_url)}", str(dump)], check=True, timeout=120
+        )
+        upgraded = flask_cli(restored_url, "db", "upgrade")
+        assert upgraded.returncode == 0, upgraded.stderr
+        assert _every_row(restored_url) == _every_row(own.url)
+    finally:
+        live.drop_postgres(admin_url, name)
