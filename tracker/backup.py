@@ -55,46 +55,76 @@ class Copied:
 def backup(url: str, destination: Path, *, force: bool = False) -> Copied:
     """Write a consistent copy of the live SQLite database at url to destination.
 
-    Raises BackupRefused: not SQLite, no database file, destination exists (without force).
+    Raises BackupRefused: not SQLite, no database file, no such folder, destination exists
+    (without force), or the copy could not be made (what SQLite or the system said).
     """
     source_path = _sqlite_path(url, "backup")
     if not source_path.is_file():
         raise BackupRefused(f"there is no database file at {source_path}")
+    if not destination.parent.is_dir():
+        raise BackupRefused(f"the folder {destination.parent} does not exist")
     if destination.exists() and not force:
-        raise BackupRefused(f"{destination} exists already; give --force to replace it")
-    handle, temporary = tempfile.mkstemp(  # mode 0600
-        prefix=f".{destination.name}.", suffix=".partial", dir=destination.parent
-    )
-    os.close(handle)
+        raise BackupRefused(_EXISTS.format(destination))
     try:
-        with _connect(source_path) as source, _connect(Path(temporary)) as copy:
-            source.backup(copy)  # every page in one step: one snapshot, whatever writers do
-            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-            revision = _check(copy, destination)
-        _sync(Path(temporary))
-        if force:
-            os.replace(temporary, destination)
-        else:
-            try:
-                os.link(temporary, destination)  # fails, atomically, if it appeared meanwhile
-            except FileExistsError:
-                raise BackupRefused(
-                    f"{destination} exists already; give --force to replace it"
-                ) from None
+        handle, name = tempfile.mkstemp(  # mode 0600
+            prefix=f".{destination.name}.", suffix=".partial", dir=destination.parent
+        )
+    except OSError as exc:
+        raise BackupRefused(f"cannot write in {destination.parent}: {exc.strerror}") from None
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        try:
+            with _connect(source_path) as source, _connect(temporary) as copy:
+                source.backup(copy)  # every page in one step: one snapshot, whatever writers do
+                copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+                revision = _check(copy, destination)
+            _sync(temporary)
+        except (sqlite3.Error, OSError) as exc:
+            raise BackupRefused(
+                f"the backup failed and {destination} was not written: {exc}"
+            ) from None
+        _move_into_place(temporary, destination, force)
     finally:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+            temporary.unlink()
     _sync(destination.parent)
     return Copied(destination, destination.stat().st_size, revision)
+
+
+_EXISTS = "{} exists already; give --force to replace it"
+
+
+def _move_into_place(temporary: Path, destination: Path, force: bool) -> None:
+    """Rename the finished copy to its name; without force, never over an existing file."""
+    if force:
+        os.replace(temporary, destination)
+        return
+    try:
+        os.link(temporary, destination)  # fails, atomically, if the file appeared meanwhile
+    except FileExistsError:
+        raise BackupRefused(_EXISTS.format(destination)) from None
+    except OSError:  # a filesystem without hard links: check, then rename
+        if destination.exists():
+            raise BackupRefused(_EXISTS.format(destination)) from None
+        os.replace(temporary, destination)
 
 
 def restore(url: str, source_path: Path, *, force: bool = False) -> Copied:
     """Replace the SQLite database at url with the backup at source_path.
 
     Raises BackupRefused: not SQLite, the file is not an intact backup of this app at a revision
-    this code knows, or the database holds data (without force).
+    this code knows, the database holds data (without force), or the copy failed (what SQLite
+    said; the database is then unchanged: the copy is one transaction).
     """
     target_path = _sqlite_path(url, "restore")
+    try:
+        return _restore(url, target_path, source_path, force)
+    except (sqlite3.Error, OSError) as exc:
+        raise BackupRefused(f"the restore failed and the database is unchanged: {exc}") from None
+
+
+def _restore(url: str, target_path: Path, source_path: Path, force: bool) -> Copied:
     if not source_path.is_file():
         raise BackupRefused(f"there is no file at {source_path}")
     with source_path.open("rb") as handle:

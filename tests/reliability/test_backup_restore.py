@@ -95,6 +95,16 @@ def test_a_backup_never_overwrites_a_file_without_force(own, tmp_path):
 
 
 @pytest.mark.usefixtures("sqlite_only")
+def test_a_backup_into_a_folder_that_does_not_exist_is_refused_in_one_line(own, tmp_path):
+    refused = _invoke(own, "backup", str(tmp_path / "no-such-folder" / "copy.db"))
+
+    assert refused.exit_code == 1
+    assert (
+        refused.output.strip() == f"error: the folder {tmp_path / 'no-such-folder'} does not exist"
+    )
+
+
+@pytest.mark.usefixtures("sqlite_only")
 def test_restore_refuses_a_database_that_holds_data_unless_forced_and_audits_it(own, tmp_path):
     ids = _with_entries(own)
     backup = tmp_path / "backup.db"

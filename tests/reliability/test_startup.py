@@ -16,6 +16,13 @@ from tests.reliability.support import flask_cli, run_program
 PASSWORD_IN_URL = "n0t-for-logs-8412"
 
 
+@pytest.fixture(autouse=True)
+def once(is_postgres: bool) -> None:
+    """These never use the run's database (they name their own): the SQLite run runs them."""
+    if is_postgres:
+        pytest.skip("runs once, in the SQLite run")
+
+
 def _unreachable_postgres() -> tuple[str, str]:
     """A PostgreSQL URL (with a password) on a port nothing listens on, and its host:port."""
     port = live.free_port()
@@ -73,7 +80,6 @@ def test_gunicorn_does_not_start_with_an_unsafe_configuration(tmp_path):
     [
         ("db", "upgrade"),
         ("project", "freeze", "CHORDUS", "--reason", "r", "--notice", "n"),
-        ("setup-link",),
     ],
 )
 def test_a_command_without_its_database_says_so_in_one_line_and_exits_1(command):
