@@ -5,6 +5,8 @@ laptop, a single host and several hosts behind a proxy.
 """
 
 import os
+import subprocess
+import sys
 
 
 def _cores() -> int:
@@ -32,8 +34,10 @@ workers = _int_env("TRACKER_WORKERS", 2 * _cores() + 1)
 # Threaded (gthread) workers: each serves a few requests at once, so a short request such as a
 # freeze during an incident never queues behind slow ones (entry posts waiting on a lock, a
 # streamed payroll download). Keep TRACKER_THREADS at or below TRACKER_DB_POOL_SIZE (default 5):
-# each thread may hold one database connection.
-worker_class = "gthread"
+# each thread may hold one database connection. The app's subclass of gunicorn's gthread worker
+# also closes its listening socket at once on SIGTERM, so new connections are refused while the
+# requests in flight finish (see tracker/serving.py).
+worker_class = "tracker.serving.ThreadWorker"
 threads = _int_env("TRACKER_THREADS", 4)
 
 # A worker silent for longer than this is killed and replaced; on SIGTERM, requests in flight get
@@ -70,3 +74,14 @@ else:
 # worker look hung.
 if os.path.isdir("/dev/shm"):  # noqa: S108 - a directory gunicorn writes its own temp files in
     worker_tmp_dir = "/dev/shm"  # noqa: S108
+
+
+def on_starting(server: object) -> None:
+    """Refuse to start, with one line, when the configuration or the database is not usable.
+
+    The check runs in a child process (``python -m tracker.serving``) so that the master never
+    imports the app: workers load it fresh, also after a ``HUP`` reload.
+    """
+    done = subprocess.run([sys.executable, "-m", "tracker.serving"], check=False)
+    if done.returncode:
+        raise SystemExit(done.returncode)

@@ -1,6 +1,7 @@
 """Real servers and databases for concurrency tests, browser tests and benchmarks.
 
-``gunicorn(...)`` starts the app in a multi-worker server on a free port and always stops it;
+``gunicorn(...)`` starts the app in a multi-worker server on a free port and always stops it
+(``gunicorn_server(...)`` also gives its master process, worker ids and log);
 ``temporary_postgres(...)`` creates a database and always drops it; ``call(...)`` sends one JSON
 request. Nothing here is mocked: these are the processes production runs.
 """
@@ -48,16 +49,42 @@ def healthy(port: int) -> bool:
         connection.close()
 
 
+class Server:
+    """A running gunicorn: its port, its master process, and the log it has written so far."""
+
+    def __init__(self, port: int, process: subprocess.Popen[bytes], log: Any) -> None:
+        self.port, self.process, self._log = port, process, log
+
+    def workers(self) -> list[int]:
+        """The process ids of the master's current worker processes."""
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in path.read_text().split()]
+        except FileNotFoundError:  # the master has exited
+            return []
+
+    def log(self) -> str:
+        """Everything gunicorn wrote to stderr so far (its log, and the app's)."""
+        self._log.seek(0)
+        text: str = self._log.read().decode(errors="replace")
+        return text
+
+
 @contextmanager
-def gunicorn(
+def gunicorn_server(
     database_url: str,
     *,
     workers: int = 4,
     threads: int = 1,
     env: dict[str, str] | None = None,
     start_timeout: float = 60,
-) -> Iterator[int]:
-    """Serve wsgi:app with gunicorn on a free port against database_url; yields the port."""
+    extra_args: tuple[str, ...] = (),
+) -> Iterator[Server]:
+    """Serve wsgi:app with gunicorn on a free port against database_url; always stopped.
+
+    gunicorn reads gunicorn.conf.py from the checkout (worker class, timeouts, start-up check);
+    the arguments here override its numbers.
+    """
     port = free_port()
     environment = {
         **os.environ,
@@ -74,29 +101,45 @@ def gunicorn(
         str(threads),
         "-b",
         f"127.0.0.1:{port}",
+        *extra_args,
         "wsgi:app",
     ]
-    if threads > 1:
-        command[1:1] = ["--worker-class", "gthread"]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log
         )
+        server = Server(port, process, log)
         try:
             deadline = time.monotonic() + start_timeout
             while not healthy(port):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError("gunicorn did not start:\n" + log.read().decode()[-3000:])
+                    raise RuntimeError("gunicorn did not start:\n" + server.log()[-3000:])
                 time.sleep(0.2)
-            yield port
+            yield server
         finally:
-            process.terminate()
+            if process.poll() is None:
+                process.terminate()
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+@contextmanager
+def gunicorn(
+    database_url: str,
+    *,
+    workers: int = 4,
+    threads: int = 1,
+    env: dict[str, str] | None = None,
+    start_timeout: float = 60,
+) -> Iterator[int]:
+    """Serve wsgi:app with gunicorn on a free port against database_url; yields the port."""
+    with gunicorn_server(
+        database_url, workers=workers, threads=threads, env=env, start_timeout=start_timeout
+    ) as server:
+        yield server.port
 
 
 def call(

@@ -131,3 +131,10 @@ def test_delivery_operations_are_admin_only_and_describe_their_bodies(client):
     assert created["schema"]["$ref"].endswith("/WebhookCreated")
     assert "422" in paths["/webhooks"]["post"]["responses"]
     assert "409" in paths["/outbox/{delivery_id}/retry"]["post"]["responses"]
+
+
+def test_every_operation_documents_the_503_a_database_outage_gives(client):
+    spec = _spec(client)
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert "503" in operation["responses"], f"{method.upper()} {path}"

@@ -7,6 +7,9 @@ import runpy
 from pathlib import Path
 
 import pytest
+from gunicorn.workers.gthread import ThreadWorker as GthreadWorker
+
+from tracker.serving import ThreadWorker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +22,9 @@ def test_readme_states_the_worker_class_and_thread_default_of_gunicorn_conf(monk
     row = re.search(r"^\s*\| `TRACKER_THREADS` \| `(\d+)` \|(.*)$", readme, re.M)
     assert row, "README has no TRACKER_THREADS row"
     assert int(row.group(1)) == conf["threads"] == 4
-    assert conf["worker_class"] == "gthread"
+    # gunicorn's gthread worker, subclassed to refuse new connections at once on SIGTERM
+    assert conf["worker_class"] == "tracker.serving.ThreadWorker"
+    assert issubclass(ThreadWorker, GthreadWorker)
     assert "`gthread`" in readme
     assert "TRACKER_DB_POOL_SIZE" in row.group(2)
     assert f"`{conf['bind']}`" in readme

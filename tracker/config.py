@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_MEMORY_KIB": 19456,
     "PASSWORD_PARALLELISM": 1,
     "DB_POOL_SIZE": 5,
+    "SQLITE_BUSY_TIMEOUT_MS": 30_000,  # how long a SQLite writer waits for the write lock
     "LOG_LEVEL": "INFO",
     # Delivery: email, webhooks, reminders; see tracker.services.mail for the SMTP URL's schemes.
     "SMTP_URL": None,  # None → each email is written as an .eml file under MAIL_DIR

@@ -35,15 +35,22 @@ READ_ONLY = "sqlite_read_only"  # execution option: this transaction begins defe
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # requests that read (their writes: units)
 
 
-def make_engine(url: str, pool_size: int = 5) -> Engine:
-    """Create the engine for a URL, with SQLite's pragmas and BEGIN IMMEDIATE, or a PG pool."""
+def make_engine(url: str, pool_size: int = 5, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
+    """Create the engine for a URL, with SQLite's pragmas and BEGIN IMMEDIATE, or a PG pool.
+
+    ``busy_timeout_ms``: how long a SQLite writer waits for the write lock before giving up.
+    """
     if url.startswith("sqlite"):
         private_sqlite_file(url)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+        _configure_sqlite(engine, busy_timeout_ms)
     else:
+        # A host that does not answer costs a request 10 s, not the minutes TCP would wait
+        # (unless the URL sets its own connect_timeout).
+        timeout = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": 10}
         engine = create_engine(
             url,
+            connect_args=timeout,
             pool_pre_ping=True,  # survive a database restart: the first request after it works
             pool_size=pool_size,
             max_overflow=pool_size * 2,
@@ -69,17 +76,18 @@ def private_sqlite_file(url: str) -> None:
     os.close(fd)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     """WAL, foreign keys, and write transactions that take the write lock when they begin."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        record.info["busy_timeout_ms"] = busy_timeout_ms
         # Stop the driver from issuing its own deferred BEGIN; the "begin" hook below does it.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -105,11 +113,13 @@ def _begin_ahead_of_waiters(connection: Any) -> None:
     SQLite's busy handler is not a queue: a waiter sleeps longer and longer (up to 100 ms a
     time) while writers that arrive later take the lock in between, so under a crowd of entry
     writers a freeze could wait seconds. A priority writer polls instead, so it takes the lock
-    within about a millisecond of its release. After ``PRIORITY_WAIT_SECONDS`` (the usual busy
-    timeout) it gives up with SQLite's own "database is locked", as any writer does.
+    within about a millisecond of its release. After the engine's busy timeout (at most
+    ``PRIORITY_WAIT_SECONDS``) it gives up with SQLite's own "database is locked", as any writer
+    does.
     """
     raw = connection.connection.driver_connection
-    deadline = time.monotonic() + PRIORITY_WAIT_SECONDS
+    busy_timeout_ms = connection.connection.info.get("busy_timeout_ms", BUSY_TIMEOUT_MS)
+    deadline = time.monotonic() + min(PRIORITY_WAIT_SECONDS, busy_timeout_ms / 1000)
     raw.execute("PRAGMA busy_timeout=0")
     try:
         while time.monotonic() < deadline:
@@ -122,7 +132,7 @@ def _begin_ahead_of_waiters(connection: Any) -> None:
             time.sleep(PRIORITY_POLL)
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # a last try, without waiting: raises
     finally:
-        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        raw.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
 
 
 def is_postgres(session: Session) -> bool:
@@ -132,7 +142,9 @@ def is_postgres(session: Session) -> bool:
 
 def init_app(app: Flask) -> None:
     """Create the engine and session factories for the app and close sessions at teardown."""
-    engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"])
+    engine = make_engine(
+        app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"], app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    )
     app.extensions["tracker.engine"] = engine
     app.extensions["tracker.sessions"] = {
         "read": sessionmaker(

@@ -82,6 +82,20 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class Unavailable(DomainError):
+    """Not a rule: the database cannot serve the request now (see ``tracker.db_faults``).
+
+    Nothing was saved; ``retry_after`` (seconds, or None) says when sending it again may work.
+    """
+
+    code = "unavailable"
+    status = 503
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 # 422: invalid input under the entry rules
 class NotAssigned(DomainError):
     code = "not_assigned"

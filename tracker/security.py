@@ -148,9 +148,11 @@ def _security_headers(response: Response) -> Response:
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
     # Private pages and every API answer (token-authenticated) must not be kept by caches.
-    # The path is checked first: an API answer needs no cookie user loaded (bearer tokens only).
-    if request.path.startswith("/api/") or (
-        current_user and getattr(current_user, "is_authenticated", False)
+    # The path is checked first: an API answer needs no cookie user loaded (bearer tokens only);
+    # an answer that says already (a 503 when the database is down) loads no user at all.
+    if "Cache-Control" not in headers and (
+        request.path.startswith("/api/")
+        or (current_user and getattr(current_user, "is_authenticated", False))
     ):
-        headers.setdefault("Cache-Control", "no-store")
+        headers["Cache-Control"] = "no-store"
     return response

@@ -8,7 +8,7 @@ from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from tracker.db import unit_of_work
-from tracker.errors import DomainError, RateLimited
+from tracker.errors import DomainError
 from tracker.services import audit
 
 HTTP_CODES = {
@@ -20,6 +20,7 @@ HTTP_CODES = {
     413: ("too_large", "The request body is too large."),
     415: ("unsupported_media_type", "Send JSON with Content-Type: application/json."),
     429: ("rate_limited", "Too many requests; try again later."),
+    503: ("unavailable", "The service is not available right now; try again in a minute."),
 }
 
 
@@ -37,8 +38,9 @@ def domain_error_json(exc: DomainError) -> Response:
             audit.record_refusal(db, exc)
     response = jsonify(exc.to_dict())
     response.status_code = exc.status
-    if isinstance(exc, RateLimited):
-        response.headers["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)  # RateLimited, Unavailable
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

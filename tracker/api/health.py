@@ -1,4 +1,4 @@
-"""GET /healthz: is the database answering?"""
+"""GET /healthz: is the database answering? GET /readyz: may traffic be sent here yet?"""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
+from tracker import readiness
 from tracker.db import database_answers
 from tracker.security import public
 
@@ -19,3 +20,13 @@ def healthz() -> Any:
     if not database_answers():
         return jsonify({"status": "unavailable"}), 503
     return jsonify({"status": "ok"})
+
+
+@bp.route("/readyz")
+@public
+def readyz() -> Any:
+    """{"status": "ready", "checks": {...}}; 503 "not_ready" naming each check that fails."""
+    ready, checks = readiness.report()
+    return jsonify({"status": "ready" if ready else "not_ready", "checks": checks}), (
+        200 if ready else 503
+    )

@@ -221,6 +221,7 @@ _REASONS = {
     415: "Not JSON",
     422: "Invalid input",
     429: "Rate limited",
+    503: "The database cannot serve the request now; nothing was saved (see Retry-After)",
 }
 
 
@@ -251,7 +252,7 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
         ok["content"] = {meta["content_type"]: {"schema": STRING}}
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     responses = {status: ok}
-    for code in sorted({401, 403, 429, *meta.get("errors", ())}):
+    for code in sorted({401, 403, 429, 503, *meta.get("errors", ())}):
         responses[str(code)] = {"description": _REASONS.get(code, "Error"), "content": error_ref}
     responses["429"]["headers"] = {
         "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from tracker import db_faults
 from tracker.api import errors as api_errors
 from tracker.errors import DomainError
 from tracker.web import (
@@ -58,7 +61,7 @@ def init_app(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:
@@ -66,7 +69,7 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
         return api_errors.http_error_json(exc)
     code = exc.code or 500
     template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
-    response = Response(render_template(template, error=exc), status=code)
+    response = _error_page(template, code, error=exc)
     if code == 405 and exc.get_response().headers.get("Allow"):
         response.headers["Allow"] = exc.get_response().headers["Allow"]
     return response
@@ -80,11 +83,51 @@ def _domain_error(exc: DomainError) -> Response:
     template = {403: "errors/403.html", 404: "errors/404.html"}.get(
         exc.status, "errors/generic.html"
     )
-    return Response(render_template(template, error=exc), status=exc.status)
+    return _error_page(template, exc.status, error=exc)
 
 
 def _server_error(exc: Exception) -> Response:
+    fault = db_faults.classify(exc, current_app.config["DATABASE_URL"])
+    if fault is not None:
+        return _database_fault(fault)
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     if _wants_json():
         return api_errors.server_error_json()
-    return Response(render_template("errors/500.html"), status=500)
+    return _error_page("errors/500.html", 500)
+
+
+def _error_page(template: str, status: int, **context: Any) -> Response:
+    """An error page in the site's layout, or the 503 page when the database fails meanwhile.
+
+    The layout shows the signed-in user's name, banners and unread count, which come from the
+    database: a 404 during an outage must not become a 500.
+    """
+    try:
+        return Response(render_template(template, **context), status=status)
+    except Exception as exc:
+        fault = db_faults.classify(exc, current_app.config["DATABASE_URL"])
+        if fault is None:
+            raise
+        return _database_fault(fault)
+
+
+def _database_fault(fault: db_faults.Fault) -> Response:
+    """503: the database is unreachable, busy, read-only or full; nothing was saved."""
+    current_app.logger.warning(
+        "%s %s answered 503: %s",
+        request.method,
+        request.path,
+        fault.operator_line(current_app.config["DATABASE_URL"]),
+    )
+    error = fault.error()
+    if _wants_json():
+        response = api_errors.domain_error_json(error)
+    else:
+        # Straight from the environment, without the context processors: they read the signed-in
+        # user's banners and unread count from the database that just failed.
+        page = current_app.jinja_env.get_template("errors/unavailable.html").render(error=error)
+        response = Response(page, status=503)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
+    response.headers["Cache-Control"] = "no-store"  # and no signed-in user to load for saying so
+    return response

@@ -29,7 +29,15 @@ from tracker.web.access import me, public, roles, safe_next
 from tracker.web.forms import flash_error, message, record, show_error
 
 bp = Blueprint("mfa", __name__)
-_EXEMPT = {"mfa.setup", "mfa.verify", "auth.logout", "static", "auth.login", "health.healthz"}
+_EXEMPT = {
+    "mfa.setup",
+    "mfa.verify",
+    "auth.logout",
+    "static",
+    "auth.login",
+    "health.healthz",
+    "health.readyz",
+}
 
 
 class CodeForm(FlaskForm):
