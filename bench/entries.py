@@ -248,6 +248,8 @@ def _serve(target: str, url: str, workers: int) -> tuple[subprocess.Popen[bytes]
         "TRACKER_DATABASE_URL": url,
         "TRACKER_SECRET_KEY": SECRET,
         "TRACKER_PASSWORD_MEMORY_KIB": "1024",
+        "TRACKER_API_RATE_LIMIT": "off",  # measure the work, not the limiter
+        "TRACKER_API_ADDRESS_RATE_LIMIT": "off",
         "TRACKER_LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(

@@ -247,6 +247,8 @@ def _serve(url: str) -> tuple[subprocess.Popen[bytes], int]:
         "TRACKER_DATABASE_URL": url,
         "TRACKER_SECRET_KEY": secrets.token_hex(32),
         "TRACKER_PASSWORD_MEMORY_KIB": "1024",
+        "TRACKER_API_RATE_LIMIT": "off",  # measure the work, not the limiter
+        "TRACKER_API_ADDRESS_RATE_LIMIT": "off",
     }
     process = subprocess.Popen(
         [

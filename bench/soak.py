@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from tests import live  # noqa: E402
 from tracker import create_app, migrate  # noqa: E402
 from tracker.db import unit_of_work  # noqa: E402
-from tracker.services import projects, tokens, users  # noqa: E402
+from tracker.services import assignments, projects, tokens, users  # noqa: E402
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WORKERS = 4
@@ -85,7 +85,7 @@ def _arrange(url: str) -> dict[str, Any]:
             )
             for project in (held, steady):
                 start = dt.date.fromisoformat(_day(60))
-                projects.assign(session, None, project, person, start_date=start)
+                assignments.assign(session, None, project, person, start_date=start)
             people.append(person)
         session.flush()
         result = {
