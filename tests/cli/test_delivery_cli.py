@@ -153,6 +153,47 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, db, make, database_url):
 
 
 @pytest.mark.slow
+def test_sigterm_stops_the_worker_after_the_message_it_is_sending(app, db, make, database_url):
+    _freeze(db, make, 30)
+    with smtp_server(delay=0.1) as server:
+        env = _environment(
+            database_url,
+            TRACKER_SMTP_URL=f"smtp://127.0.0.1:{server.port}",
+            TRACKER_OUTBOX_LEASE_SECONDS="600",  # only a release can hand the rest on at once
+        )
+        worker = _worker(env, "--batch", "30")
+        try:
+            _wait(lambda: len(server.received) >= 5, 60, "the first messages")
+            worker.send_signal(signal.SIGTERM)
+            _stdout, stderr = worker.communicate(timeout=30)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        assert worker.returncode == 0, stderr.decode()
+        rows = _rows(db)
+        received = server.message_ids()
+        sent = [r for r in rows if r.status == "sent"]
+        assert 5 <= len(received) < 30, "the worker finished before it could be stopped"
+        # Everything it sent is recorded as sent, and nothing it did not send is.
+        assert len(sent) == len(received)
+        assert {r.message_id("x").split("@")[0] for r in sent} == {
+            m.split("@")[0] for m in received
+        }
+        # The rest were handed back, due now, with no attempt counted: the next worker sends
+        # them without waiting for the ten-minute lease.
+        rest = [r for r in rows if r.status != "sent"]
+        assert {r.status for r in rest} == {"pending"}
+        assert all(r.attempts == 0 for r in rest)
+        app.config.update(SMTP_URL=f"smtp://127.0.0.1:{server.port}")
+        from tracker.services import mail
+
+        mail.init_app(app)
+        delivery.Worker(app).run(once=True)
+        assert {r.status for r in _rows(db)} == {"sent"}
+        assert len(server.message_ids()) == 30  # each exactly once
+
+
+@pytest.mark.slow
 def test_two_workers_at_once_never_send_a_message_twice(db, make, database_url):
     _freeze(db, make, 120)
     with smtp_server() as server:
