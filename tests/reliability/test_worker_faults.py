@@ -181,24 +181,30 @@ def test_sigterm_finishes_the_requests_in_flight_and_refuses_new_connections(
     def client(index: int, token: str) -> None:
         import http.client
         import json
+        import socket
 
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
-        body = json.dumps(_entry(project_id, 0, f"in flight {index}"))
-        connection.request(
-            "POST",
-            "/api/v1/entries",
-            body=body,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        body = json.dumps(_entry(project_id, 0, f"in flight {index}")).encode()
+        head = (
+            f"POST /api/v1/entries HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
         )
-        ports.append(connection.sock.getsockname()[1])
+        # One write for the whole request (http.client sends the body in a second one): the
+        # server reads it all at once, before the app waits on the lock the test holds, so
+        # "read everything" below means "in the app's hands".
+        sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+        sock.sendall(head.encode() + body)
+        ports.append(sock.getsockname()[1])
         sending.wait(WAIT)
+        response = http.client.HTTPResponse(sock)
         try:
-            response = connection.getresponse()
+            response.begin()
             answers[index] = Answer(response.status, json.loads(response.read()))
         except (OSError, http.client.HTTPException) as exc:
             answers[index] = Answer(None, repr(exc))
         finally:
-            connection.close()
+            response.close()
+            sock.close()
 
     with live.gunicorn_server(database_url, workers=2, threads=IN_FLIGHT) as server:
         port = server.port
