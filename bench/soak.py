@@ -8,29 +8,37 @@ gunicorn.conf.py (worker recycling included) and 4 workers of 4 threads. Then, u
 up: contractors log entries and read their entries and projects; an admin freezes one of the two
 projects and lifts the hold again (one cycle a minute, or a third of the run when shorter);
 payroll downloads the CSV in a loop and makes an export batch each cycle. Once a second it
-samples every worker's resident memory (VmRSS) and, on PostgreSQL, the database's connection
-count (pg_stat_activity).
+samples every worker's resident memory (VmRSS), the outbox worker's too, ``GET /readyz``, and, on
+PostgreSQL, the database's connection count (pg_stat_activity). The outbox worker
+(``outbox work``, writing .eml files) runs beside gunicorn throughout and sends every hold's
+emails; at the end the outbox must drain.
 
 Reports: answers by status (5xx and failed connections counted apart), freeze and unfreeze
-latency percentiles, and the first and last window's worker memory and connections.
+latency percentiles, the first and last window's worker memory and connections, readiness
+answers, and what the outbox sent.
 Targets (issue 21): zero 5xx, memory and connections flat, freezes within a second.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
 import json
 import os
 import random
 import secrets
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +68,7 @@ class Load:
     freezes: list[float] = field(default_factory=list)  # seconds, each freeze's round trip
     unfreezes: list[float] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
+    readiness: Counter[int | None] = field(default_factory=Counter)  # /readyz answers
     workers_seen: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -181,19 +190,102 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def _sampler(server: Any, count_connections: Any, load: Load, stop: Any, started: float) -> None:
+def _ready(port: int) -> int | None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", "/readyz")
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        connection.close()
+
+
+def _sampler(
+    server: Any, outbox_pid: int, count_connections: Any, load: Load, stop: Any, started: float
+) -> None:
     while not stop.wait(1):
         workers = server.workers()
         rss = [kib for kib in (_rss_kib(pid) for pid in workers) if kib]
         load.workers_seen.update(workers)
+        load.readiness[_ready(server.port)] += 1
         load.samples.append(
             {
                 "t": time.monotonic() - started,
                 "rss_total_kib": sum(rss),
                 "rss_max_kib": max(rss, default=0),
+                "outbox_rss_kib": _rss_kib(outbox_pid),
                 "connections": count_connections(),
             }
         )
+
+
+@contextlib.contextmanager
+def _outbox_worker(url: str, mail_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``outbox work`` beside the server, as in production; ready once it has been seen."""
+    env = {
+        **os.environ,
+        "TRACKER_DATABASE_URL": url,
+        "TRACKER_SECRET_KEY": live.SECRET,
+        "TRACKER_MAIL_DIR": str(mail_dir),
+    }
+    with tempfile.TemporaryFile() as log:
+        worker = subprocess.Popen(
+            [str(ROOT / ".venv/bin/flask"), "--app", "tracker", "outbox", "work"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            engine = create_engine(url)
+            try:
+                deadline = time.monotonic() + 60
+                while not _outbox_seen(engine):
+                    if worker.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        raise RuntimeError("outbox worker did not start:\n" + log.read().decode())
+                    time.sleep(0.2)
+            finally:
+                engine.dispose()
+            yield worker
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=10)
+
+
+def _outbox_seen(engine: Any) -> bool:
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text("SELECT count(*) FROM worker_heartbeats")) > 0
+    except Exception:
+        return False
+
+
+def _outbox_counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT status, count(*) FROM outbox GROUP BY status"))
+            return {status: int(number) for status, number in rows}
+    finally:
+        engine.dispose()
+
+
+def _drain(url: str, seconds: float) -> dict[str, int]:
+    """Wait until nothing is pending in the outbox (at most ``seconds``); the counts by status."""
+    deadline = time.monotonic() + seconds
+    counts = _outbox_counts(url)
+    while counts.get("pending") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        counts = _outbox_counts(url)
+    return counts
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -208,6 +300,7 @@ def _window(samples: list[dict[str, Any]], start: float, end: float) -> dict[str
         "rss_total_mib": statistics.mean(s["rss_total_kib"] for s in picked) / 1024,
         "rss_max_worker_mib": max(s["rss_max_kib"] for s in picked) / 1024,
         "connections_max": max(connections) if connections else None,
+        "outbox_rss_mib": max(s["outbox_rss_kib"] for s in picked) / 1024,
     }
 
 
@@ -217,7 +310,11 @@ def soak(url: str, seconds: float, count_connections: Any) -> dict[str, Any]:
     cycle = min(60.0, seconds / 3)
     load = Load()
     stop = threading.Event()
-    with live.gunicorn_server(url, workers=WORKERS, threads=THREADS) as server:
+    mail_dir = Path(tempfile.mkdtemp(prefix="soak-mail-"))
+    serving = live.gunicorn_server(
+        url, workers=WORKERS, threads=THREADS, env={"TRACKER_OUTBOX_STALE_SECONDS": "60"}
+    )
+    with _outbox_worker(url, mail_dir) as outbox_worker, serving as server:
         started = time.monotonic()
         threads = [
             threading.Thread(target=_contractor, args=(server.port, t, given, load, stop))
@@ -227,7 +324,8 @@ def soak(url: str, seconds: float, count_connections: Any) -> dict[str, Any]:
             threading.Thread(target=_admin, args=(server.port, given, load, stop, cycle)),
             threading.Thread(target=_payroll, args=(server.port, given, load, stop, cycle)),
             threading.Thread(
-                target=_sampler, args=(server, count_connections, load, stop, started)
+                target=_sampler,
+                args=(server, outbox_worker.pid, count_connections, load, stop, started),
             ),
         ]
         for thread in threads:
@@ -237,6 +335,9 @@ def soak(url: str, seconds: float, count_connections: Any) -> dict[str, Any]:
         for thread in threads:
             thread.join(180)
         log = server.log()
+        outbox = _drain(url, 120)
+    emails = len(list(mail_dir.glob("*.eml")))
+    shutil.rmtree(mail_dir, ignore_errors=True)
     window = min(60.0, seconds / 3)
     by_status = Counter()
     for (_kind, status), number in load.statuses.items():
@@ -261,6 +362,8 @@ def soak(url: str, seconds: float, count_connections: Any) -> dict[str, Any]:
         "threads": THREADS,
         "workers_seen": len(load.workers_seen),
         "tracebacks_in_log": log.count("Traceback"),
+        "readyz": {str(status): number for status, number in load.readiness.items()},
+        "outbox": {**outbox, "eml_files": emails},
     }
 
 
@@ -290,8 +393,10 @@ def _report(figures: dict[str, Any]) -> None:
             f"{name.replace('_', ' ')} ({figures['window_s']:.0f} s): workers' RSS "
             f"{w['rss_total_mib']:.1f} MiB in all, "
             f"largest worker {w['rss_max_worker_mib']:.1f} MiB; "
-            f"database connections at most {w['connections_max']}"
+            f"database connections at most {w['connections_max']}; "
+            f"outbox worker's RSS {w['outbox_rss_mib']:.1f} MiB"
         )
+    print(f"/readyz answers: {figures['readyz']}; outbox at the end: {figures['outbox']}")
     print(
         f"worker processes seen: {figures['workers_seen']} ({figures['workers']} at a time, "
         f"recycled after about 1,000 requests); tracebacks in the server log: "

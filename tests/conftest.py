@@ -71,6 +71,8 @@ def app_config(database_url: str, tmp_path: Any) -> dict[str, Any]:
         # anything a test sends; tests/api/test_rate_limits.py sets its own.
         "API_RATE_LIMIT": "100000/minute",
         "API_ADDRESS_RATE_LIMIT": "100000/minute",
+        # /readyz's outbox check is off unless a test runs a worker (test_readiness.py does).
+        "OUTBOX_STALE_SECONDS": 0,
     }
 
 

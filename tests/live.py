@@ -95,6 +95,7 @@ def gunicorn_server(
         # turn them on.
         "TRACKER_API_RATE_LIMIT": "off",
         "TRACKER_API_ADDRESS_RATE_LIMIT": "off",
+        "TRACKER_OUTBOX_STALE_SECONDS": "0",  # no outbox worker unless a test starts one
         **(env or {}),
     }
     command = [

@@ -44,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_LEASE_SECONDS": 300,  # a worker's claim on a message; after it, another may send it
     "OUTBOX_POLL_SECONDS": 2,  # how often an idle worker looks for new messages
     "OUTBOX_KEEP_DAYS": 30,  # sent deliveries are removed after this many days
+    "OUTBOX_STALE_SECONDS": 120,  # /readyz is 503 when no worker was seen for this long; 0: off
     "WEBHOOK_ALLOW_PRIVATE": False,  # 1: webhooks may go to loopback and private addresses
     "REMINDER_MIN_HOURS": 20,  # a contractor who logged less last week gets a reminder
 }

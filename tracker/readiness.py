@@ -2,12 +2,14 @@
 
 ``/healthz`` only asks whether the database answers. Ready also means every check registered
 here passes: the schema is migrated to what this code needs, and whatever a feature adds with
-``register_check`` (a background worker seen recently, say). Each check is one cheap query:
+``register_check``, and the outbox worker seen within ``OUTBOX_STALE_SECONDS`` (0 turns that
+check off, for deployments that send no email). Each check is one cheap query:
 the code's head revision is read from the migration scripts once per process, at start-up.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from flask import Flask, current_app
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker import db_faults, migrate
 from tracker.db import get_engine
+from tracker.services import outbox
 
 # A readiness check reads what it needs through the session and returns None when ready,
 # otherwise a sentence saying what is not (shown to anyone: no host names, no secrets).
@@ -31,6 +34,10 @@ def init_app(app: Flask) -> None:
     migrate.heads()
     migrate.known_revisions()
     register_check(app, "migrations", migrations_applied)
+    stale_after = int(app.config["OUTBOX_STALE_SECONDS"])
+    if stale_after:
+        window = dt.timedelta(seconds=stale_after)
+        register_check(app, "outbox", lambda session: outbox.worker_staleness(session, window))
 
 
 def register_check(app: Flask, name: str, check: Check) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 
 from tracker import create_app, migrate, readiness
+from tracker.models import WorkerHeartbeat, utcnow
 
 
 def _readyz(app: Any) -> tuple[int, Any]:
@@ -95,13 +97,40 @@ def test_not_ready_when_the_database_does_not_answer(tmp_path, app_on):
 
 
 def test_a_check_a_feature_registers_is_part_of_readiness(app, client):
-    readiness.register_check(app, "outbox", lambda _session: "outbox worker not seen for 120 s")
+    readiness.register_check(app, "search", lambda _session: "the search index is rebuilding")
 
     response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.get_json()["checks"]["outbox"] == "outbox worker not seen for 120 s"
+    assert response.get_json()["checks"]["search"] == "the search index is rebuilding"
     assert response.get_json()["checks"]["migrations"] == "ok"
+
+
+def test_not_ready_until_an_outbox_worker_runs_and_again_once_it_goes_quiet(app, app_config, db):
+    watched = create_app({**app_config, "OUTBOX_STALE_SECONDS": 60})
+    try:
+        status, body = _readyz(watched)
+        assert status == 503
+        assert body["checks"]["outbox"].startswith("no outbox worker has run yet")
+
+        ran = watched.test_cli_runner().invoke(args=["outbox", "work", "--once"])
+        assert ran.exit_code == 0, ran.output
+        status, body = _readyz(watched)
+        assert (status, body["checks"]["outbox"]) == (200, "ok")
+
+        # The worker stopped 61 s ago: past the window, traffic should not come here.
+        db.execute(update(WorkerHeartbeat).values(seen_at=utcnow() - dt.timedelta(seconds=61)))
+        db.commit()
+        status, body = _readyz(watched)
+        assert status == 503
+        assert "last seen 61 s ago (more than 60 s)" in body["checks"]["outbox"]
+        assert body["checks"]["migrations"] == "ok"
+    finally:
+        watched.extensions["tracker.engine"].dispose()
+
+
+def test_the_outbox_check_is_off_when_its_window_is_zero(app, client):
+    assert "outbox" not in client.get("/readyz").get_json()["checks"]
 
 
 def test_readiness_reads_the_migration_scripts_once_per_process_not_per_request(

@@ -58,5 +58,14 @@ def test_thirty_seconds_of_mixed_load_give_no_5xx_no_connection_leak_and_flat_me
     assert answers.get("payroll csv 200", 0) > 0
     first, last = figures["first_window"], figures["last_window"]
     assert last["rss_max_worker_mib"] <= 1.5 * first["rss_max_worker_mib"]
-    # each worker thread holds at most one pooled connection, and none leak
-    assert last["connections_max"] <= figures["workers"] * figures["threads"]
+    # each worker thread holds at most one pooled connection, the outbox worker at most two
+    # (its claim and its reads), and none leak
+    assert last["connections_max"] <= figures["workers"] * figures["threads"] + 2
+    # The outbox worker ran throughout: ready all along, every hold's emails sent, none dead.
+    assert figures["readyz"] == {"200": sum(figures["readyz"].values())}
+    outbox = figures["outbox"]
+    assert outbox.get("sent", 0) > 0, outbox
+    assert outbox["eml_files"] == outbox["sent"], outbox
+    assert not outbox.get("pending"), outbox
+    assert not outbox.get("dead"), outbox
+    assert last["outbox_rss_mib"] <= 1.5 * first["outbox_rss_mib"]

@@ -25,7 +25,7 @@ from tests.conftest import PASSWORD
 from tests.factories import Factory
 from tracker import create_app, migrate
 from tracker.models import Base
-from tracker.services import auth, holds, payroll_batches, users, webhooks
+from tracker.services import auth, holds, outbox, payroll_batches, users, webhooks
 
 SCRIPTS = ScriptDirectory(str(migrate.MIGRATIONS))
 HEAD = SCRIPTS.get_current_head()
@@ -64,6 +64,7 @@ def _fill_every_table(url: str, app_config: dict[str, Any]) -> None:
             users.create_setup_link(session, admin, people[0], "reset")
             auth.record_failure(session, "someone@example.com", "203.0.113.9", 900)
             auth.record_user_failure(session, admin, "reauth", "203.0.113.9", 900)
+            outbox.record_worker_seen(session)
             session.commit()
             session.close()
     finally:

@@ -15,6 +15,7 @@ from tracker.models.delivery import (
     WEBHOOK_FORMATS,
     OutboxMessage,
     WebhookEndpoint,
+    WorkerHeartbeat,
 )
 from tracker.models.entries import ENTRY_STATUSES, ExportBatch, TimeEntry
 from tracker.models.projects import ORIGINS, PROJECT_STATUSES, Assignment, Hold, Project
@@ -58,5 +59,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "WebhookEndpoint",
+    "WorkerHeartbeat",
     "utcnow",
 ]

@@ -109,10 +109,24 @@ class OutboxMessage(Base):
         return f"msg_{self.key}{self.id}"
 
 
+class WorkerHeartbeat(Base):
+    """When a background worker (the outbox's) last showed it is alive, for ``GET /readyz``.
+
+    One row per kind of worker, whichever process of that kind wrote last: readiness asks
+    whether anyone is sending, not who.
+    """
+
+    __tablename__ = "worker_heartbeats"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 __all__ = [
     "DELIVERY_KINDS",
     "DELIVERY_STATUSES",
     "WEBHOOK_FORMATS",
     "OutboxMessage",
     "WebhookEndpoint",
+    "WorkerHeartbeat",
 ]

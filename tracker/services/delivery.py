@@ -37,6 +37,9 @@ BATCH = 100
 RECORD_EVERY = 20
 RECORD_SECONDS = 0.5
 PURGE_EVERY = dt.timedelta(hours=1)
+# A running worker writes its heartbeat (for GET /readyz) at most this often, so an idle worker
+# on SQLite takes the write lock a few times a minute, not at every poll.
+HEARTBEAT_EVERY = 15.0
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class Worker:
         self.stop = threading.Event()
         self.keep_going: Callable[[], bool] = lambda: True  # checked while idle
         self._last_purge = 0.0
+        self._last_beat: float | None = None
 
     def _session(self) -> Session:
         session: Session = self.app.extensions["tracker.sessions"]["write"]()
@@ -249,6 +253,14 @@ class Worker:
             self._purge()
         return len(jobs), tally
 
+    def beat(self) -> None:
+        """Record that this worker is alive, unless it did so less than HEARTBEAT_EVERY ago."""
+        if self._last_beat is not None and time.monotonic() - self._last_beat < HEARTBEAT_EVERY:
+            return
+        with self.app.app_context(), self._session() as session, session.begin():
+            outbox.record_worker_seen(session)
+        self._last_beat = time.monotonic()
+
     def _purge(self) -> None:
         if time.monotonic() - self._last_purge < PURGE_EVERY.total_seconds():
             return
@@ -268,6 +280,7 @@ class Worker:
         started = utcnow() if once else None
         while not self.stop.is_set():
             try:
+                self.beat()
                 claimed, tally = self.run_batch(started) if self._due(started) else (0, Tally())
             except DBAPIError:
                 if once:

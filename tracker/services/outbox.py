@@ -31,11 +31,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from tracker.db import is_postgres
-from tracker.models import OutboxMessage, User, UTCDateTime, utcnow
+from tracker.models import OutboxMessage, User, UTCDateTime, WorkerHeartbeat, utcnow
 from tracker.services import mail
 from tracker.services.envelopes import DeliveryFailed, Email
 
@@ -317,3 +318,45 @@ def purge_sent(session: Session, older_than: dt.datetime, limit: int = 5000) -> 
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+WORKER = "outbox"
+
+
+def record_worker_seen(session: Session, now: dt.datetime | None = None) -> None:
+    """Note that an outbox worker is alive now (``GET /readyz`` asks when this last happened)."""
+    now = now or utcnow()
+    updated = session.execute(
+        update(WorkerHeartbeat).where(WorkerHeartbeat.kind == WORKER).values(seen_at=now)
+    )
+    if updated.rowcount:  # type: ignore[attr-defined]
+        return
+    try:
+        with session.begin_nested():  # another worker may insert the row at the same moment
+            session.execute(insert(WorkerHeartbeat).values(kind=WORKER, seen_at=now))
+    except IntegrityError:
+        session.execute(
+            update(WorkerHeartbeat).where(WorkerHeartbeat.kind == WORKER).values(seen_at=now)
+        )
+
+
+def worker_last_seen(session: Session) -> dt.datetime | None:
+    """When an outbox worker last showed it was alive; None when none ever ran here."""
+    seen: dt.datetime | None = session.scalar(
+        select(WorkerHeartbeat.seen_at).where(WorkerHeartbeat.kind == WORKER)
+    )
+    return seen
+
+
+def worker_staleness(session: Session, stale_after: dt.timedelta) -> str | None:
+    """None while a worker was seen within ``stale_after``; otherwise a sentence saying not."""
+    seen = worker_last_seen(session)
+    if seen is None:
+        return "no outbox worker has run yet; start `flask --app tracker outbox work`"
+    quiet = utcnow() - seen
+    if quiet <= stale_after:
+        return None
+    return (
+        f"the outbox worker was last seen {int(quiet.total_seconds())} s ago (more than "
+        f"{int(stale_after.total_seconds())} s); emails and webhooks are not being sent"
+    )
