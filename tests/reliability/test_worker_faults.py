@@ -33,7 +33,7 @@ from tracker.models import AuditEvent, TimeEntry
 
 CLIENTS = 20
 KILL_SECONDS = 20
-DAILY_LIMIT = 1440  # minutes (design rule: at most 24 hours a day per contractor)
+DAILY_LIMIT = 1440  # minutes (at most 24 hours a day per contractor)
 # Every other request goes to one crowded day in long entries, two of which fill it, so the
 # limit is reached early under the kills however slow the machine; the others spread short
 # entries over ten days, which never fill, so entries keep being saved throughout.

@@ -1,4 +1,4 @@
-"""Weekly missing-hours reminders (rule 36) and the admins' daily digest: who, once, opt-out."""
+"""Weekly missing-hours reminders and the admins' daily digest: who, once, opt-out."""
 
 from __future__ import annotations
 
