@@ -168,15 +168,17 @@ def _admin(port: int, given: dict[str, Any], load: Load, stop: Any, cycle: float
 def _payroll(port: int, given: dict[str, Any], load: Load, stop: Any, cycle: float) -> None:
     period = f"start={_day(BACKDATING)}&end={_day(1)}&status=all"
     next_batch = time.monotonic() + cycle
-    batch_day = BACKDATING
+    batch_day = BACKDATING - 1  # the oldest day contractors log
     while not stop.wait(1):
         load.count("payroll csv", _download(port, f"/payroll.csv?{period}", given["payroll"]))
         if time.monotonic() >= next_batch:
             next_batch += cycle
             body = {"start": _day(batch_day), "end": _day(batch_day), "status": "all"}
             batch_day = max(1, batch_day - 1)
+            # Nothing is approved in the soak, so the batch takes every entry: an admin's call
+            # (a payroll user may batch approved entries only).
             load.count(
-                "payroll batch", _call(port, "POST", "/payroll/batches", given["payroll"], body)
+                "payroll batch", _call(port, "POST", "/payroll/batches", given["admin"], body)
             )
 
 

@@ -56,6 +56,7 @@ def test_thirty_seconds_of_mixed_load_give_no_5xx_no_connection_leak_and_flat_me
     assert figures["freeze_s"]["count"] >= 2
     assert answers.get("freeze 200") == figures["freeze_s"]["count"]
     assert answers.get("payroll csv 200", 0) > 0
+    assert {k for k in answers if k.startswith("payroll batch")} == {"payroll batch 201"}, answers
     first, last = figures["first_window"], figures["last_window"]
     assert last["rss_max_worker_mib"] <= 1.5 * first["rss_max_worker_mib"]
     # each worker thread holds at most one pooled connection, the outbox worker at most two
