@@ -16,6 +16,12 @@ from tracker.models.delivery import (
     OutboxMessage,
     WebhookEndpoint,
 )
+from tracker.models.incidents import (
+    INCIDENT_SCOPES,
+    Incident,
+    IncidentContractor,
+    IncidentUpdate,
+)
 from tracker.models.entries import ENTRY_STATUSES, ExportBatch, TimeEntry
 from tracker.models.projects import ORIGINS, PROJECT_STATUSES, Assignment, Hold, Project
 from tracker.models.records import AuditEvent, Notification
@@ -36,6 +42,7 @@ __all__ = [
     "DELIVERY_KINDS",
     "DELIVERY_STATUSES",
     "ENTRY_STATUSES",
+    "INCIDENT_SCOPES",
     "ORIGINS",
     "PROJECT_STATUSES",
     "ROLES",
@@ -49,6 +56,9 @@ __all__ = [
     "Base",
     "ExportBatch",
     "Hold",
+    "Incident",
+    "IncidentContractor",
+    "IncidentUpdate",
     "LoginAttempt",
     "Notification",
     "OutboxMessage",
