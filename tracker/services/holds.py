@@ -426,9 +426,17 @@ def lock_incident(session: Session, incident_id: int) -> Incident | None:
 
 
 def settle_incident(
-    session: Session, actor: User | None, incident_id: int, *, note: str | None = None
+    session: Session,
+    actor: User | None,
+    incident_id: int,
+    *,
+    note: str | None = None,
+    record: bool = True,
 ) -> bool:
-    """Mark the incident lifted when its last hold has ended; True when it did just now."""
+    """Mark the incident lifted when its last hold has ended; True when it did just now.
+
+    ``record`` audits it (a caller that audits the lift itself passes False).
+    """
     incident = lock_incident(session, incident_id)
     if incident is None or incident.lifted_at is not None:
         return False
@@ -443,6 +451,8 @@ def settle_incident(
     incident.lifted_by_id = actor.id if actor else None
     if note and not incident.note:
         incident.note = note
+    if not record:
+        return True
     audit.record(
         session,
         actor,
