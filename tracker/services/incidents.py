@@ -392,17 +392,21 @@ def affects(session: Session, incident: Incident, user: User) -> bool:
 
 def held_projects_of(session: Session, incident: Incident, user: User) -> list[tuple[Project, Hold]]:
     """The user's projects the incident holds (or held), with each hold, by code."""
-    rows = session.execute(
-        select(Project, Hold)
-        .join(Hold, Hold.project_id == Project.id)
-        .join(Assignment, Assignment.project_id == Project.id)
+    theirs = (
+        select(Assignment.id)
         .where(
-            Hold.incident_id == incident.id,
+            Assignment.project_id == Hold.project_id,
             Assignment.user_id == user.id,
             (Assignment.end_date.is_(None)) | (Assignment.end_date >= func.date(Hold.started_at)),
         )
+        .correlate(Hold)
+        .exists()
+    )
+    rows = session.execute(
+        select(Project, Hold)
+        .join(Hold, Hold.project_id == Project.id)
+        .where(Hold.incident_id == incident.id, theirs)
         .order_by(Project.code)
-        .distinct()
     )
     return [(p, h) for p, h in rows]
 
@@ -465,7 +469,7 @@ def acknowledged_counts(session: Session, incidents: list[Incident]) -> dict[int
         )
         .group_by(IncidentContractor.incident_id)
     )
-    return {i.id: 0 for i in incidents} | dict(rows.tuples().all())
+    return {i.id: 0 for i in incidents} | dict(rows.all())
 
 
 def _last_update_at(session: Session) -> Any:
@@ -587,7 +591,7 @@ def excluded_clients(session: Session, held_project_ids: list[int]) -> set[str]:
                 Incident.allow_same_client.is_(False),
             )
         )
-        excluded |= {client_key(c) for (c,) in rows.tuples()}
+        excluded |= {client_key(c) for (c,) in rows}
     excluded.discard("")
     return excluded
 
@@ -719,7 +723,7 @@ def lift_incident(
             select(Hold.project_id, Hold.id).where(
                 Hold.incident_id == incident.id, Hold.ended_at.is_(None)
             )
-        ).tuples().all()
+        ).all()
     )
     ids = sorted(held) if wanted is None else wanted
     locks.exclusive_projects(session, ids)
@@ -773,7 +777,6 @@ def lift_incident(
         people=people,
     )
     ended = holds.settle_incident(session, actor, incident.id, note=clean["note"], record=False)
-    session.refresh(incident)
     notices.publish_incident(
         session, "incident.lifted", incident, _places(list(rows.values())), whole=ended
     )
