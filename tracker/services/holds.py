@@ -92,7 +92,12 @@ def hold_detail(hold: Hold | None) -> dict[str, Any] | None:
     if hold is None:
         return None
     started = hold.started_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"id": hold.id, "started_at": started, "notice": hold.notice}
+    return {
+        "id": hold.id,
+        "incident_id": hold.incident_id,
+        "started_at": started,
+        "notice": hold.notice,
+    }
 
 
 def affected_contractors(session: Session, project: Project) -> int:

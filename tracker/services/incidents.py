@@ -374,9 +374,9 @@ def join_client_incident(session: Session, actor: User | None, project: Project)
 
 
 def get_incident(session: Session, incident_id: Any, viewer: User | None = None) -> Incident:
-    """The incident; a contractor must be affected by it. Raises NotFound."""
+    """The incident; a viewer who is not an admin must be affected by it. Raises NotFound."""
     incident = inputs.find(session, Incident, incident_id)
-    if incident is None or (viewer is not None and viewer.is_contractor and not affects(
+    if incident is None or (viewer is not None and not viewer.is_admin and not affects(
         session, incident, viewer
     )):
         raise NotFound("No such incident.")
@@ -411,14 +411,19 @@ def held_projects_of(session: Session, incident: Incident, user: User) -> list[t
     return [(p, h) for p, h in rows]
 
 
-def list_incidents(session: Session, viewer: User, active: bool | None = None) -> list[Incident]:
-    """Admins: every incident (``active`` filters); contractors: those affecting them."""
+def list_incidents(
+    session: Session, viewer: User | None, active: bool | None = None
+) -> list[Incident]:
+    """Admins (and ``None``, the terminal): every incident; anyone else: those affecting them.
+
+    ``active`` keeps those in force (True) or lifted (False).
+    """
     query = select(Incident).order_by(Incident.started_at.desc(), Incident.id.desc())
     if active is True:
         query = query.where(Incident.lifted_at.is_(None))
     elif active is False:
         query = query.where(Incident.lifted_at.is_not(None))
-    if viewer.is_contractor:
+    if viewer is not None and not viewer.is_admin:
         query = query.where(
             Incident.id.in_(
                 select(IncidentContractor.incident_id).where(
