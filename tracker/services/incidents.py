@@ -87,7 +87,7 @@ def _project_ids(value: Any) -> list[int] | None:
     if value is None:
         return None
     if not isinstance(value, list | tuple) or not value:
-        raise Invalid.field("project_ids", "Give a list of project ids.")
+        raise Invalid.field("project_ids", "Choose at least one project (a list of project ids).")
     ids = []
     for item in value:
         if isinstance(item, bool) or not isinstance(item, int | str):
