@@ -170,22 +170,29 @@ def report(session: Session, incident: Incident, today: dt.date | None = None) -
     days: dict[dt.date, int] = {
         window_start + dt.timedelta(days=n): 0 for n in range((last_day - window_start).days + 1)
     }
-    for user_id, project_id, work_date, created, minutes in session.execute(
+    logged = (
         select(
             TimeEntry.user_id,
             TimeEntry.project_id,
             TimeEntry.work_date,
-            TimeEntry.created_at >= start,
-            func.sum(TimeEntry.minutes),
+            (TimeEntry.created_at >= start).label("after"),
+            TimeEntry.minutes,
         )
         .where(
             TimeEntry.user_id.in_(people),
             TimeEntry.work_date >= window_start,
             TimeEntry.work_date <= last_day,
         )
-        .group_by(
-            TimeEntry.user_id, TimeEntry.project_id, TimeEntry.work_date, TimeEntry.created_at >= start
-        )
+        .subquery()
+    )
+    for user_id, project_id, work_date, created, minutes in session.execute(
+        select(
+            logged.c.user_id,
+            logged.c.project_id,
+            logged.c.work_date,
+            logged.c.after,
+            func.sum(logged.c.minutes),
+        ).group_by(logged.c.user_id, logged.c.project_id, logged.c.work_date, logged.c.after)
     ):
         row = rows.get(user_id)
         if row is None:
