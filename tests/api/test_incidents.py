@@ -34,7 +34,7 @@ def _acme(make):
 
 
 def test_start_a_client_wide_incident_and_read_it_as_admin_and_as_contractor(api, make, db):
-    admin, (one, two, _other), (both, only, outsider) = _acme(make)
+    admin, (one, two, _other), (_both, only, outsider) = _acme(make)
     response = api(admin).post("/incidents", json={**BODY, "client": "ACME"})
     assert response.status_code == 201, response.json
     data = response.json
@@ -42,7 +42,8 @@ def test_start_a_client_wide_incident_and_read_it_as_admin_and_as_contractor(api
     assert sorted(h["project_id"] for h in data["holds"]) == [one.id, two.id]
     assert data["skipped"] == []
     incident = data["incident"]
-    assert incident["scope"] == "client" and incident["client"] == "ACME"
+    assert incident["scope"] == "client"
+    assert incident["client"] == "ACME"
     assert incident["review_by"] == (today() + dt.timedelta(days=14)).isoformat()
     assert sorted(incident["project_ids"]) == [one.id, two.id]
     assert db.scalar(select(func.count()).select_from(Notification)) == 2  # told once each
@@ -51,7 +52,8 @@ def test_start_a_client_wide_incident_and_read_it_as_admin_and_as_contractor(api
     for hidden in ("title", "reason", "client", "started_by", "lifted_by", "affected_contractors"):
         assert hidden not in seen
     assert seen["project_ids"] == [two.id]  # not ACME1, which they are not on
-    assert seen["acknowledged_at"] is None and seen["updates"] == []
+    assert seen["acknowledged_at"] is None
+    assert seen["updates"] == []
     assert [i["id"] for i in api(only).get("/incidents").json["incidents"]] == [incident["id"]]
     assert api(outsider).get(f"/incidents/{incident['id']}").status_code == 404
     assert api(outsider).post(f"/incidents/{incident['id']}/acknowledge").status_code == 404
@@ -60,7 +62,9 @@ def test_start_a_client_wide_incident_and_read_it_as_admin_and_as_contractor(api
 
 def test_updates_acknowledgements_and_a_partial_then_whole_lift(api, make, db):
     admin, (one, two, _other), (both, only, _outsider) = _acme(make)
-    incident_id = api(admin).post("/incidents", json={**BODY, "client": "Acme"}).json["incident"]["id"]
+    incident_id = (
+        api(admin).post("/incidents", json={**BODY, "client": "Acme"}).json["incident"]["id"]
+    )
     first = api(both).post(f"/incidents/{incident_id}/acknowledge")
     assert first.status_code == 200
     again = api(both).post(f"/incidents/{incident_id}/acknowledge")
@@ -77,17 +81,23 @@ def test_updates_acknowledgements_and_a_partial_then_whole_lift(api, make, db):
     assert api(admin).get(f"/incidents/{incident_id}").json["acknowledged"] == 0
 
     bad = api(admin).post(f"/incidents/{incident_id}/lift", json={"project_ids": [_other.id]})
-    assert bad.status_code == 409 and bad.json["error"]["code"] == "not_frozen"
+    assert bad.status_code == 409
+    assert bad.json["error"]["code"] == "not_frozen"
     part = api(admin).post(f"/incidents/{incident_id}/lift", json={"project_ids": [one.id]})
     assert part.status_code == 200, part.json
-    assert part.json["lifted"] == [one.id] and part.json["incident"]["lifted_at"] is None
+    assert part.json["lifted"] == [one.id]
+    assert part.json["incident"]["lifted_at"] is None
     whole = api(admin).post(f"/incidents/{incident_id}/lift", json={"note": "Resumed"})
-    assert whole.json["lifted"] == [two.id] and whole.json["incident"]["lifted_at"]
-    assert db.scalar(select(func.count()).select_from(Project).where(Project.status == "frozen")) == 0
+    assert whole.json["lifted"] == [two.id]
+    assert whole.json["incident"]["lifted_at"]
+    assert (
+        db.scalar(select(func.count()).select_from(Project).where(Project.status == "frozen")) == 0
+    )
     late = api(admin).post(f"/incidents/{incident_id}/updates", json={"message": "late"})
     assert late.status_code == 409
     again = api(admin).post(f"/incidents/{incident_id}/lift", json={})
-    assert again.status_code == 409 and again.json["error"]["code"] == "not_frozen"
+    assert again.status_code == 409
+    assert again.json["error"]["code"] == "not_frozen"
 
 
 def test_bad_input_is_a_clear_4xx_and_nothing_changes(api, make, db):
@@ -107,14 +117,24 @@ def test_bad_input_is_a_clear_4xx_and_nothing_changes(api, make, db):
         response = api(admin).post("/incidents", json=body)
         assert response.status_code == 422, (body, response.json)
         assert field in response.json["error"]["fields"], (body, response.json)
-    assert "Initech" in api(admin).post("/incidents", json={**BODY, "client": "Initech"}).json[
-        "error"
-    ]["message"]
+    assert (
+        "Initech"
+        in api(admin)
+        .post("/incidents", json={**BODY, "client": "Initech"})
+        .json["error"]["message"]
+    )
     assert db.scalar(select(func.count()).select_from(Incident)) == 0
-    incident_id = api(admin).post("/incidents", json={**BODY, "client": "Acme"}).json["incident"]["id"]
-    assert api(admin).patch(f"/incidents/{incident_id}", json={"review_by": past}).status_code == 422
+    incident_id = (
+        api(admin).post("/incidents", json={**BODY, "client": "Acme"}).json["incident"]["id"]
+    )
+    assert (
+        api(admin).patch(f"/incidents/{incident_id}", json={"review_by": past}).status_code == 422
+    )
     assert api(admin).patch(f"/incidents/{incident_id}", json={"notice": "x"}).status_code == 422
-    assert api(admin).post(f"/incidents/{incident_id}/updates", json={"message": " "}).status_code == 422
+    assert (
+        api(admin).post(f"/incidents/{incident_id}/updates", json={"message": " "}).status_code
+        == 422
+    )
     assert api(admin).get("/incidents?active=maybe").status_code == 422
     assert api(admin).get("/incidents/999999").status_code == 404
 
@@ -122,14 +142,18 @@ def test_bad_input_is_a_clear_4xx_and_nothing_changes(api, make, db):
 def test_change_the_review_date_and_see_the_report(api, make, db):
     admin, (one, _two, _other), (both, _only, _outsider) = _acme(make)
     make.entry(both, one, work_date=today() - dt.timedelta(days=2), minutes=90)
-    incident_id = api(admin).post("/incidents", json={**BODY, "client": "Acme"}).json["incident"]["id"]
+    incident_id = (
+        api(admin).post("/incidents", json={**BODY, "client": "Acme"}).json["incident"]["id"]
+    )
     later = (today() + dt.timedelta(days=30)).isoformat()
     changed = api(admin).patch(f"/incidents/{incident_id}", json={"review_by": later})
-    assert changed.status_code == 200 and changed.json["review_by"] == later
+    assert changed.status_code == 200
+    assert changed.json["review_by"] == later
     report = api(admin).get(f"/incidents/{incident_id}/report").json
     assert report["totals"]["affected"] == 2
     row = next(r for r in report["contractors"] if r["user_id"] == both.id)
-    assert row["hours_before"] == "1.50" and row["projects_held"] == ["ACME1", "ACME2"]
+    assert row["hours_before"] == "1.50"
+    assert row["projects_held"] == ["ACME1", "ACME2"]
     csv = api(admin).get(f"/incidents/{incident_id}/report.csv")
     assert csv.mimetype == "text/csv"
     assert len(csv.get_data(as_text=True).splitlines()) == 3
@@ -144,7 +168,8 @@ def test_a_project_freeze_answers_with_its_one_project_incident(api, make):
     )
     assert response.status_code == 200
     incident = response.json["incident"]
-    assert incident["scope"] == "projects" and incident["project_ids"] == [project.id]
+    assert incident["scope"] == "projects"
+    assert incident["project_ids"] == [project.id]
     assert response.json["hold"]["incident_id"] == incident["id"]
     api(admin).post(f"/projects/{project.id}/unfreeze", json={})
     assert api(admin).get(f"/incidents/{incident['id']}").json["lifted_at"]

@@ -60,7 +60,8 @@ def test_an_admin_starts_an_incident_after_a_confirmation_with_the_counts(client
     assert done.status_code == 302, done.get_data(as_text=True)
     assert _statuses(db) == {"frozen"}
     page = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert "Secret contract dispute" in page and "Not yet (2)" in page
+    assert "Secret contract dispute" in page
+    assert "Not yet (2)" in page
 
 
 def test_bad_start_input_is_shown_beside_the_fields_and_nothing_starts(client, auth, make, db):
@@ -83,10 +84,14 @@ def test_the_contractor_reads_one_banner_and_the_incident_page_and_acknowledges(
     client, auth, make, db, api
 ):
     admin, person, _other, made, unrelated = _acme(make)
-    incident_id = api(admin).post(
-        "/incidents",
-        json={k: v for k, v in FORM.items() if k not in ("scope",)},
-    ).json["incident"]["id"]
+    incident_id = (
+        api(admin)
+        .post(
+            "/incidents",
+            json={k: v for k, v in FORM.items() if k not in ("scope",)},
+        )
+        .json["incident"]["id"]
+    )
     auth.login(person)
     home = client.get("/").get_data(as_text=True)
     assert home.count('class="hold-banner"') == 1  # five projects of one client: told once
@@ -100,15 +105,18 @@ def test_the_contractor_reads_one_banner_and_the_incident_page_and_acknowledges(
     done = client.post(f"/incidents/{incident_id}/acknowledge")
     assert done.status_code == 302
     after = client.get(f"/incidents/{incident_id}").get_data(as_text=True)
-    assert "You confirmed you have read this" in after and "I have read this" not in after
+    assert "You confirmed you have read this" in after
+    assert "I have read this" not in after
     assert unrelated.id  # never shown above
 
 
 def test_an_unaffected_contractor_gets_404(client, auth, make, api):
     admin, *_ = _acme(make)
-    incident_id = api(admin).post(
-        "/incidents", json={k: v for k, v in FORM.items() if k != "scope"}
-    ).json["incident"]["id"]
+    incident_id = (
+        api(admin)
+        .post("/incidents", json={k: v for k, v in FORM.items() if k != "scope"})
+        .json["incident"]["id"]
+    )
     auth.login(make.contractor())
     assert client.get(f"/incidents/{incident_id}").status_code == 404
     assert client.post(f"/incidents/{incident_id}/acknowledge").status_code == 404
@@ -118,9 +126,11 @@ def test_the_admin_posts_an_update_moves_the_review_and_lifts_part_then_all(
     client, auth, make, db, api
 ):
     admin, _person, _other, made, _unrelated = _acme(make, projects=2)
-    incident_id = api(admin).post(
-        "/incidents", json={k: v for k, v in FORM.items() if k != "scope"}
-    ).json["incident"]["id"]
+    incident_id = (
+        api(admin)
+        .post("/incidents", json={k: v for k, v in FORM.items() if k != "scope"})
+        .json["incident"]["id"]
+    )
     auth.login(admin)
     base = f"/admin/incidents/{incident_id}"
     client.post(f"{base}/updates", data={"message": "Next review on Friday"})
@@ -138,19 +148,23 @@ def test_the_admin_posts_an_update_moves_the_review_and_lifts_part_then_all(
     db.expire_all()
     assert db.get(Incident, incident_id).lifted_at is not None
     report = client.get(f"{base}/report").get_data(as_text=True)
-    assert "<svg" in report and "<script" not in report
+    assert "<svg" in report
+    assert "<script" not in report
     csv = client.get(f"{base}/report.csv")
     assert csv.mimetype == "text/csv"
 
 
 def test_an_incident_past_its_review_date_is_overdue_on_the_overview(client, auth, make, db, api):
     admin, *_ = _acme(make, projects=1)
-    incident_id = api(admin).post(
-        "/incidents", json={k: v for k, v in FORM.items() if k != "scope"}
-    ).json["incident"]["id"]
+    incident_id = (
+        api(admin)
+        .post("/incidents", json={k: v for k, v in FORM.items() if k != "scope"})
+        .json["incident"]["id"]
+    )
     row = db.get(Incident, incident_id)
     row.review_by = today() - dt.timedelta(days=2)
     db.commit()
     auth.login(admin)
     home = client.get("/").get_data(as_text=True)
-    assert "past the review date" in home and "overdue" in home
+    assert "past the review date" in home
+    assert "overdue" in home

@@ -9,10 +9,10 @@ from flask import jsonify
 from tracker.api import schemas
 from tracker.api.access import api_roles, caller
 from tracker.api.blueprint import bp, json_body
+from tracker.api.incidents import incident_json
 from tracker.api.openapi import doc, register_schema
 from tracker.api.projects import project_json
 from tracker.db import get_session, unit_of_work, write_priority
-from tracker.api.incidents import incident_json
 from tracker.services import hold_reports, holds, incidents, projects
 
 _hold_ref = {"$ref": "#/components/schemas/Hold"}

@@ -17,8 +17,8 @@ from tracker.api.blueprint import bp, json_body
 from tracker.api.openapi import doc, register_schema
 from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work, write_priority
-from tracker.models import Incident, IncidentUpdate, User
 from tracker.errors import Invalid
+from tracker.models import Incident, IncidentUpdate, User
 from tracker.services import holds, incident_reports, incidents
 
 START_FIELDS = {
@@ -129,9 +129,7 @@ register_schema(
     "IncidentUpdatePost",
     {"type": "object", "properties": {"message": {"type": "string"}}, "required": ["message"]},
 )
-register_schema(
-    "Acknowledged", {"type": "object", "properties": {"acknowledged_at": _stamp}}
-)
+register_schema("Acknowledged", {"type": "object", "properties": {"acknowledged_at": _stamp}})
 register_schema(
     "Acknowledgements",
     {
@@ -179,7 +177,9 @@ register_schema(
 )
 
 
-def incident_json(incident: Incident, viewer: User, *, with_updates: bool = False) -> dict[str, Any]:
+def incident_json(
+    incident: Incident, viewer: User, *, with_updates: bool = False
+) -> dict[str, Any]:
     """One incident as the viewer may see it."""
     db = get_session()
     data: dict[str, Any] = {
@@ -309,7 +309,9 @@ def acknowledgements(incident_id: int) -> Any:
     found = incidents.acknowledgements(db, incidents.get_incident(db, incident_id))
     return jsonify(
         {
-            "acknowledged": [{"user_id": u.id, "at": schemas.ts(at)} for u, at in found.acknowledged],
+            "acknowledged": [
+                {"user_id": u.id, "at": schemas.ts(at)} for u, at in found.acknowledged
+            ],
             "pending": [u.id for u in found.pending],
         }
     )
@@ -338,7 +340,9 @@ def report(incident_id: int) -> Any:
     """The incident report (rule 28) as JSON."""
     db = get_session()
     incident = incidents.get_incident(db, incident_id)
-    return jsonify(incident_reports.to_json(incident_reports.report(db, incident, local_today(caller()))))
+    return jsonify(
+        incident_reports.to_json(incident_reports.report(db, incident, local_today(caller())))
+    )
 
 
 @bp.get("/incidents/<int:incident_id>/report.csv")

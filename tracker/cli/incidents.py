@@ -125,4 +125,3 @@ def list_active() -> None:
             f"{item.id}\t{item.started_at:%Y-%m-%d %H:%M} UTC\treview {item.review_by}{overdue}"
             f"\t{scope}\t{item.affected_count} affected\t{item.title}"
         )
-

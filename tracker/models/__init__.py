@@ -16,13 +16,13 @@ from tracker.models.delivery import (
     OutboxMessage,
     WebhookEndpoint,
 )
+from tracker.models.entries import ENTRY_STATUSES, ExportBatch, TimeEntry
 from tracker.models.incidents import (
     INCIDENT_SCOPES,
     Incident,
     IncidentContractor,
     IncidentUpdate,
 )
-from tracker.models.entries import ENTRY_STATUSES, ExportBatch, TimeEntry
 from tracker.models.projects import ORIGINS, PROJECT_STATUSES, Assignment, Hold, Project
 from tracker.models.records import AuditEvent, Notification
 from tracker.models.users import (

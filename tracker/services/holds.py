@@ -303,9 +303,7 @@ def enlist(session: Session, incident_id: int, project_ids: list[int], now: dt.d
     """
     if not project_ids:
         return 0
-    known = select(IncidentContractor.user_id).where(
-        IncidentContractor.incident_id == incident_id
-    )
+    known = select(IncidentContractor.user_id).where(IncidentContractor.incident_id == incident_id)
     rows = (
         select(
             literal(incident_id, Integer()),
@@ -319,9 +317,7 @@ def enlist(session: Session, incident_id: int, project_ids: list[int], now: dt.d
         )
         .distinct()
     )
-    statement = insert(IncidentContractor).from_select(
-        ["incident_id", "user_id", "added_at"], rows
-    )
+    statement = insert(IncidentContractor).from_select(["incident_id", "user_id", "added_at"], rows)
     result = session.execute(statement.execution_options(preserve_rowcount=True))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -446,9 +442,7 @@ def settle_incident(
     if incident is None or incident.lifted_at is not None:
         return False
     still = session.scalar(
-        select(func.count()).where(
-            and_(Hold.incident_id == incident_id, Hold.ended_at.is_(None))
-        )
+        select(func.count()).where(and_(Hold.incident_id == incident_id, Hold.ended_at.is_(None)))
     )
     if still:
         return False

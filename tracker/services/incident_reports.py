@@ -31,7 +31,6 @@ from tracker.models import (
     User,
 )
 
-
 DAYS_BEFORE = 28
 CSV_COLUMNS = (
     "user_id",
@@ -140,9 +139,7 @@ def report(session: Session, incident: Incident, today: dt.date | None = None) -
         last_day = min(last_day, max(today, first_day))
     window_start = first_day - dt.timedelta(days=DAYS_BEFORE)
     last_update = session.scalar(
-        select(func.max(IncidentUpdate.at)).where(
-            IncidentUpdate.incident_id == incident.id
-        )
+        select(func.max(IncidentUpdate.at)).where(IncidentUpdate.incident_id == incident.id)
     )
     rows: dict[int, Row] = {}
     for user, acked in session.execute(
@@ -152,9 +149,7 @@ def report(session: Session, incident: Incident, today: dt.date | None = None) -
         .order_by(User.name, User.id)
     ):
         rows[user.id] = Row(user=user, acknowledged_at=acked)
-    people = select(IncidentContractor.user_id).where(
-        IncidentContractor.incident_id == incident.id
-    )
+    people = select(IncidentContractor.user_id).where(IncidentContractor.incident_id == incident.id)
     held_projects: dict[int, dt.datetime] = {}
     for user_id, code, project_id, since in session.execute(
         select(Assignment.user_id, Project.code, Project.id, Hold.started_at)
@@ -230,9 +225,9 @@ def report(session: Session, incident: Incident, today: dt.date | None = None) -
     )
     for user_id, row in rows.items():
         row.still_idle = user_id not in working
-        if row.acknowledged_at is not None and last_update is not None:
-            if row.acknowledged_at < last_update:
-                row.acknowledged_at = None  # acknowledged an earlier notice, not the latest
+        acked = row.acknowledged_at
+        if acked is not None and last_update is not None and acked < last_update:
+            row.acknowledged_at = None  # acknowledged an earlier notice, not the latest
     return Report(incident, list(rows.values()), sorted(days.items()), first_day)
 
 
@@ -280,7 +275,9 @@ def to_csv(found: Report) -> str:
         values = dict(item)
         values["projects_held"] = " ".join(item["projects_held"])
         values["still_idle"] = "yes" if item["still_idle"] else "no"
-        writer.writerow([_cell(values[c]) if c in ("email", "name") else values[c] for c in CSV_COLUMNS])
+        writer.writerow(
+            [_cell(values[c]) if c in ("email", "name") else values[c] for c in CSV_COLUMNS]
+        )
     return out.getvalue()
 
 
@@ -295,7 +292,7 @@ def chart(found: Report) -> dict[str, Any]:
     plot_h = CHART_H - TOP - BOTTOM
     slot = plot_w / max(len(found.days), 1)
     bars = []
-    split = LEFT
+    split: float = LEFT
     for n, (day, minutes) in enumerate(found.days):
         height = round(plot_h * max(minutes, 0) / peak, 1)
         if day == found.first_day:

@@ -108,8 +108,10 @@ def clean_start_input(values: dict[str, Any], today: dt.date) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     has_client = client is not None and not (isinstance(client, str) and not client.strip())
     if has_client == (project_ids is not None):
-        message = "Give either a client or a list of projects, not both." if has_client else (
-            "Give a client (every project of it) or a list of projects."
+        message = (
+            "Give either a client or a list of projects, not both."
+            if has_client
+            else ("Give a client (every project of it) or a list of projects.")
         )
         errors["client"] = [message]
     clean = validation.collect(
@@ -209,7 +211,9 @@ def _people_on(session: Session, project_ids: list[int]) -> int:
     )
 
 
-def plan(session: Session, *, client: str | None = None, project_ids: list[int] | None = None) -> Plan:
+def plan(
+    session: Session, *, client: str | None = None, project_ids: list[int] | None = None
+) -> Plan:
     """What a start would freeze now, for the confirmation step. Raises Invalid."""
     rows = locks.projects_rows(session, _candidates(session, client, project_ids))
     to_freeze, skipped = _partition(rows) if rows else ([], [])
@@ -230,8 +234,9 @@ class Started:
 
 
 def _nothing_to_freeze(scope_field: str, skipped: list[tuple[Project, str]]) -> Invalid:
-    codes = ", ".join(f"{p.code} ({'on hold' if why == 'already_frozen' else 'closed'})"
-                      for p, why in skipped)
+    codes = ", ".join(
+        f"{p.code} ({'on hold' if why == 'already_frozen' else 'closed'})" for p, why in skipped
+    )
     error = Invalid.field(scope_field, f"Nothing could be frozen: {codes}.")
     error.extra["skipped"] = [{"project_id": p.id, "code": why} for p, why in skipped]
     return error
@@ -376,9 +381,9 @@ def join_client_incident(session: Session, actor: User | None, project: Project)
 def get_incident(session: Session, incident_id: Any, viewer: User | None = None) -> Incident:
     """The incident; a viewer who is not an admin must be affected by it. Raises NotFound."""
     incident = inputs.find(session, Incident, incident_id)
-    if incident is None or (viewer is not None and not viewer.is_admin and not affects(
-        session, incident, viewer
-    )):
+    if incident is None or (
+        viewer is not None and not viewer.is_admin and not affects(session, incident, viewer)
+    ):
         raise NotFound("No such incident.")
     return incident
 
@@ -390,7 +395,9 @@ def affects(session: Session, incident: Incident, user: User) -> bool:
     return bool(held_projects_of(session, incident, user))
 
 
-def held_projects_of(session: Session, incident: Incident, user: User) -> list[tuple[Project, Hold]]:
+def held_projects_of(
+    session: Session, incident: Incident, user: User
+) -> list[tuple[Project, Hold]]:
     """The user's projects the incident holds (or held), with each hold, by code."""
     theirs = (
         select(Assignment.id)
@@ -580,9 +587,7 @@ def excluded_clients(session: Session, held_project_ids: list[int]) -> set[str]:
     excluded = {
         client_key(c)
         for c in session.scalars(
-            select(Incident.client).where(
-                Incident.scope == "client", Incident.lifted_at.is_(None)
-            )
+            select(Incident.client).where(Incident.scope == "client", Incident.lifted_at.is_(None))
         )
     }
     if held_project_ids:
@@ -609,7 +614,9 @@ def _check_active(incident: Incident, what: str) -> None:
         raise NotFrozen(f"Incident {incident.id} was lifted; {what}.")
 
 
-def post_update(session: Session, actor: User | None, incident: Incident, message: Any) -> IncidentUpdate:
+def post_update(
+    session: Session, actor: User | None, incident: Incident, message: Any
+) -> IncidentUpdate:
     """Add an update to the timeline and tell everyone affected. Raises Invalid, NotFrozen."""
     text = validation.collect(
         {
@@ -644,7 +651,10 @@ def post_update(session: Session, actor: User | None, incident: Incident, messag
 
 
 def change_incident(
-    session: Session, actor: User | None, incident: Incident, today: dt.date | None = None,
+    session: Session,
+    actor: User | None,
+    incident: Incident,
+    today: dt.date | None = None,
     **values: Any,
 ) -> Incident:
     """Change the title, reason, review date or reference. Raises Invalid."""
@@ -716,8 +726,9 @@ def lift_incident(
     """
     clean = validation.collect(
         {
-            "note": lambda: validation.plain_text(note, "note", holds.NOTE_MAX, multiline=True)
-            or None,
+            "note": lambda: (
+                validation.plain_text(note, "note", holds.NOTE_MAX, multiline=True) or None
+            ),
             "project_ids": lambda: _project_ids(project_ids),
         }
     )
@@ -803,4 +814,3 @@ def lift_incident(
     for project in rows.values():
         session.refresh(project)
     return ids
-

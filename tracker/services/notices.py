@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tracker.clock import utcnow
 from tracker.models import (
     Assignment,
     ExportBatch,
@@ -23,7 +24,6 @@ from tracker.models import (
     TimeEntry,
     User,
 )
-from tracker.clock import utcnow
 from tracker.services import outbox, users, webhooks
 from tracker.services.outbox import Email
 

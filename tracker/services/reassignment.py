@@ -105,7 +105,8 @@ def offers(session: Session, user: User) -> list[Offer]:
     Only for a contractor with an active assignment on a held project. Offered: status open,
     ``open_to_reassignment``, a free seat (or no limit), and not a project they are already on.
     Never a project of a client under a client-wide incident, nor (unless the incident allows
-    it) another project of a held project's client. Ranked by how many of their skills the project wants, then by free seats (no limit first),
+    it) another project of a held project's client.
+    Ranked by how many of their skills the project wants, then by free seats (no limit first),
     then by code. A contractor on several held projects gets each project once, compared with
     the held project whose hold started first.
     """

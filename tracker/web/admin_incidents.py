@@ -208,4 +208,3 @@ def report_csv(incident_id: int) -> Any:
             "Content-Disposition": f'attachment; filename="incident-{incident.id}-report.csv"'
         },
     )
-
