@@ -36,7 +36,8 @@ Rows = dict[str, list[dict[str, Any]]]
 
 def _fill_every_table(url: str, app_config: dict[str, Any]) -> None:
     """Users, projects, assignments, entries, a hold lifted (its incident with an update and an
-    acknowledgement, its emails and webhook calls), a batch, a token, a link, failures of each kind."""
+    acknowledgement, its emails and webhook calls), a batch, a token, a link, failures of each
+    kind."""
     app = create_app({**app_config, "DATABASE_URL": url, "WEBHOOK_ALLOW_PRIVATE": True})
     engine = create_engine(url)
     try:
