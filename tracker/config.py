@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_KEEP_DAYS": 30,  # sent deliveries are removed after this many days
     "WEBHOOK_ALLOW_PRIVATE": False,  # 1: webhooks may go to loopback and private addresses
     "REMINDER_MIN_HOURS": 20,  # a contractor who logged less last week gets a reminder
+    "ACK_REMINDER_HOURS": 24,  # an incident notice unacknowledged this long is sent again
 }
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
@@ -19,7 +22,15 @@ from tracker.models import (
     Project,
     User,
 )
-from tracker.services import holds, incident_reports, incidents, projects, reassignment
+from tracker.services import (
+    delivery,
+    holds,
+    incident_reports,
+    incidents,
+    projects,
+    reassignment,
+    reminders,
+)
 
 NOTICE = "The client is reevaluating the scope; hours so far are safe."
 
@@ -298,3 +309,60 @@ def test_the_report_counts_affected_acknowledged_reassigned_and_idle(app, db, ma
         text = incident_reports.to_csv(found)
     assert text.splitlines()[0].startswith("user_id,email,name,projects_held")
     assert len(text.splitlines()) == 4
+
+
+def test_the_unacknowledged_get_one_reminder_after_the_delay(app, db, acme):
+    admin, _projects, people = acme
+    incident_id, *_ = start(app, admin.id, client="Acme")
+    with app.app_context(), edge() as session:
+        incidents.acknowledge(session, session.get(User, people[0].id), incident_id)
+    later = db.get(Incident, incident_id).started_at + dt.timedelta(hours=25)
+    with app.app_context(), edge() as session:
+        assert reminders.send_ack_reminders(session, later - dt.timedelta(hours=2), 24) == 0
+    with app.app_context(), edge() as session:
+        assert reminders.send_ack_reminders(session, later, 24) == 2
+    with app.app_context(), edge() as session:
+        assert reminders.send_ack_reminders(session, later, 24) == 0  # once
+    told = db.scalars(select(Notification).where(Notification.kind == "incident_reminder")).all()
+    assert sorted(n.user_id for n in told) == sorted([people[1].id, people[2].id])
+
+
+def test_admins_get_overdue_incidents_in_their_daily_digest(app, db, acme):
+    admin, *_ = acme
+    incident_id, *_ = start(app, admin.id, client="Acme")
+    row = db.get(Incident, incident_id)
+    row.review_by = today() - dt.timedelta(days=1)
+    db.commit()
+    with app.app_context(), edge() as session:
+        assert reminders.send_digest(session, today()) == 1
+    digest = db.scalars(select(OutboxMessage).where(OutboxMessage.topic == "digest")).one()
+    kinds = [s["kind"] for s in digest.payload["sections"]]
+    assert "overdue_incidents" in kinds
+
+
+def test_the_incident_emails_carry_the_notice_and_the_link_never_the_title_reason_or_client(
+    app, db, acme
+):
+    admin, (a, *_rest), people = acme
+    incident_id, *_ = start(app, admin.id, client="Acme")
+    with app.app_context(), edge() as session:
+        incidents.post_update(session, None, session.get(Incident, incident_id), "Friday review")
+    with app.app_context(), edge() as session:
+        incidents.lift_incident(session, None, session.get(Incident, incident_id), note="Resumed")
+    delivery.Worker(app).run(once=True)
+    folder = Path(app.instance_path) / "mail"
+    sent = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in folder.glob("*.eml")
+    ]
+    subjects = {m["Subject"] for m in sent}
+    assert "Work on your projects is paused: time entry is stopped" in subjects
+    assert "An update on the stop of work on your projects" in subjects
+    assert "The stop of work is over: you can log time again" in subjects
+    to_p0 = [m for m in sent if m["To"].addresses[0].addr_spec == people[0].email]
+    assert len(to_p0) == 3  # on three held projects, told once each time
+    for message in sent:
+        text = message.as_string()
+        assert f"/incidents/{incident_id}" in text
+        for secret in ("Acme stops all work", "suspended the vendor", "Acme"):
+            assert secret not in message.get_body(("plain",)).get_content()

@@ -23,6 +23,7 @@ KINDS = (
     "incident_started",
     "incident_updated",
     "incident_lifted",
+    "incident_reminder",
     "reassignment_confirmed",
     "entry_rejected",
     "reminder",
