@@ -343,7 +343,7 @@ def test_admins_get_overdue_incidents_in_their_daily_digest(app, db, acme):
 def test_the_incident_emails_carry_the_notice_and_the_link_never_the_title_reason_or_client(
     app, db, acme
 ):
-    admin, (a, *_rest), people = acme
+    admin, _projects, people = acme
     incident_id, *_ = start(app, admin.id, client="Acme")
     with app.app_context(), edge() as session:
         incidents.post_update(session, None, session.get(Incident, incident_id), "Friday review")
