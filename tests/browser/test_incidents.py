@@ -46,7 +46,7 @@ def test_an_admin_stops_a_client_and_the_contractor_reads_and_acknowledges(
     expect(contractor.locator("main")).not_to_contain_text("Acme suspends the vendor")
     expect(contractor.locator("main")).not_to_contain_text("Contract dispute")
     expect(contractor.get_by_role("heading", name="Projects you can move to")).to_be_visible()
-    expect(contractor.get_by_text("NIMBUS")).to_be_visible()
+    expect(contractor.get_by_role("link", name="Join NIMBUS…")).to_be_visible()
     contractor.get_by_role("button", name="I have read this").click()
     expect(contractor.get_by_text("You confirmed you have read this")).to_be_visible()
 
