@@ -30,6 +30,7 @@ from tracker.services import (
     projects,
     reassignment,
     reminders,
+    webhooks,
 )
 
 NOTICE = "The client is reevaluating the scope; hours so far are safe."
@@ -366,3 +367,34 @@ def test_the_incident_emails_carry_the_notice_and_the_link_never_the_title_reaso
         assert f"/incidents/{incident_id}" in text
         for secret in ("Acme stops all work", "suspended the vendor", "Acme"):
             assert secret not in message.get_body(("plain",)).get_content()
+
+
+def test_webhooks_carry_incident_events_and_the_reason_only_to_internal_endpoints(app, db, acme):
+    admin, *_ = acme
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True  # a local address: no name lookup in the test
+    with app.app_context(), edge() as session:
+        actor = session.get(User, admin.id)
+        for internal in (False, True):
+            webhooks.register(
+                session,
+                actor,
+                url="http://127.0.0.1:9/hooks",
+                events=["incident.started", "incident.updated", "incident.lifted"],
+                internal=internal,
+            )
+    incident_id, *_ = start(app, admin.id, client="Acme")
+    with app.app_context(), edge() as session:
+        incidents.post_update(session, None, session.get(Incident, incident_id), "Friday")
+    with app.app_context(), edge() as session:
+        incidents.lift_incident(session, None, session.get(Incident, incident_id))
+    rows = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "webhook")).all()
+    assert sorted(r.topic for r in rows) == sorted(
+        ["incident.started", "incident.updated", "incident.lifted"] * 2
+    )
+    internal = {r.endpoint_id for r in rows if "Acme suspended the vendor contract" in r.body}
+    assert len(internal) == 1
+    actions = db.scalars(
+        select(AuditEvent).where(AuditEvent.action.like("incident.%")).order_by(AuditEvent.id)
+    ).all()
+    assert [a.action for a in actions] == ["incident.start", "incident.update", "incident.lift"]
+    assert all("after" in a.data for a in actions)

@@ -359,6 +359,7 @@ def join_client_incident(session: Session, actor: User | None, project: Project)
     project = locks.project_row(session, project.id)
     if project.status != "open":
         return None
+    before = incident.affected_count
     [hold] = holds.freeze_into(session, actor, incident, [project.id])
     added = holds.enlist(session, incident.id, [project.id], utcnow())
     incident.affected_count += added
@@ -368,6 +369,8 @@ def join_client_incident(session: Session, actor: User | None, project: Project)
         actor,
         "incident.extend",
         incident,
+        before={"affected_count": before},
+        after={"affected_count": incident.affected_count},
         project_ids=[project.id],
         added_contractors=added,
         reason="project of a halted client",
@@ -627,6 +630,9 @@ def post_update(
     )["message"]
     incident = holds.lock_incident(session, incident.id) or incident
     _check_active(incident, "it takes no more updates")
+    previous = session.scalar(
+        select(func.max(IncidentUpdate.id)).where(IncidentUpdate.incident_id == incident.id)
+    )
     update_row = IncidentUpdate(
         incident_id=incident.id, at=utcnow(), by_id=actor.id if actor else None, message=text
     )
@@ -645,6 +651,8 @@ def post_update(
         actor,
         "incident.update",
         incident,
+        before={"last_update_id": previous},
+        after={"last_update_id": update_row.id},
         update={"id": update_row.id, "message": text},
     )
     return update_row
