@@ -19,7 +19,7 @@ from tests.services.test_hold_races import STILL_WAITING, WAIT, Worker
 from tracker.db import unit_of_work
 from tracker.errors import Invalid, ProjectFrozen
 from tracker.models import Hold, Project, TimeEntry, User
-from tracker.services import entries, incidents
+from tracker.services import entries, incidents, projects
 
 FIELDS = {"title": "Race", "reason": "race test", "notice": "Paused for the race test."}
 
@@ -164,3 +164,43 @@ def test_two_overlapping_incidents_never_deadlock_nor_hold_a_project_twice(app, 
     db.expire_all()
     statuses = {p.id: db.get(Project, p.id).status for p in made}
     assert statuses[made[4].id] == "open"
+
+
+@pytest.mark.slow
+def test_a_project_created_for_the_client_while_its_incident_starts_ends_up_frozen(app, db, make):
+    admin, _person, _made = _client(make, n=2)
+    locked, release = threading.Event(), threading.Event()
+
+    def start() -> int:
+        try:
+            with unit_of_work() as session:
+                started = _start(session, admin.id, client="Acme")
+                locked.set()
+                release.wait(WAIT)
+                return started.incident.id
+        finally:
+            locked.set()
+
+    def create() -> int:
+        with unit_of_work() as session:
+            return projects.create_project(
+                session, None, code="LATE", name="Late", client="acme", hourly_rate="40"
+            ).id
+
+    starter = Worker(app, start)
+    starter.start()
+    try:
+        assert locked.wait(WAIT)
+        creator = Worker(app, create)
+        creator.start()
+        creator.done.wait(STILL_WAITING)
+    finally:
+        release.set()
+    assert starter.done.wait(WAIT)
+    assert creator.done.wait(WAIT)
+    assert starter.error is None, starter.error
+    assert creator.error is None, creator.error
+    db.expire_all()
+    assert db.get(Project, creator.result).status == "frozen"
+    hold = db.scalars(select(Hold).where(Hold.project_id == creator.result)).one()
+    assert hold.incident_id == starter.result

@@ -254,6 +254,8 @@ def start_incident(
     now = utcnow()
     clean = clean_start_input(values, today or now.date())
     client, project_ids = clean.pop("client"), clean.pop("project_ids")
+    if client is not None:
+        locks.client(session, client)  # a project joining the client waits, or is seen
     ids = _candidates(session, client, project_ids)
     locks.exclusive_projects(session, ids)  # ascending ids: overlapping incidents never deadlock
     to_freeze, skipped = _partition(locks.projects_rows(session, ids))
@@ -352,6 +354,9 @@ def join_client_incident(session: Session, actor: User | None, project: Project)
     Returns the new hold, or None when the client is not under a client-wide incident or the
     project is not open.
     """
+    if project.status != "open" or not client_key(project.client):
+        return None
+    locks.client(session, project.client)  # an incident starting for the client: after it
     incident = client_incident(session, project.client)
     if incident is None:
         return None

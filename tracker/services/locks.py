@@ -25,6 +25,7 @@ from tracker.models import Project
 PROJECT_ENTRIES = 1
 PAYROLL_EXPORT = 3
 REMINDERS = 4
+CLIENT = 5
 
 
 def share_project(session: Session, project_id: int) -> None:
@@ -68,6 +69,20 @@ def projects_rows(session: Session, project_ids: list[int]) -> list[Project]:
     if is_postgres(session):
         query = query.with_for_update()
     return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def client(session: Session, name: str) -> None:
+    """Serialise a client-wide incident's start with a project joining that client.
+
+    Keyed on the client's name as incidents compare it (trimmed, lower case), so a project
+    created for a client while its incident starts is either seen by the start or sees the
+    incident. Taken before any project lock.
+    """
+    if is_postgres(session):
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, hashtext(lower(trim(:name))))"),
+            {"ns": CLIENT, "name": name},
+        )
 
 
 def _day_key(user_id: int, day: dt.date) -> int:
