@@ -214,8 +214,9 @@ def _people_on(session: Session, project_ids: list[int]) -> int:
 def plan(
     session: Session, *, client: str | None = None, project_ids: list[int] | None = None
 ) -> Plan:
-    """What a start would freeze now, for the confirmation step. Raises Invalid."""
-    rows = locks.projects_rows(session, _candidates(session, client, project_ids))
+    """What a start would freeze now, for the confirmation step (no lock). Raises Invalid."""
+    ids = _candidates(session, client, project_ids)
+    rows = list(session.scalars(select(Project).where(Project.id.in_(ids)).order_by(Project.id)))
     to_freeze, skipped = _partition(rows) if rows else ([], [])
     return Plan(to_freeze, skipped, _people_on(session, [p.id for p in to_freeze]))
 
