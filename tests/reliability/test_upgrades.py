@@ -25,7 +25,15 @@ from tests.conftest import PASSWORD
 from tests.factories import Factory
 from tracker import create_app, migrate
 from tracker.models import Base
-from tracker.services import auth, holds, incidents, payroll_batches, users, webhooks
+from tracker.services import (
+    auth,
+    holds,
+    incident_reads,
+    incidents,
+    payroll_batches,
+    users,
+    webhooks,
+)
 
 SCRIPTS = ScriptDirectory(str(migrate.MIGRATIONS))
 HEAD = SCRIPTS.get_current_head()
@@ -58,7 +66,7 @@ def _fill_every_table(url: str, app_config: dict[str, Any]) -> None:
             hold, _n = holds.freeze_project(
                 session, admin, project, reason="incident", notice="Paused."
             )
-            incident = incidents.get_incident(session, hold.incident_id)
+            incident = incident_reads.get_incident(session, hold.incident_id)
             incidents.post_update(session, admin, incident, "Still paused.")
             incidents.acknowledge(session, people[0], incident.id)
             session.commit()

@@ -25,6 +25,7 @@ from tracker.models import (
 from tracker.services import (
     delivery,
     holds,
+    incident_reads,
     incident_reports,
     incidents,
     projects,
@@ -183,7 +184,7 @@ def test_updates_reach_everyone_and_acknowledgements_are_idempotent(app, db, acm
     assert first == again
     with app.app_context(), edge() as session:
         incident = session.get(Incident, incident_id)
-        acks = incidents.acknowledgements(session, incident)
+        acks = incident_reads.acknowledgements(session, incident)
         assert [u.id for u, _at in acks.acknowledged] == [people[0].id]
         assert sorted(u.id for u in acks.pending) == sorted([people[1].id, people[2].id])
     with app.app_context(), edge() as session:
@@ -194,7 +195,7 @@ def test_updates_reach_everyone_and_acknowledgements_are_idempotent(app, db, acm
         session = app.extensions["tracker.sessionmaker"]() if False else db
         incident = db.get(Incident, incident_id)
         # the update leaves everyone pending again until they acknowledge it
-        assert incidents.acknowledgements(db, incident).acknowledged == []
+        assert incident_reads.acknowledgements(db, incident).acknowledged == []
     with pytest.raises(NotFound), app.app_context(), edge() as session:
         incidents.acknowledge(session, session.get(User, people[3].id), incident_id)
     assert count(db, AuditEvent, AuditEvent.action == "incident.acknowledge") == 1

@@ -13,7 +13,7 @@ from tracker.api.incidents import incident_json
 from tracker.api.openapi import doc, register_schema
 from tracker.api.projects import project_json
 from tracker.db import get_session, unit_of_work, write_priority
-from tracker.services import hold_reports, holds, incidents, projects
+from tracker.services import hold_reports, holds, incident_reads, projects
 
 _hold_ref = {"$ref": "#/components/schemas/Hold"}
 _project_ref = {"$ref": "#/components/schemas/Project"}
@@ -94,7 +94,7 @@ def freeze(project_id: int) -> Any:
             "hold": schemas.hold(hold),
             "affected_contractors": affected,
             "incident": incident_json(
-                incidents.get_incident(get_session(), hold.incident_id), caller()
+                incident_reads.get_incident(get_session(), hold.incident_id), caller()
             ),
         }
     )

@@ -19,7 +19,7 @@ from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work, write_priority
 from tracker.errors import Invalid
 from tracker.models import Incident, IncidentUpdate, User
-from tracker.services import holds, incident_reports, incidents
+from tracker.services import holds, incident_reads, incident_reports, incidents
 
 START_FIELDS = {
     "title",
@@ -201,15 +201,17 @@ def incident_json(
             "allow_same_client": incident.allow_same_client,
             "started_by": incident.started_by_id,
             "lifted_by": incident.lifted_by_id,
-            "project_ids": incidents.project_ids_of(db, [incident])[incident.id],
+            "project_ids": incident_reads.project_ids_of(db, [incident])[incident.id],
             "affected_contractors": incident.affected_count,
-            "acknowledged": incidents.acknowledged_counts(db, [incident])[incident.id],
+            "acknowledged": incident_reads.acknowledged_counts(db, [incident])[incident.id],
         }
     else:
-        data["project_ids"] = [p.id for p, _h in incidents.held_projects_of(db, incident, viewer)]
-        data["acknowledged_at"] = schemas.ts(incidents.acknowledged_at(db, incident, viewer))
+        data["project_ids"] = [
+            p.id for p, _h in incident_reads.held_projects_of(db, incident, viewer)
+        ]
+        data["acknowledged_at"] = schemas.ts(incident_reads.acknowledged_at(db, incident, viewer))
     if with_updates:
-        data["updates"] = [update_json(u) for u in incidents.updates_of(db, incident)]
+        data["updates"] = [update_json(u) for u in incident_reads.updates_of(db, incident)]
     return data
 
 
@@ -241,7 +243,7 @@ def start_incident() -> Any:
             "affected_contractors": started.affected,
         }
         incident_id = started.incident.id
-    incident = incidents.get_incident(get_session(), incident_id)
+    incident = incident_reads.get_incident(get_session(), incident_id)
     return jsonify({"incident": incident_json(incident, caller()), **answer}), 201
 
 
@@ -251,7 +253,7 @@ def start_incident() -> Any:
 def list_incidents() -> Any:
     """Admin: every incident (filter ``active``); others: those affecting them."""
     active = _active(params.text("active"))
-    found = incidents.list_incidents(get_session(), caller(), active=active)
+    found = incident_reads.list_incidents(get_session(), caller(), active=active)
     return jsonify({"incidents": [incident_json(i, caller()) for i in found]})
 
 
@@ -260,7 +262,7 @@ def list_incidents() -> Any:
 @doc(response="Incident", errors=(404,))
 def get_incident(incident_id: int) -> Any:
     """One incident with its updates (404 for someone it does not affect)."""
-    incident = incidents.get_incident(get_session(), incident_id, caller())
+    incident = incident_reads.get_incident(get_session(), incident_id, caller())
     return jsonify(incident_json(incident, caller(), with_updates=True))
 
 
@@ -271,9 +273,9 @@ def change_incident(incident_id: int) -> Any:
     """Change the title, reason, review date or reference."""
     body = json_body()
     with unit_of_work() as db:
-        incident = incidents.get_incident(db, incident_id)
+        incident = incident_reads.get_incident(db, incident_id)
         incidents.change_incident(db, caller(), incident, local_today(caller()), **body)
-    incident = incidents.get_incident(get_session(), incident_id)
+    incident = incident_reads.get_incident(get_session(), incident_id)
     return jsonify(incident_json(incident, caller(), with_updates=True))
 
 
@@ -284,7 +286,7 @@ def post_update(incident_id: int) -> Any:
     """Post an update; every affected contractor is told. 409 not_frozen once lifted."""
     body = json_body({"message"})
     with unit_of_work() as db:
-        incident = incidents.get_incident(db, incident_id)
+        incident = incident_reads.get_incident(db, incident_id)
         update = incidents.post_update(db, caller(), incident, body.get("message"))
         answer = update_json(update)
     return jsonify(answer), 201
@@ -306,7 +308,7 @@ def acknowledge(incident_id: int) -> Any:
 def acknowledgements(incident_id: int) -> Any:
     """Who acknowledged the latest notice or update, and who has not."""
     db = get_session()
-    found = incidents.acknowledgements(db, incidents.get_incident(db, incident_id))
+    found = incident_reads.acknowledgements(db, incident_reads.get_incident(db, incident_id))
     return jsonify(
         {
             "acknowledged": [
@@ -325,11 +327,11 @@ def lift(incident_id: int) -> Any:
     """Lift the incident, or only some of its projects; 409 not_frozen."""
     body = json_body({"note", "project_ids"})
     with unit_of_work() as db:
-        incident = incidents.get_incident(db, incident_id)
+        incident = incident_reads.get_incident(db, incident_id)
         lifted = incidents.lift_incident(
             db, caller(), incident, project_ids=body.get("project_ids"), note=body.get("note")
         )
-    incident = incidents.get_incident(get_session(), incident_id)
+    incident = incident_reads.get_incident(get_session(), incident_id)
     return jsonify({"incident": incident_json(incident, caller()), "lifted": lifted})
 
 
@@ -339,7 +341,7 @@ def lift(incident_id: int) -> Any:
 def report(incident_id: int) -> Any:
     """The incident report (rule 28) as JSON."""
     db = get_session()
-    incident = incidents.get_incident(db, incident_id)
+    incident = incident_reads.get_incident(db, incident_id)
     return jsonify(
         incident_reports.to_json(incident_reports.report(db, incident, local_today(caller())))
     )
@@ -351,7 +353,7 @@ def report(incident_id: int) -> Any:
 def report_csv(incident_id: int) -> Any:
     """The incident report as CSV, one row per affected contractor."""
     db = get_session()
-    incident = incidents.get_incident(db, incident_id)
+    incident = incident_reads.get_incident(db, incident_id)
     body = incident_reports.to_csv(incident_reports.report(db, incident, local_today(caller())))
     return Response(
         body,

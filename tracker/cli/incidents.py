@@ -11,7 +11,7 @@ from tracker.clock import utcnow
 from tracker.db import claim_write_priority, get_session, unit_of_work
 from tracker.errors import Invalid
 from tracker.models import Project
-from tracker.services import audit, incidents
+from tracker.services import audit, incident_reads, incidents
 
 
 @click.group()
@@ -89,7 +89,7 @@ def start(
 def update(incident_id: int, message: str) -> None:
     """Post an update to everyone the incident affects."""
     with audit.origin("cli"), refusals(), unit_of_work() as session:
-        found = incidents.get_incident(session, incident_id)
+        found = incident_reads.get_incident(session, incident_id)
         posted = incidents.post_update(session, None, found, message)
         update_id = posted.id
     click.echo(f"incident {incident_id}: update {update_id} posted")
@@ -103,7 +103,7 @@ def lift(incident_id: int, codes: tuple[str, ...], note: str | None) -> None:
     """Lift the incident, or only some of its projects."""
     claim_write_priority()
     with audit.origin("cli"), refusals(), unit_of_work() as session:
-        found = incidents.get_incident(session, incident_id)
+        found = incident_reads.get_incident(session, incident_id)
         project_ids = _project_ids(session, codes) if codes else None
         lifted = incidents.lift_incident(session, None, found, project_ids=project_ids, note=note)
         ended = found.lifted_at is not None
@@ -116,7 +116,7 @@ def list_active() -> None:
     """The incidents in force: id, since, review date, scope, affected."""
     session = get_session()
     with refusals():
-        found = incidents.list_incidents(session, None, active=True)  # the terminal sees all
+        found = incident_reads.list_incidents(session, None, active=True)  # the terminal sees all
     today = utcnow().date()
     for item in found:
         scope = f"client {item.client}" if item.scope == "client" else "projects"

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
-from tracker.errors import Invalid, NotFound, NotFrozen
+from tracker.errors import Invalid, NotFrozen
 from tracker.models import (
     Assignment,
     Hold,
@@ -32,7 +32,16 @@ from tracker.models import (
     Project,
     User,
 )
-from tracker.services import audit, holds, inputs, locks, notices, notifications, validation
+from tracker.services import (
+    audit,
+    holds,
+    incident_reads,
+    inputs,
+    locks,
+    notices,
+    notifications,
+    validation,
+)
 
 TITLE_MAX = 200
 MESSAGE_MAX = 2000
@@ -56,11 +65,6 @@ INCIDENT_FIELDS = (
     "affected_count",
 )
 CHANGEABLE = ("title", "reason", "review_by", "incident_ref")
-
-
-def client_key(value: str | None) -> str:
-    """A client's name as incidents compare it: trimmed, case-insensitive."""
-    return (value or "").strip().casefold()
 
 
 def _client_matches(client: str) -> Any:
@@ -333,32 +337,16 @@ def _tell(
 # ---------------------------------------------------------------- new projects of a halted client
 
 
-def client_incident(session: Session, client: str | None) -> Incident | None:
-    """The active client-wide incident over this client, if any."""
-    if not client_key(client):
-        return None
-    return session.scalars(
-        select(Incident)
-        .where(
-            Incident.scope == "client",
-            Incident.lifted_at.is_(None),
-            func.lower(func.trim(Incident.client)) == (client or "").strip().lower(),
-        )
-        .order_by(Incident.id)
-        .limit(1)
-    ).first()
-
-
 def join_client_incident(session: Session, actor: User | None, project: Project) -> Hold | None:
     """A project (new, or moved to a client by an edit) of a halted client starts frozen.
 
     Returns the new hold, or None when the client is not under a client-wide incident or the
     project is not open.
     """
-    if project.status != "open" or not client_key(project.client):
+    if project.status != "open" or not incident_reads.client_key(project.client):
         return None
     locks.client(session, project.client)  # an incident starting for the client: after it
-    incident = client_incident(session, project.client)
+    incident = incident_reads.client_incident(session, project.client)
     if incident is None:
         return None
     locks.exclusive_project(session, project.id)
@@ -382,237 +370,6 @@ def join_client_incident(session: Session, actor: User | None, project: Project)
         reason="project of a halted client",
     )
     return hold
-
-
-# ---------------------------------------------------------------- reading
-
-
-def get_incident(session: Session, incident_id: Any, viewer: User | None = None) -> Incident:
-    """The incident; a viewer who is not an admin must be affected by it. Raises NotFound."""
-    incident = inputs.find(session, Incident, incident_id)
-    if incident is None or (
-        viewer is not None and not viewer.is_admin and not affects(session, incident, viewer)
-    ):
-        raise NotFound("No such incident.")
-    return incident
-
-
-def affects(session: Session, incident: Incident, user: User) -> bool:
-    """True when the incident affects the user (counted at the start, or on a held project)."""
-    if session.get(IncidentContractor, (incident.id, user.id)) is not None:
-        return True
-    return bool(held_projects_of(session, incident, user))
-
-
-def held_projects_of(
-    session: Session, incident: Incident, user: User
-) -> list[tuple[Project, Hold]]:
-    """The user's projects the incident holds (or held), with each hold, by code."""
-    theirs = (
-        select(Assignment.id)
-        .where(
-            Assignment.project_id == Hold.project_id,
-            Assignment.user_id == user.id,
-            (Assignment.end_date.is_(None)) | (Assignment.end_date >= func.date(Hold.started_at)),
-        )
-        .correlate(Hold)
-        .exists()
-    )
-    rows = session.execute(
-        select(Project, Hold)
-        .join(Hold, Hold.project_id == Project.id)
-        .where(Hold.incident_id == incident.id, theirs)
-        .order_by(Project.code)
-    )
-    return [(p, h) for p, h in rows]
-
-
-def list_incidents(
-    session: Session, viewer: User | None, active: bool | None = None
-) -> list[Incident]:
-    """Admins (and ``None``, the terminal): every incident; anyone else: those affecting them.
-
-    ``active`` keeps those in force (True) or lifted (False).
-    """
-    query = select(Incident).order_by(Incident.started_at.desc(), Incident.id.desc())
-    if active is True:
-        query = query.where(Incident.lifted_at.is_(None))
-    elif active is False:
-        query = query.where(Incident.lifted_at.is_not(None))
-    if viewer is not None and not viewer.is_admin:
-        query = query.where(
-            Incident.id.in_(
-                select(IncidentContractor.incident_id).where(
-                    IncidentContractor.user_id == viewer.id
-                )
-            )
-        )
-    return list(session.scalars(query))
-
-
-def incident_holds(session: Session, incident: Incident) -> list[tuple[Project, Hold]]:
-    """Every hold of the incident with its project, by code."""
-    rows = session.execute(
-        select(Project, Hold)
-        .join(Hold, Hold.project_id == Project.id)
-        .where(Hold.incident_id == incident.id)
-        .order_by(Project.code)
-    )
-    return [(p, h) for p, h in rows]
-
-
-def project_ids_of(session: Session, incidents: list[Incident]) -> dict[int, list[int]]:
-    """The held projects' ids per incident, in one query."""
-    found: dict[int, list[int]] = {i.id: [] for i in incidents}
-    if not found:
-        return found
-    for incident_id, project_id in session.execute(
-        select(Hold.incident_id, Hold.project_id)
-        .where(Hold.incident_id.in_(list(found)))
-        .order_by(Hold.project_id)
-    ):
-        found[incident_id].append(project_id)
-    return found
-
-
-def acknowledged_counts(session: Session, incidents: list[Incident]) -> dict[int, int]:
-    """How many have acknowledged everything told so far, per incident."""
-    if not incidents:
-        return {}
-    last = _last_update_at(session)
-    rows = session.execute(
-        select(IncidentContractor.incident_id, func.count())
-        .outerjoin(last, last.c.incident_id == IncidentContractor.incident_id)
-        .where(
-            IncidentContractor.incident_id.in_([i.id for i in incidents]),
-            IncidentContractor.acknowledged_at.is_not(None),
-            (last.c.at.is_(None)) | (IncidentContractor.acknowledged_at >= last.c.at),
-        )
-        .group_by(IncidentContractor.incident_id)
-    )
-    return {i.id: 0 for i in incidents} | dict(rows.all())
-
-
-def _last_update_at(session: Session) -> Any:
-    return (
-        select(IncidentUpdate.incident_id, func.max(IncidentUpdate.at).label("at"))
-        .group_by(IncidentUpdate.incident_id)
-        .subquery()
-    )
-
-
-def updates_of(session: Session, incident: Incident) -> list[IncidentUpdate]:
-    """The incident's updates, oldest first (its timeline)."""
-    return list(
-        session.scalars(
-            select(IncidentUpdate)
-            .where(IncidentUpdate.incident_id == incident.id)
-            .order_by(IncidentUpdate.at, IncidentUpdate.id)
-        )
-    )
-
-
-def _last_update(session: Session, incident: Incident) -> dt.datetime | None:
-    return session.scalar(
-        select(func.max(IncidentUpdate.at)).where(IncidentUpdate.incident_id == incident.id)
-    )
-
-
-def acknowledged_at(session: Session, incident: Incident, user: User) -> dt.datetime | None:
-    """When the user acknowledged everything told so far; None when something is unread."""
-    row = session.get(IncidentContractor, (incident.id, user.id))
-    if row is None or row.acknowledged_at is None:
-        return None
-    last = _last_update(session, incident)
-    return row.acknowledged_at if last is None or row.acknowledged_at >= last else None
-
-
-@dataclass
-class Acknowledgements:
-    """Who acknowledged everything told so far (with when), and who has not."""
-
-    acknowledged: list[tuple[User, dt.datetime]]
-    pending: list[User]
-
-
-def acknowledgements(session: Session, incident: Incident) -> Acknowledgements:
-    """The incident's people, split by whether they acknowledged the latest notice or update."""
-    last = _last_update(session, incident)
-    rows = session.execute(
-        select(User, IncidentContractor.acknowledged_at)
-        .join(IncidentContractor, IncidentContractor.user_id == User.id)
-        .where(IncidentContractor.incident_id == incident.id)
-        .order_by(User.name, User.id)
-    )
-    done: list[tuple[User, dt.datetime]] = []
-    pending: list[User] = []
-    for user, at in rows:
-        if at is not None and (last is None or at >= last):
-            done.append((user, at))
-        else:
-            pending.append(user)
-    return Acknowledgements(done, pending)
-
-
-def overdue(session: Session, today: dt.date) -> list[Incident]:
-    """Active incidents past their review date, the longest overdue first."""
-    return list(
-        session.scalars(
-            select(Incident)
-            .where(Incident.lifted_at.is_(None), Incident.review_by < today)
-            .order_by(Incident.review_by, Incident.id)
-        )
-    )
-
-
-def active_for(session: Session, user: User) -> list[Incident]:
-    """The active incidents holding at least one of the user's projects now, oldest first."""
-    return list(
-        session.scalars(
-            select(Incident)
-            .where(
-                Incident.lifted_at.is_(None),
-                Incident.id.in_(
-                    select(Hold.incident_id)
-                    .join(Assignment, Assignment.project_id == Hold.project_id)
-                    .where(
-                        Hold.ended_at.is_(None),
-                        Assignment.user_id == user.id,
-                        Assignment.end_date.is_(None),
-                    )
-                ),
-            )
-            .order_by(Incident.started_at, Incident.id)
-        )
-    )
-
-
-def excluded_clients(session: Session, held_project_ids: list[int]) -> set[str]:
-    """Clients whose projects are never offered while these projects are held.
-
-    Every client under an active client-wide incident, and the held projects' own clients unless
-    their incident allows the client's other projects.
-    """
-    excluded = {
-        client_key(c)
-        for c in session.scalars(
-            select(Incident.client).where(Incident.scope == "client", Incident.lifted_at.is_(None))
-        )
-    }
-    if held_project_ids:
-        rows = session.execute(
-            select(Project.client)
-            .join(Hold, Hold.project_id == Project.id)
-            .join(Incident, Incident.id == Hold.incident_id)
-            .where(
-                Project.id.in_(held_project_ids),
-                Hold.ended_at.is_(None),
-                Incident.allow_same_client.is_(False),
-            )
-        )
-        excluded |= {client_key(c) for (c,) in rows}
-    excluded.discard("")
-    return excluded
 
 
 # ---------------------------------------------------------------- while it lasts
@@ -700,12 +457,12 @@ def acknowledge(session: Session, user: User, incident_id: Any) -> dt.datetime:
     Returns when they acknowledged (the earlier time when nothing new was told since).
     Raises NotFound when the incident does not affect them.
     """
-    incident = get_incident(session, incident_id, user)
+    incident = incident_reads.get_incident(session, incident_id, user)
     row = session.get(IncidentContractor, (incident.id, user.id))
     if row is None:  # on a held project since the start (joined later): counted now
         row = IncidentContractor(incident_id=incident.id, user_id=user.id, added_at=utcnow())
         session.add(row)
-    last = _last_update(session, incident)
+    last = incident_reads.last_update(session, incident)
     if row.acknowledged_at is not None and (last is None or row.acknowledged_at >= last):
         return row.acknowledged_at
     now = utcnow()

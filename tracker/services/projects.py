@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session
 from tracker.clock import utcnow
 from tracker.errors import Duplicate, Invalid, NotFound, ProjectClosed
 from tracker.models import PROJECT_STATUSES, Hold, Project, User
-from tracker.services import assignments, audit, holds, incidents, inputs, locks, seats, validation
+from tracker.services import (
+    assignments,
+    audit,
+    holds,
+    incident_reads,
+    incidents,
+    inputs,
+    locks,
+    seats,
+    validation,
+)
 
 PROJECT_FIELDS = (
     "code",
@@ -171,9 +181,9 @@ def update_project(
     if before != after:
         project.updated_at = utcnow()
         audit.record(session, actor, "project.update", project, **audit.changes(before, after))
-    if "client" in clean and incidents.client_key(before["client"]) != incidents.client_key(
-        project.client
-    ):
+    if "client" in clean and incident_reads.client_key(
+        before["client"]
+    ) != incident_reads.client_key(project.client):
         incidents.join_client_incident(session, actor, project)  # moved to a halted client
     return project
 

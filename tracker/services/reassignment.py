@@ -29,7 +29,7 @@ from tracker.models import Assignment, Hold, Project, User
 from tracker.services import (
     assignments,
     holds,
-    incidents,
+    incident_reads,
     inputs,
     locks,
     notices,
@@ -125,8 +125,8 @@ def offers(session: Session, user: User) -> list[Offer]:
             )
         )
     )
-    excluded = incidents.excluded_clients(session, [h.project.id for h in held])
-    candidates = [p for p in candidates if incidents.client_key(p.client) not in excluded]
+    excluded = incident_reads.excluded_clients(session, [h.project.id for h in held])
+    candidates = [p for p in candidates if incident_reads.client_key(p.client) not in excluded]
     free = seats.free_seats_of(session, candidates)
     source = held[0]
     result = []
@@ -290,7 +290,7 @@ def _accept(session: Session, actor: User, from_project_id: int, to_project_id: 
     target = locks.project_row(session, to_project_id)  # seats are counted under it
     _check_visible(session, actor, target)
     _check_target(session, target, from_project_id, viewer=actor)
-    if incidents.client_key(target.client) in incidents.excluded_clients(
+    if incident_reads.client_key(target.client) in incident_reads.excluded_clients(
         session, [from_project_id]
     ):
         raise NotOpenToReassignment(

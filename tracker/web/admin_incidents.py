@@ -13,7 +13,7 @@ from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work, write_priority
 from tracker.errors import DomainError, Invalid
 from tracker.models import Project
-from tracker.services import incident_reports, incidents
+from tracker.services import incident_reads, incident_reports, incidents
 from tracker.web.access import me, recent_login, roles
 from tracker.web.context import local
 from tracker.web.forms import flash_error
@@ -45,11 +45,11 @@ def _start_values() -> dict[str, Any]:
 def index() -> Any:
     """Every incident, active first, overdue reviews marked."""
     db = get_session()
-    found = incidents.list_incidents(db, me())
+    found = incident_reads.list_incidents(db, me())
     return render_template(
         "admin_incidents/index.html",
         items=found,
-        acknowledged=incidents.acknowledged_counts(db, found),
+        acknowledged=incident_reads.acknowledged_counts(db, found),
         today=local_today(me()),
     )
 
@@ -118,13 +118,13 @@ def new() -> Any:
 def detail(incident_id: int) -> Any:
     """The incident: its projects, timeline, who acknowledged and who has not, lift, review."""
     db = get_session()
-    incident = incidents.get_incident(db, incident_id)
+    incident = incident_reads.get_incident(db, incident_id)
     return render_template(
         "admin_incidents/detail.html",
         incident=incident,
-        held=incidents.incident_holds(db, incident),
-        updates=incidents.updates_of(db, incident),
-        acks=incidents.acknowledgements(db, incident),
+        held=incident_reads.incident_holds(db, incident),
+        updates=incident_reads.updates_of(db, incident),
+        acks=incident_reads.acknowledgements(db, incident),
         today=local_today(me()),
     )
 
@@ -132,7 +132,7 @@ def detail(incident_id: int) -> Any:
 def _act(incident_id: int, action: Any, done: str) -> Any:
     try:
         with unit_of_work() as db:
-            action(db, incidents.get_incident(db, incident_id))
+            action(db, incident_reads.get_incident(db, incident_id))
     except DomainError as exc:
         flash_error(exc, "Nothing was changed: ")
     else:
@@ -184,7 +184,7 @@ def lift(incident_id: int) -> Any:
 def report(incident_id: int) -> Any:
     """The incident report with its chart of hours per day (SVG, no script)."""
     db = get_session()
-    incident = incidents.get_incident(db, incident_id)
+    incident = incident_reads.get_incident(db, incident_id)
     found = incident_reports.report(db, incident, local_today(me()))
     return render_template(
         "admin_incidents/report.html",
@@ -199,7 +199,7 @@ def report(incident_id: int) -> Any:
 def report_csv(incident_id: int) -> Any:
     """The report as CSV, one row per affected contractor."""
     db = get_session()
-    incident = incidents.get_incident(db, incident_id)
+    incident = incident_reads.get_incident(db, incident_id)
     body = incident_reports.to_csv(incident_reports.report(db, incident, local_today(me())))
     return Response(
         body,

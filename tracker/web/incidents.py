@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from tracker.db import get_session, unit_of_work
-from tracker.services import incidents, reassignment
+from tracker.services import incident_reads, incidents, reassignment
 from tracker.web.access import me, roles
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -23,10 +23,10 @@ bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 def index() -> Any:
     """The incidents that affect the contractor, newest first."""
     db = get_session()
-    found = incidents.list_incidents(db, me())
+    found = incident_reads.list_incidents(db, me())
     return render_template(
         "incidents/index.html",
-        items=[(i, incidents.held_projects_of(db, i, me())) for i in found],
+        items=[(i, incident_reads.held_projects_of(db, i, me())) for i in found],
     )
 
 
@@ -37,15 +37,15 @@ def show(incident_id: int) -> Any:
     if me().is_admin:
         return redirect(url_for("admin_incidents.detail", incident_id=incident_id))
     db = get_session()
-    incident = incidents.get_incident(db, incident_id, me())
-    held = incidents.held_projects_of(db, incident, me())
+    incident = incident_reads.get_incident(db, incident_id, me())
+    held = incident_reads.held_projects_of(db, incident, me())
     return render_template(
         "incidents/show.html",
         incident=incident,
         held=held,
         since=min((h.started_at for _p, h in held), default=incident.started_at),
-        updates=incidents.updates_of(db, incident),
-        acknowledged_at=incidents.acknowledged_at(db, incident, me()),
+        updates=incident_reads.updates_of(db, incident),
+        acknowledged_at=incident_reads.acknowledged_at(db, incident, me()),
         offers=reassignment.offers(db, me()) if incident.is_active else [],
     )
 

@@ -14,7 +14,7 @@ from tracker.clock import local_today
 from tracker.db import get_session
 from tracker.models import Project, User
 from tracker.security import login_is_recent
-from tracker.services import hold_reports, holds, incidents, reassignment, timesheet
+from tracker.services import hold_reports, holds, incident_reads, reassignment, timesheet
 from tracker.web import holds as hold_pages
 from tracker.web import offers as offer_pages
 
@@ -34,8 +34,8 @@ def admin_home(user: User) -> dict[str, Any]:
     return {
         "holds_panels": ["admin_incidents/_home_panel.html", "holds/_home_panel.html"],
         "holds_in_force": hold_reports.holds_in_force(db),
-        "incidents_overdue": incidents.overdue(db, local_today(user)),
-        "incidents_active": incidents.list_incidents(db, user, active=True),
+        "incidents_overdue": incident_reads.overdue(db, local_today(user)),
+        "incidents_active": incident_reads.list_incidents(db, user, active=True),
     }
 
 
