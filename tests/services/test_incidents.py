@@ -149,13 +149,13 @@ def test_nothing_to_freeze_is_422_naming_what_was_skipped(app, db, make):
     assert refused.value.extra["skipped"] == [{"project_id": p.id, "code": "already_frozen"}]
 
 
-def test_a_start_runs_a_fixed_number_of_statements_whatever_the_size(app, db, make, test_engine):
+def test_start_and_lift_run_a_fixed_number_of_statements_whatever_the_size(app, db, make):
     admin = make.admin()
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    with app.app_context(), edge() as session:
+        webhooks.register(session, None, url="http://127.0.0.1:9/h", events=list(webhooks.EVENTS))
 
-    def statements_for(n_projects, n_people, client):
-        made = [make.project(client=client) for _ in range(n_projects)]
-        for i in range(n_people):
-            make.assign(made[i % n_projects], make.contractor())
+    def counted(action):
         seen = []
         engine = app.extensions["tracker.engine"]
 
@@ -164,14 +164,28 @@ def test_a_start_runs_a_fixed_number_of_statements_whatever_the_size(app, db, ma
 
         event.listen(engine, "before_cursor_execute", counter)
         try:
-            start(app, admin.id, client=client)
+            action()
         finally:
             event.remove(engine, "before_cursor_execute", counter)
         return len(seen)
 
+    def statements_for(n_projects, n_people, client):
+        made = [make.project(client=client) for _ in range(n_projects)]
+        for i in range(n_people):
+            make.assign(made[i % n_projects], make.contractor())
+        found = []
+        started = counted(lambda: found.append(start(app, admin.id, client=client)[0]))
+
+        def lift():
+            with app.app_context(), edge() as session:
+                incidents.lift_incident(session, None, session.get(Incident, found[0]))
+
+        return started, counted(lift)
+
     small = statements_for(1, 1, "Small")
     large = statements_for(6, 30, "Large")
     assert small == large
+    assert count(db, OutboxMessage, OutboxMessage.topic == "hold.started") == 7
 
 
 def test_updates_reach_everyone_and_acknowledgements_are_idempotent(app, db, acme):

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.clock import utcnow
 from tracker.errors import Invalid, NotFrozen
@@ -277,6 +278,8 @@ def start_incident(
     session.flush()  # the holds and the people belong to the incident
     frozen_ids = [p.id for p in to_freeze]
     new_holds = holds.freeze_into(session, actor, incident, frozen_ids)
+    for project in to_freeze:  # written in bulk: what the objects say now, without a read
+        set_committed_value(project, "status", "frozen")
     affected = holds.enlist(session, incident.id, frozen_ids, now)
     incident.affected_count = affected
     _tell(
@@ -287,6 +290,8 @@ def start_incident(
         email=notices.incident_started_email(incident),
     )
     notices.publish_incident(session, "incident.started", incident, _places(to_freeze))
+    by_id = {p.id: p for p in to_freeze}
+    notices.publish_holds(session, "hold.started", [(by_id[h.project_id], h) for h in new_holds])
     audit.record(
         session,
         actor,
@@ -538,8 +543,14 @@ def lift_incident(
         )
     before = sorted(held)
     holds.end_incident_holds(session, actor, incident, ids, clean["note"])
+    for project in rows.values():  # written in bulk: what the objects say now, without a read
+        set_committed_value(project, "status", "open")
+    whole = set(ids) == set(held)
+    # The whole lift tells everyone the start told; a partial one, the people on those projects.
     people = (
-        select(Assignment.user_id)
+        _everyone(incident.id)
+        if whole
+        else select(Assignment.user_id)
         .where(
             Assignment.project_id.in_(ids),
             Assignment.end_date.is_(None),
@@ -547,7 +558,6 @@ def lift_incident(
         )
         .distinct()
     )
-    whole = set(ids) == set(held)
     message = (
         "The stop of work is over: you can log time on your projects again."
         if whole
@@ -567,6 +577,15 @@ def lift_incident(
     notices.publish_incident(
         session, "incident.lifted", incident, _places(list(rows.values())), whole=ended
     )
+    ended_holds = session.scalars(
+        select(Hold)
+        .where(Hold.incident_id == incident.id, Hold.project_id.in_(ids))
+        .order_by(Hold.project_id)
+        .execution_options(populate_existing=True)
+    ).all()
+    notices.publish_holds(
+        session, "hold.lifted", [(rows[h.project_id], h) for h in ended_holds if h.ended_at]
+    )
     audit.record(
         session,
         actor,
@@ -581,7 +600,4 @@ def lift_incident(
         notified=notified,
         note=clean["note"],
     )
-    # Everything above wrote with bulk statements: reload what the caller reads.
-    for project in rows.values():
-        session.refresh(project)
     return ids

@@ -67,6 +67,7 @@ def _event_data(project: Project, hold: Hold) -> tuple[dict[str, Any], dict[str,
     shown = {
         "id": hold.id,
         "project_id": hold.project_id,
+        "incident_id": hold.incident_id,
         "started_at": _stamp(hold.started_at),
         "started_by": hold.started_by_id,
         "notice": hold.notice,
@@ -94,6 +95,19 @@ def publish_started(session: Session, project: Project, hold: Hold, affected: in
     public, internal = _event_data(project, hold)
     extra = {"affected_contractors": affected}
     return webhooks.publish(session, "hold.started", public | extra, internal | extra)
+
+
+def publish_holds(session: Session, event: str, places: list[tuple[Project, Hold]]) -> int:
+    """``hold.started`` or ``hold.lifted`` for each of an incident's holds: two statements.
+
+    A start carries each hold's ``affected_contractors``, as a single freeze's event does.
+    """
+    items = []
+    for project, hold in places:
+        public, internal = _event_data(project, hold)
+        extra = {"affected_contractors": hold.affected_count} if event == "hold.started" else {}
+        items.append((public | extra, internal | extra))
+    return webhooks.publish_many(session, event, items)
 
 
 def publish_lifted(session: Session, project: Project, hold: Hold, notified: int) -> int:
