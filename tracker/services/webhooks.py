@@ -22,6 +22,7 @@ import ipaddress
 import json
 import secrets
 import socket
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -257,7 +258,7 @@ def publish(
 def publish_many(
     session: Session,
     event: str,
-    items: list[tuple[dict[str, Any], dict[str, Any] | None]],
+    items: Sequence[tuple[dict[str, Any], dict[str, Any] | None]],
 ) -> int:
     """``publish`` for several events of one kind at once (an incident's holds, one each).
 
