@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tests.dates import today
-from tracker.models import Assignment, Hold, Project, TimeEntry, User, utcnow
+from tracker.models import Assignment, Hold, Incident, Project, TimeEntry, User, utcnow
 from tracker.services import assignments, projects, tokens, users
 
 _seq = itertools.count(1)
@@ -91,7 +91,18 @@ class Factory:
         values.setdefault("reason", "Client breach under investigation")
         values.setdefault("notice", "This project is paused while the client investigates.")
         values.setdefault("started_at", utcnow())
-        hold = Hold(project_id=project.id, **values)
+        incident = Incident(
+            title=f"Hold on {project.code}",
+            reason=values["reason"],
+            notice=values["notice"],
+            scope="projects",
+            review_by=values["started_at"].date() + dt.timedelta(days=14),
+            started_at=values["started_at"],
+            allow_backfill=values.get("allow_backfill", False),
+        )
+        self.db.add(incident)
+        self.db.flush()
+        hold = Hold(project_id=project.id, incident_id=incident.id, **values)
         self.db.merge(project).status = "frozen"
         self.db.add(hold)
         self.db.commit()

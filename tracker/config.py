@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_STALE_SECONDS": 120,  # /readyz is 503 when no worker was seen for this long; 0: off
     "WEBHOOK_ALLOW_PRIVATE": False,  # 1: webhooks may go to loopback and private addresses
     "REMINDER_MIN_HOURS": 20,  # a contractor who logged less last week gets a reminder
+    "ACK_REMINDER_HOURS": 24,  # an incident notice unacknowledged this long is sent again
 }
 
 

@@ -25,7 +25,16 @@ from tests.conftest import PASSWORD
 from tests.factories import Factory
 from tracker import create_app, migrate
 from tracker.models import Base
-from tracker.services import auth, holds, outbox, payroll_batches, users, webhooks
+from tracker.services import (
+    auth,
+    holds,
+    incident_reads,
+    incidents,
+    outbox,
+    payroll_batches,
+    users,
+    webhooks,
+)
 
 SCRIPTS = ScriptDirectory(str(migrate.MIGRATIONS))
 HEAD = SCRIPTS.get_current_head()
@@ -35,8 +44,9 @@ Rows = dict[str, list[dict[str, Any]]]
 
 
 def _fill_every_table(url: str, app_config: dict[str, Any]) -> None:
-    """Users, projects, assignments, entries, a hold lifted (with its emails and webhook calls),
-    a batch, a token, a link, failures of each kind."""
+    """Users, projects, assignments, entries, a hold lifted (its incident with an update and an
+    acknowledgement, its emails and webhook calls), a batch, a token, a link, failures of each
+    kind."""
     app = create_app({**app_config, "DATABASE_URL": url, "WEBHOOK_ALLOW_PRIVATE": True})
     engine = create_engine(url)
     try:
@@ -54,7 +64,12 @@ def _fill_every_table(url: str, app_config: dict[str, Any]) -> None:
                 make.assign(other, person)
                 for days in (2, 3):
                     make.entry(person, project, work_date=_days_ago(days), minutes=90)
-            holds.freeze_project(session, admin, project, reason="incident", notice="Paused.")
+            hold, _n = holds.freeze_project(
+                session, admin, project, reason="incident", notice="Paused."
+            )
+            incident = incident_reads.get_incident(session, hold.incident_id)
+            incidents.post_update(session, admin, incident, "Still paused.")
+            incidents.acknowledge(session, people[0], incident.id)
             session.commit()
             holds.unfreeze_project(session, admin, project, note="Cleared.")
             session.commit()

@@ -121,13 +121,14 @@ def test_a_hold_is_shown_on_the_project_field_with_the_notice_and_since_when(
     client, casey, make, db
 ):
     _contractor, project = casey
-    make.hold(project, notice="The client is investigating a breach.")
+    hold = make.hold(project, notice="The client is investigating a breach.")
     response = client.post(
         "/entries/new", data={"project_id": project.id, "work_date": "2099-01-01", "hours": "99"}
     )
     assert response.status_code == 409
     error = re.search(r'<p class="error" id="project_id-error">([^<]*)</p>', text(response))
     assert "CHORDUS is on hold since" in error.group(1)
+    assert f'href="/incidents/{hold.incident_id}"' in text(response)  # the refusal links there
     assert "The client is investigating a breach." in error.group(1)
     assert entry_count(db) == 0
     assert (

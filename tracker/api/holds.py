@@ -9,10 +9,11 @@ from flask import jsonify
 from tracker.api import schemas
 from tracker.api.access import api_roles, caller
 from tracker.api.blueprint import bp, json_body
+from tracker.api.incidents import incident_json
 from tracker.api.openapi import doc, register_schema
 from tracker.api.projects import project_json
 from tracker.db import get_session, unit_of_work, write_priority
-from tracker.services import hold_reports, holds, projects
+from tracker.services import hold_reports, holds, incident_reads, projects
 
 _hold_ref = {"$ref": "#/components/schemas/Hold"}
 _project_ref = {"$ref": "#/components/schemas/Project"}
@@ -41,6 +42,7 @@ register_schema(
             "project": _project_ref,
             "hold": _hold_ref,
             "affected_contractors": {"type": "integer"},
+            "incident": {"$ref": "#/components/schemas/Incident"},
         },
     },
 )
@@ -91,6 +93,9 @@ def freeze(project_id: int) -> Any:
             "project": project_json([project], caller())[0],
             "hold": schemas.hold(hold),
             "affected_contractors": affected,
+            "incident": incident_json(
+                incident_reads.get_incident(get_session(), hold.incident_id), caller()
+            ),
         }
     )
 

@@ -88,6 +88,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "id": INTEGER,
             "project_id": INTEGER,
+            "incident_id": INTEGER,
             "started_at": TIMESTAMP,
             "started_by": INTEGER,
             "reason": STRING,

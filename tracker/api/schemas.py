@@ -44,6 +44,7 @@ def hold(h: Hold, include_reason: bool = True) -> dict[str, Any]:
     data = {
         "id": h.id,
         "project_id": h.project_id,
+        "incident_id": h.incident_id,
         "started_at": ts(h.started_at),
         "started_by": h.started_by_id,
         "notice": h.notice,

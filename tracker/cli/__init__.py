@@ -7,7 +7,17 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command and command group; a missing one fails at start-up."""
-    from tracker.cli import database, demo, faults, outbox, payroll, projects, reminders, users
+    from tracker.cli import (
+        database,
+        demo,
+        faults,
+        incidents,
+        outbox,
+        payroll,
+        projects,
+        reminders,
+        users,
+    )
 
     for command in (
         database.db,
@@ -16,6 +26,7 @@ def init_app(app: Flask) -> None:
         users.token,
         demo.demo,
         projects.project,
+        incidents.incident,
         payroll.payroll,
         outbox.outbox,
         reminders.group,

@@ -25,7 +25,8 @@ def group() -> None:
 )
 @with_appcontext
 def send(week: str | None) -> None:
-    """Remind contractors who logged too little last week; email the admins today's digest.
+    """Remind contractors who logged too little last week, and the affected who have not
+    acknowledged an incident's notice; email the admins today's digest.
 
     Safe to run as often as you like: each contractor gets one reminder per week and each admin
     one digest per day.
@@ -41,9 +42,13 @@ def send(week: str | None) -> None:
         reminded = reminder_service.send_reminders(
             session, monday, int(current_app.config["REMINDER_MIN_HOURS"])
         )
+        acks = reminder_service.send_ack_reminders(
+            session, utcnow(), int(current_app.config["ACK_REMINDER_HOURS"])
+        )
         digests = reminder_service.send_digest(session, today)
     label = timesheet.week_label(monday)
     click.echo(
         f"week {label}: {reminded} reminder{'' if reminded == 1 else 's'} queued; "
+        f"incident notices: {acks} reminder{'' if acks == 1 else 's'} queued; "
         f"digest for {today.isoformat()}: {digests} admin{'' if digests == 1 else 's'}"
     )

@@ -18,6 +18,12 @@ from tracker.models.delivery import (
     WorkerHeartbeat,
 )
 from tracker.models.entries import ENTRY_STATUSES, ExportBatch, TimeEntry
+from tracker.models.incidents import (
+    INCIDENT_SCOPES,
+    Incident,
+    IncidentContractor,
+    IncidentUpdate,
+)
 from tracker.models.projects import ORIGINS, PROJECT_STATUSES, Assignment, Hold, Project
 from tracker.models.records import AuditEvent, Notification
 from tracker.models.users import (
@@ -37,6 +43,7 @@ __all__ = [
     "DELIVERY_KINDS",
     "DELIVERY_STATUSES",
     "ENTRY_STATUSES",
+    "INCIDENT_SCOPES",
     "ORIGINS",
     "PROJECT_STATUSES",
     "ROLES",
@@ -50,6 +57,9 @@ __all__ = [
     "Base",
     "ExportBatch",
     "Hold",
+    "Incident",
+    "IncidentContractor",
+    "IncidentUpdate",
     "LoginAttempt",
     "Notification",
     "OutboxMessage",

@@ -132,6 +132,10 @@ class Hold(Base):
 
     id: Mapped[intpk]
     project_id: Mapped[project_fk] = mapped_column(index=True)
+    # Every hold belongs to an incident (a plain freeze is an incident of one project).
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="RESTRICT"), index=True
+    )
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_by_id: Mapped[user_fk_or_none]  # None: started from the CLI without a user
     reason: Mapped[str] = mapped_column(Text)  # internal: admins only

@@ -23,12 +23,21 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
+from tracker.db import is_postgres
 from tracker.errors import AlreadyFrozen, DomainError, NotFrozen, ProjectClosed
-from tracker.models import Hold, Project, User
+from tracker.models import (
+    Assignment,
+    Hold,
+    Incident,
+    IncidentContractor,
+    Project,
+    User,
+    UTCDateTime,
+)
 from tracker.services import audit, locks, notices, notifications, seats, validation
 
 NOTICE_MAX = 2000
@@ -45,11 +54,13 @@ HOLD_FIELDS = (
     "incident_ref",
     "allow_backfill",
     "affected_count",
+    "incident_id",
     "ended_at",
     "ended_by_id",
     "note",
 )
 CLOSED_NOTE = "Ended because the project was closed."
+REVIEW_DAYS = 14  # an incident's review date, unless the admin gives one
 
 
 def _when(value: dt.datetime) -> str:
@@ -81,7 +92,12 @@ def hold_detail(hold: Hold | None) -> dict[str, Any] | None:
     if hold is None:
         return None
     started = hold.started_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"id": hold.id, "started_at": started, "notice": hold.notice}
+    return {
+        "id": hold.id,
+        "incident_id": hold.incident_id,
+        "started_at": started,
+        "notice": hold.notice,
+    }
 
 
 def affected_contractors(session: Session, project: Project) -> int:
@@ -151,14 +167,26 @@ def freeze_project(
         reason=reason, notice=notice, incident_ref=incident_ref, allow_backfill=allow_backfill
     )
     now = utcnow()
+    incident = Incident(
+        title=f"Hold on {project.code}",
+        scope="projects",
+        review_by=now.date() + dt.timedelta(days=REVIEW_DAYS),
+        started_at=now,
+        started_by_id=actor.id if actor else None,
+        **clean,
+    )
+    session.add(incident)
+    session.flush()  # the hold belongs to the incident
     hold = Hold(
         project_id=project.id,
+        incident_id=incident.id,
         started_at=now,
         started_by_id=actor.id if actor else None,
         **clean,
     )
     session.add(hold)
     session.flush()  # the notifications name the hold by id
+    incident.affected_count = enlist(session, incident.id, [project.id], now)
     # No clock time in the text: one INSERT … SELECT writes it for readers in every timezone;
     # the notification's own time (shown in each reader's timezone) is when the hold began.
     message = f"{project.code} — {project.name} is on hold: time entry is paused. {hold.notice}"
@@ -180,6 +208,7 @@ def freeze_project(
         before={"status": "open"},
         after={"status": "frozen"},
         hold=audit.snapshot(hold, *HOLD_FIELDS),
+        incident_id=incident.id,
         affected_contractors=affected,
     )
     return hold, affected
@@ -259,6 +288,177 @@ def end_hold(
         after={"status": project.status},
         hold=audit.snapshot(hold, *HOLD_FIELDS),
         notified=notified,
+        incident_id=hold.incident_id,
         **extra,
     )
+    settle_incident(session, actor, hold.incident_id, note=hold.note)
     return notified
+
+
+def enlist(session: Session, incident_id: int, project_ids: list[int], now: dt.datetime) -> int:
+    """Add everyone with an active assignment on the projects to the incident, once each.
+
+    One ``INSERT … SELECT`` whatever the number; people already in it are left as they are.
+    Returns how many were added.
+    """
+    if not project_ids:
+        return 0
+    known = select(IncidentContractor.user_id).where(IncidentContractor.incident_id == incident_id)
+    rows = (
+        select(
+            literal(incident_id, Integer()),
+            Assignment.user_id,
+            literal(now, UTCDateTime()),
+        )
+        .where(
+            Assignment.project_id.in_(project_ids),
+            Assignment.end_date.is_(None),
+            Assignment.user_id.not_in(known),
+        )
+        .distinct()
+    )
+    statement = insert(IncidentContractor).from_select(["incident_id", "user_id", "added_at"], rows)
+    result = session.execute(statement.execution_options(preserve_rowcount=True))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def freeze_into(
+    session: Session, actor: User | None, incident: Incident, project_ids: list[int]
+) -> list[Hold]:
+    """Put the projects on hold under the incident, set-based; returns the new holds.
+
+    The caller holds every project's exclusive lock and has checked each is open. Three
+    statements whatever the number of projects: the holds (one ``INSERT … SELECT``, each with
+    its count of affected contractors), the projects' status, and reading the holds back.
+    """
+    if not project_ids:
+        return []
+    now = incident.started_at
+    on_project = (
+        select(func.count())
+        .where(Assignment.project_id == Project.id, Assignment.end_date.is_(None))
+        .correlate(Project)
+        .scalar_subquery()
+    )
+    rows = select(
+        Project.id,
+        literal(incident.id, Integer()),
+        literal(now, UTCDateTime()),
+        literal(actor.id if actor else None, Integer()),
+        literal(incident.reason),
+        literal(incident.notice),
+        literal(incident.incident_ref),
+        literal(incident.allow_backfill),
+        on_project,
+    ).where(Project.id.in_(project_ids))
+    session.execute(
+        insert(Hold).from_select(
+            [
+                "project_id",
+                "incident_id",
+                "started_at",
+                "started_by_id",
+                "reason",
+                "notice",
+                "incident_ref",
+                "allow_backfill",
+                "affected_count",
+            ],
+            rows,
+        )
+    )
+    session.execute(
+        update(Project)
+        .where(Project.id.in_(project_ids))
+        .values(status="frozen", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return list(
+        session.scalars(
+            select(Hold)
+            .where(Hold.incident_id == incident.id, Hold.project_id.in_(project_ids))
+            .order_by(Hold.project_id)
+        )
+    )
+
+
+def end_incident_holds(
+    session: Session,
+    actor: User | None,
+    incident: Incident,
+    project_ids: list[int],
+    note: str | None,
+) -> None:
+    """End the incident's holds on the projects, set-based: the projects open again at once.
+
+    The caller holds every project's exclusive lock and has checked each is held by the
+    incident. Two statements whatever the number of projects.
+    """
+    if not project_ids:
+        return
+    now = utcnow()
+    session.execute(
+        update(Hold)
+        .where(
+            Hold.incident_id == incident.id,
+            Hold.project_id.in_(project_ids),
+            Hold.ended_at.is_(None),
+        )
+        .values(ended_at=now, ended_by_id=actor.id if actor else None, note=note)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Project)
+        .where(Project.id.in_(project_ids), Project.status == "frozen")
+        .values(status="open", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def lock_incident(session: Session, incident_id: int) -> Incident | None:
+    """The incident re-read under its row lock (``FOR UPDATE`` on PostgreSQL).
+
+    Taken after the projects' exclusive locks, so two lifts of one incident see each other.
+    """
+    query = select(Incident).where(Incident.id == incident_id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def settle_incident(
+    session: Session,
+    actor: User | None,
+    incident_id: int,
+    *,
+    note: str | None = None,
+    record: bool = True,
+) -> bool:
+    """Mark the incident lifted when its last hold has ended; True when it did just now.
+
+    ``record`` audits it (a caller that audits the lift itself passes False).
+    """
+    incident = lock_incident(session, incident_id)
+    if incident is None or incident.lifted_at is not None:
+        return False
+    still = session.scalar(
+        select(func.count()).where(and_(Hold.incident_id == incident_id, Hold.ended_at.is_(None)))
+    )
+    if still:
+        return False
+    incident.lifted_at = utcnow()
+    incident.lifted_by_id = actor.id if actor else None
+    if note and not incident.note:
+        incident.note = note
+    if not record:
+        return True
+    audit.record(
+        session,
+        actor,
+        "incident.lift",
+        incident,
+        before={"lifted_at": None},
+        after={"lifted_at": incident.lifted_at},
+        reason="last hold ended",
+    )
+    return True

@@ -25,6 +25,7 @@ from tracker.models import Project
 PROJECT_ENTRIES = 1
 PAYROLL_EXPORT = 3
 REMINDERS = 4
+CLIENT = 5
 
 
 def share_project(session: Session, project_id: int) -> None:
@@ -42,6 +43,45 @@ def exclusive_project(session: Session, project_id: int) -> None:
         session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, :id)"),
             {"ns": PROJECT_ENTRIES, "id": project_id},
+        )
+
+
+_EXCLUSIVE_MANY = text(
+    "SELECT count(pg_advisory_xact_lock(:ns, id)) FROM unnest(CAST(:ids AS integer[])) AS t(id)"
+)
+
+
+def exclusive_projects(session: Session, project_ids: list[int]) -> None:
+    """``exclusive_project`` for many projects in one statement, in ascending id order.
+
+    ``unnest`` yields the array in order, so the locks are taken one after the other from the
+    lowest id up, as every other path takes them: two incidents never deadlock.
+    """
+    if project_ids and is_postgres(session):
+        session.execute(_EXCLUSIVE_MANY, {"ns": PROJECT_ENTRIES, "ids": sorted(set(project_ids))})
+
+
+def projects_rows(session: Session, project_ids: list[int]) -> list[Project]:
+    """The projects re-read under their row locks, in id order (``FOR UPDATE`` on PostgreSQL)."""
+    if not project_ids:
+        return []
+    query = select(Project).where(Project.id.in_(project_ids)).order_by(Project.id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def client(session: Session, name: str) -> None:
+    """Serialise a client-wide incident's start with a project joining that client.
+
+    Keyed on the client's name as incidents compare it (trimmed, lower case), so a project
+    created for a client while its incident starts is either seen by the start or sees the
+    incident. Taken before any project lock.
+    """
+    if is_postgres(session):
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, hashtext(lower(trim(:name))))"),
+            {"ns": CLIENT, "name": name},
         )
 
 

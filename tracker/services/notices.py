@@ -13,7 +13,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker.models import Assignment, ExportBatch, Hold, Project, TimeEntry, User
+from tracker.clock import utcnow
+from tracker.models import (
+    Assignment,
+    ExportBatch,
+    Hold,
+    Incident,
+    IncidentUpdate,
+    Project,
+    TimeEntry,
+    User,
+)
 from tracker.services import outbox, users, webhooks
 from tracker.services.outbox import Email
 
@@ -57,6 +67,7 @@ def _event_data(project: Project, hold: Hold) -> tuple[dict[str, Any], dict[str,
     shown = {
         "id": hold.id,
         "project_id": hold.project_id,
+        "incident_id": hold.incident_id,
         "started_at": _stamp(hold.started_at),
         "started_by": hold.started_by_id,
         "notice": hold.notice,
@@ -86,11 +97,94 @@ def publish_started(session: Session, project: Project, hold: Hold, affected: in
     return webhooks.publish(session, "hold.started", public | extra, internal | extra)
 
 
+def publish_holds(session: Session, event: str, places: list[tuple[Project, Hold]]) -> int:
+    """``hold.started`` or ``hold.lifted`` for each of an incident's holds: two statements.
+
+    A start carries each hold's ``affected_contractors``, as a single freeze's event does.
+    """
+    items = []
+    for project, hold in places:
+        public, internal = _event_data(project, hold)
+        extra = {"affected_contractors": hold.affected_count} if event == "hold.started" else {}
+        items.append((public | extra, internal | extra))
+    return webhooks.publish_many(session, event, items)
+
+
 def publish_lifted(session: Session, project: Project, hold: Hold, notified: int) -> int:
     """``hold.lifted`` to every subscribed endpoint; returns how many deliveries."""
     public, internal = _event_data(project, hold)
     extra = {"notified": notified}
     return webhooks.publish(session, "hold.lifted", public | extra, internal | extra)
+
+
+def incident_started_email(incident: Incident) -> Email:
+    """The email to each affected contractor: the notice, since when, their incident page.
+
+    One email however many of the incident's projects they are on; no title, reason or client.
+    """
+    return Email(
+        "incident_started",
+        {
+            "incident_id": incident.id,
+            "notice": incident.notice,
+            "started_at": _stamp(incident.started_at),
+            "allow_backfill": incident.allow_backfill,
+        },
+    )
+
+
+def incident_update_email(incident: Incident, update: IncidentUpdate) -> Email:
+    """The email for an update on the incident's timeline."""
+    return Email(
+        "incident_updated",
+        {"incident_id": incident.id, "message": update.message, "at": _stamp(update.at)},
+    )
+
+
+def incident_lifted_email(incident: Incident, note: str | None, *, whole: bool) -> Email:
+    """The release notice: the whole incident lifted, or some of its projects."""
+    return Email(
+        "incident_lifted",
+        {"incident_id": incident.id, "note": note, "whole": whole, "lifted_at": _stamp(utcnow())},
+    )
+
+
+def publish_incident(
+    session: Session,
+    event: str,
+    incident: Incident,
+    projects: list[dict[str, Any]] | None = None,
+    *,
+    update: IncidentUpdate | None = None,
+    whole: bool | None = None,
+) -> int:
+    """``incident.started``, ``.updated`` or ``.lifted`` to every subscribed endpoint.
+
+    The title and the reason go only to endpoints marked internal.
+    """
+    shown: dict[str, Any] = {
+        "id": incident.id,
+        "scope": incident.scope,
+        "client": incident.client,
+        "notice": incident.notice,
+        "incident_ref": incident.incident_ref,
+        "allow_backfill": incident.allow_backfill,
+        "review_by": incident.review_by.isoformat(),
+        "started_at": _stamp(incident.started_at),
+        "started_by": incident.started_by_id,
+        "lifted_at": _stamp(incident.lifted_at),
+        "lifted_by": incident.lifted_by_id,
+        "affected_contractors": incident.affected_count,
+    }
+    data: dict[str, Any] = {"incident": shown}
+    if projects is not None:
+        data["projects"] = projects
+    if update is not None:
+        data["update"] = {"id": update.id, "at": _stamp(update.at), "message": update.message}
+    if whole is not None:
+        data["incident_ended"] = whole
+    internal = {**data, "incident": {**shown, "title": incident.title, "reason": incident.reason}}
+    return webhooks.publish(session, event, data, internal)
 
 
 def _rate(assignment: Assignment, project: Project) -> str:

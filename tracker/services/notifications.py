@@ -17,7 +17,17 @@ from tracker.errors import NotFound
 from tracker.models import Assignment, Notification, User, UTCDateTime, utcnow
 from tracker.services import inputs, outbox
 
-KINDS = ("hold_started", "hold_lifted", "reassignment_confirmed", "entry_rejected", "reminder")
+KINDS = (
+    "hold_started",
+    "hold_lifted",
+    "incident_started",
+    "incident_updated",
+    "incident_lifted",
+    "incident_reminder",
+    "reassignment_confirmed",
+    "entry_rejected",
+    "reminder",
+)
 
 
 def on_project(project_id: int) -> Select[Any]:

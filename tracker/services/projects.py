@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session
 from tracker.clock import utcnow
 from tracker.errors import Duplicate, Invalid, NotFound, ProjectClosed
 from tracker.models import PROJECT_STATUSES, Hold, Project, User
-from tracker.services import assignments, audit, holds, inputs, locks, seats, validation
+from tracker.services import (
+    assignments,
+    audit,
+    holds,
+    incident_reads,
+    incidents,
+    inputs,
+    locks,
+    seats,
+    validation,
+)
 
 PROJECT_FIELDS = (
     "code",
@@ -113,7 +123,9 @@ PROJECT_PARSERS: dict[str, Callable[[Any], Any]] = {
 
 
 def create_project(session: Session, actor: User | None, **values: Any) -> Project:
-    """Create an open project. Raises Invalid or Duplicate (code taken)."""
+    """Create a project: open, or frozen under the client's client-wide incident if there is one.
+
+    Raises Invalid or Duplicate (code taken)."""
     values.setdefault("currency", "EUR")
     clean = validation.clean(values, PROJECT_PARSERS, required=("code", "name", "hourly_rate"))
     if session.scalar(select(Project.id).where(Project.code == clean["code"])) is not None:
@@ -124,6 +136,7 @@ def create_project(session: Session, actor: User | None, **values: Any) -> Proje
     audit.record(
         session, actor, "project.create", project, after=audit.snapshot(project, *PROJECT_FIELDS)
     )
+    incidents.join_client_incident(session, actor, project)  # a halted client's new project
     return project
 
 
@@ -168,6 +181,10 @@ def update_project(
     if before != after:
         project.updated_at = utcnow()
         audit.record(session, actor, "project.update", project, **audit.changes(before, after))
+    if "client" in clean and incident_reads.client_key(
+        before["client"]
+    ) != incident_reads.client_key(project.client):
+        incidents.join_client_incident(session, actor, project)  # moved to a halted client
     return project
 
 

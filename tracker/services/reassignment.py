@@ -26,7 +26,16 @@ from tracker.errors import (
     ProjectFull,
 )
 from tracker.models import Assignment, Hold, Project, User
-from tracker.services import assignments, holds, inputs, locks, notices, notifications, seats
+from tracker.services import (
+    assignments,
+    holds,
+    incident_reads,
+    inputs,
+    locks,
+    notices,
+    notifications,
+    seats,
+)
 
 CONFIRMED = "reassignment_confirmed"
 
@@ -95,6 +104,8 @@ def offers(session: Session, user: User) -> list[Offer]:
 
     Only for a contractor with an active assignment on a held project. Offered: status open,
     ``open_to_reassignment``, a free seat (or no limit), and not a project they are already on.
+    Never a project of a client under a client-wide incident, nor (unless the incident allows
+    it) another project of a held project's client.
     Ranked by how many of their skills the project wants, then by free seats (no limit first),
     then by code. A contractor on several held projects gets each project once, compared with
     the held project whose hold started first.
@@ -114,6 +125,8 @@ def offers(session: Session, user: User) -> list[Offer]:
             )
         )
     )
+    excluded = incident_reads.excluded_clients(session, [h.project.id for h in held])
+    candidates = [p for p in candidates if incident_reads.client_key(p.client) not in excluded]
     free = seats.free_seats_of(session, candidates)
     source = held[0]
     result = []
@@ -277,6 +290,13 @@ def _accept(session: Session, actor: User, from_project_id: int, to_project_id: 
     target = locks.project_row(session, to_project_id)  # seats are counted under it
     _check_visible(session, actor, target)
     _check_target(session, target, from_project_id, viewer=actor)
+    if incident_reads.client_key(target.client) in incident_reads.excluded_clients(
+        session, [from_project_id]
+    ):
+        raise NotOpenToReassignment(
+            f"Project {target.code} does not take people from this hold: its client's work is "
+            "stopped too."
+        )
     assignment = assignments.assign(
         session, actor, target, actor, origin="reassignment", from_hold=hold
     )

@@ -23,6 +23,9 @@ from sqlalchemy.orm import Session
 from tracker.models import (
     Assignment,
     Hold,
+    Incident,
+    IncidentContractor,
+    IncidentUpdate,
     Notification,
     OutboxMessage,
     Project,
@@ -149,6 +152,80 @@ def unread_hold_notices(session: Session, now: dt.datetime) -> DigestSection | N
 
 
 add_digest_section(unread_hold_notices)
+
+
+def overdue_incidents(session: Session, now: dt.datetime) -> DigestSection | None:
+    """Incidents in force past their review date."""
+    rows = session.scalars(
+        select(Incident)
+        .where(Incident.lifted_at.is_(None), Incident.review_by < now.astimezone(dt.UTC).date())
+        .order_by(Incident.review_by, Incident.id)
+    ).all()
+    if not rows:
+        return None
+    return {
+        "kind": "overdue_incidents",
+        "items": [
+            {
+                "id": i.id,
+                "title": i.title,
+                "review_by": i.review_by.isoformat(),
+                "affected": i.affected_count,
+            }
+            for i in rows
+        ],
+    }
+
+
+add_digest_section(overdue_incidents)
+
+
+def send_ack_reminders(session: Session, now: dt.datetime, hours: int) -> int:
+    """Remind the affected who have not acknowledged an incident's latest notice after ``hours``.
+
+    Once per person, incident and latest update (the outbox's ``dedupe_key``); incident notices
+    are never optional. Two statements per incident in force; returns how many were reminded.
+    """
+    locks.reminders(session)
+    cutoff = now - dt.timedelta(hours=hours)
+    reminded = 0
+    for incident in session.scalars(select(Incident).where(Incident.lifted_at.is_(None))):
+        latest = session.execute(
+            select(IncidentUpdate.id, IncidentUpdate.at)
+            .where(IncidentUpdate.incident_id == incident.id)
+            .order_by(IncidentUpdate.at.desc(), IncidentUpdate.id.desc())
+            .limit(1)
+        ).first()
+        told_at = latest.at if latest else incident.started_at
+        if told_at > cutoff:
+            continue
+        prefix = f"ack:{incident.id}:{latest.id if latest else 0}:"
+        people = select(User.id).where(
+            User.id.in_(
+                select(IncidentContractor.user_id).where(
+                    IncidentContractor.incident_id == incident.id,
+                    (IncidentContractor.acknowledged_at.is_(None))
+                    | (IncidentContractor.acknowledged_at < told_at),
+                )
+            ),
+            User.active.is_(True),
+            _not_written(prefix),
+        )
+        reminded += notifications.notify_people(
+            session,
+            people,
+            kind="incident_reminder",
+            message=(
+                "Reminder: please read the notice about the stop of work on your projects and "
+                "confirm you have read it."
+            ),
+            email=Email(
+                "incident_reminder",
+                {"incident_id": incident.id, "notice": incident.notice},
+            ),
+            dedupe_prefix=prefix,
+        )
+    return reminded
 
 
 def send_digest(session: Session, day: dt.date, now: dt.datetime | None = None) -> int:

@@ -22,6 +22,7 @@ import ipaddress
 import json
 import secrets
 import socket
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -251,20 +252,35 @@ def publish(
     marked internal — the only place an internal reason may be. Two statements whatever the
     number of endpoints: read them, insert the deliveries.
     """
+    return publish_many(session, event, [(data, internal_data)])
+
+
+def publish_many(
+    session: Session,
+    event: str,
+    items: Sequence[tuple[dict[str, Any], dict[str, Any] | None]],
+) -> int:
+    """``publish`` for several events of one kind at once (an incident's holds, one each).
+
+    Still two statements whatever the number of events and endpoints.
+    """
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
+    if not items:
+        return 0
     now = utcnow()
     deliveries = []
     for endpoint in list_endpoints(session):
         if event not in endpoint.events:
             continue
-        shown = internal_data if (endpoint.internal and internal_data is not None) else data
-        if endpoint.format == "slack":
-            document: dict[str, Any] = {"text": _slack_text(event, shown, endpoint.internal)}
-        else:
-            document = {"type": event, "timestamp": _stamp(now), "data": shown}
-        body = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
-        deliveries.append((endpoint.id, endpoint.url, body))
+        for data, internal_data in items:
+            shown = internal_data if (endpoint.internal and internal_data is not None) else data
+            if endpoint.format == "slack":
+                document: dict[str, Any] = {"text": _slack_text(event, shown, endpoint.internal)}
+            else:
+                document = {"type": event, "timestamp": _stamp(now), "data": shown}
+            body = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
+            deliveries.append((endpoint.id, endpoint.url, body))
     return outbox.add_webhooks(session, event, deliveries)
 
 

@@ -29,6 +29,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("admin_users.index", "Users"),
         ("approvals.index", "Approvals"),
         ("holds.index", "Holds"),
+        ("admin_incidents.index", "Incidents"),
         ("payroll.index", "Payroll"),
         ("admin_outbox.index", "Delivery"),
         ("admin_audit.index", "Audit log"),
@@ -51,10 +52,27 @@ def _context() -> dict[str, Any]:
         "nav": NAV.get(current_user.role, []),
         # Holds in force on the contractor's projects, shown on every page while they last.
         "banners": (
-            reassignment.held_assignments(db, current_user) if current_user.is_contractor else []
+            banners(reassignment.held_assignments(db, current_user))
+            if current_user.is_contractor
+            else []
         ),
         "unread": notifications.unread_count(db, current_user),
     }
+
+
+def banners(held: list[Any]) -> list[dict[str, Any]]:
+    """One banner per incident, naming each of the contractor's projects it holds.
+
+    Someone on five held projects of one client's incident reads one banner, not five.
+    """
+    grouped: dict[int, dict[str, Any]] = {}
+    for item in held:
+        banner = grouped.setdefault(
+            item.hold.incident_id,
+            {"incident_id": item.hold.incident_id, "hold": item.hold, "projects": []},
+        )
+        banner["projects"].append(item.project)
+    return list(grouped.values())
 
 
 def hours(minutes: int | None) -> str:

@@ -14,7 +14,7 @@ from tracker.clock import local_today
 from tracker.db import get_session
 from tracker.models import Project, User
 from tracker.security import login_is_recent
-from tracker.services import hold_reports, holds, reassignment, timesheet
+from tracker.services import hold_reports, holds, incident_reads, reassignment, timesheet
 from tracker.web import holds as hold_pages
 from tracker.web import offers as offer_pages
 
@@ -28,11 +28,14 @@ def contractor_home(user: User) -> dict[str, Any]:
     return {**_week_panel(user), **_offers_panel(user)}
 
 
-def admin_home(_user: User) -> dict[str, Any]:
-    """The admin overview's summary of holds in force."""
+def admin_home(user: User) -> dict[str, Any]:
+    """The admin overview's summary of holds in force, and the incidents past their review."""
+    db = get_session()
     return {
-        "holds_panels": ["holds/_home_panel.html"],
-        "holds_in_force": hold_reports.holds_in_force(get_session()),
+        "holds_panels": ["admin_incidents/_home_panel.html", "holds/_home_panel.html"],
+        "holds_in_force": hold_reports.holds_in_force(db),
+        "incidents_overdue": incident_reads.overdue(db, local_today(user)),
+        "incidents_active": incident_reads.list_incidents(db, user, active=True),
     }
 
 
