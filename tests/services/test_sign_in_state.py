@@ -30,8 +30,8 @@ def test_typed_sign_in_keys_never_count_as_a_users_code_or_password_failures(db,
 
 def test_wrong_codes_and_passwords_are_kept_per_user_apart_from_typed_emails(db, make):
     user = db.get(User, make.contractor().id)
-    secret = mfa.new_secret()
-    mfa.enable(db, user, secret, mfa.code_at(secret, time.time() - mfa.STEP))
+    secret = mfa.pending_secret(db, user)
+    mfa.enable(db, user, mfa.code_at(secret, time.time() - mfa.STEP))
     assert not mfa.verify(db, user, "000000", "203.0.113.7")
     assert auth.reauthenticate(db, user, "not my password", "203.0.113.7") is not None
     db.commit()
@@ -42,8 +42,8 @@ def test_wrong_codes_and_passwords_are_kept_per_user_apart_from_typed_emails(db,
 
 def test_a_code_works_once_and_its_step_is_kept_on_the_user(db, make):
     user = db.get(User, make.contractor().id)
-    secret = mfa.new_secret()
-    mfa.enable(db, user, secret, mfa.code_at(secret, time.time() - mfa.STEP))
+    secret = mfa.pending_secret(db, user)
+    mfa.enable(db, user, mfa.code_at(secret, time.time() - mfa.STEP))
     code = mfa.code_at(secret)
     step = mfa.matching_step(secret, code)
     assert mfa.verify(db, user, code)

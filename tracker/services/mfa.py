@@ -85,17 +85,32 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(code.replace("-", "").lower().encode()).hexdigest()
 
 
-def enable(session: Session, user: User, secret: str, code: str) -> list[str]:
-    """Turn TOTP on once the user proves their app shows the right code.
+def pending_secret(session: Session, user: User) -> str:
+    """The secret the user is enrolling with, made (and kept on the server) the first time.
+
+    Kept on the user's row until ``enable`` accepts a code from it, so reloading the page shows
+    the same QR code, and the secret never travels in the session cookie.
+    """
+    if not user.totp_pending_secret:
+        user.totp_pending_secret = new_secret()
+        session.flush()
+    return user.totp_pending_secret
+
+
+def enable(session: Session, user: User, code: str) -> list[str]:
+    """Turn TOTP on with the pending secret once the user proves their app shows its code.
 
     Returns the recovery codes (shown once, stored hashed). Raises Invalid.
     """
+    secret = user.totp_pending_secret
+    if not secret:
+        raise Invalid.field("code", "Start again: open the second-factor page to scan a new code.")
     step = matching_step(secret, code)
     if step is None:
         raise Invalid.field("code", "That code does not match; check the time on your phone.")
     _remember_step(session, user, step)  # the code just typed cannot then sign anyone in
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
-    user.totp_secret = secret
+    user.totp_secret, user.totp_pending_secret = secret, None
     user.recovery_codes = [_hash_code(c) for c in codes]
     audit.record(session, user, "mfa.enable", user)
     return codes

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import Duplicate, Invalid, NotFound
 from tracker.models import ROLES, SetupLink, User, utcnow
-from tracker.services import audit, inputs, passwords, validation
+from tracker.services import audit, inputs, passwords, tokens, validation
 
 USER_FIELDS = ("email", "name", "role", "active", "timezone", "skills", "hourly_rate")
 
@@ -133,8 +133,9 @@ def create_user(
 def update_user(session: Session, actor: User | None, user: User, **changes: Any) -> User:
     """Change name, role, active, timezone, skills or hourly_rate. Raises Invalid.
 
-    A role change or a disable ends the user's sessions. Nobody disables their own account, and
-    the last active admin keeps the role (someone must be able to manage the portal).
+    A role change or a disable ends the user's sessions and revokes their API tokens. Nobody
+    disables their own account, and the last active admin keeps the role (someone must be able
+    to manage the portal).
     """
     changeable = {k: p for k, p in USER_PARSERS.items() if k != "email"}  # emails are fixed
     clean = validation.clean(changes, changeable)
@@ -144,6 +145,8 @@ def update_user(session: Session, actor: User | None, user: User, **changes: Any
         setattr(user, key, value)
     if user.role != before["role"] or (before["active"] and not user.active):
         user.session_token = _new_session_token()
+        why = "role change" if user.role != before["role"] else "disabled"
+        tokens.revoke_all(session, actor, user, why)
     after = audit.snapshot(user, *USER_FIELDS)
     if before != after:
         audit.record(session, actor, "user.update", user, **audit.changes(before, after))
@@ -184,10 +187,15 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
     set_password(session, user, user, new)
 
 
-def end_sessions(session: Session, actor: User | None, user: User) -> None:
-    """Sign the user out everywhere (their session cookies stop working)."""
+def end_sessions(
+    session: Session, actor: User | None, user: User, *, revoke_tokens: bool = False
+) -> None:
+    """Sign the user out everywhere (their session cookies stop working); with
+    ``revoke_tokens``, their API tokens stop working too."""
     user.session_token = _new_session_token()
-    audit.record(session, actor, "user.sessions_ended", user)
+    audit.record(session, actor, "user.sessions_ended", user, tokens_revoked=revoke_tokens)
+    if revoke_tokens:
+        tokens.revoke_all(session, actor, user, "signed out everywhere")
 
 
 def needs_first_admin(session: Session) -> bool:
@@ -202,8 +210,14 @@ def create_setup_link(
     purpose: str,
     hours: int = 24,
 ) -> str:
-    """A one-time link token (returned raw, stored hashed). ``user`` None: the first admin."""
+    """A one-time link token (returned raw, stored hashed). ``user`` None: the first admin.
+
+    A password reset (``purpose`` "reset") revokes the user's API tokens: whoever may have
+    had the password may have made one.
+    """
     token = secrets.token_urlsafe(32)
+    if user is not None and purpose == "reset":
+        tokens.revoke_all(session, actor, user, "password reset")
     link = SetupLink(
         token_hash=_hash(token),
         user_id=user.id if user else None,

@@ -14,7 +14,7 @@ from tracker.errors import DomainError
 from tracker.models import ROLES
 from tracker.security import start_session
 from tracker.services import passwords, reminders, tokens, users
-from tracker.web.access import me, roles
+from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import EmptyForm, show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -71,6 +71,7 @@ def index() -> Any:
 
 @bp.route("/password", methods=["POST"])
 @roles(*ROLES)
+@recent_login
 def password() -> Any:
     """Change your password; other sessions end, this one continues with a new id."""
     form = ChangePasswordForm(prefix="pw")
@@ -92,6 +93,7 @@ def password() -> Any:
 
 @bp.route("/tokens", methods=["POST"])
 @roles(*ROLES)
+@recent_login
 def create_token() -> Any:
     """Create an API token; its secret is shown once."""
     form = TokenForm(prefix="tk")

@@ -97,13 +97,18 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @roles(*ROLES)
 def logout() -> Any:
-    """Sign out and end this user's sessions everywhere (the old cookie stops working)."""
+    """Sign out and end this user's sessions everywhere (the old cookie stops working); with
+    ``revoke_tokens`` ticked, the user's API tokens stop working too."""
+    revoke = bool(request.form.get("revoke_tokens"))
     with unit_of_work() as db:
         user = me()
-        users.end_sessions(db, user, user)
+        users.end_sessions(db, user, user, revoke_tokens=revoke)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(
+        "You are signed out everywhere" + (", and your API tokens are revoked." if revoke else "."),
+        "info",
+    )
     return redirect(url_for("auth.login"))
 
 
@@ -194,6 +199,10 @@ def _setup(token: str) -> Any:
         except DomainError as exc:
             show_error(form, exc)
         else:
+            if user.totp_secret:  # a link proves the mailbox, never the second factor
+                begin_second_step(user, None)  # a fresh session: the token goes with the old one
+                flash("Your password is set. Enter a code from your app to sign in.", "success")
+                return redirect(url_for("mfa.verify"))
             start_session(user)  # a fresh session: the token goes with the old one
             flash("Your password is set. Welcome!", "success")
             return redirect(url_for("home.index"))

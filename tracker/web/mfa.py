@@ -25,7 +25,7 @@ from tracker.errors import DomainError, RateLimited
 from tracker.models import ROLES, User
 from tracker.security import login_settings, second_step_user_id, start_session
 from tracker.services import mfa, users
-from tracker.web.access import me, public, roles, safe_next
+from tracker.web.access import me, public, recent_login, roles, safe_next
 from tracker.web.forms import flash_error, message, record, show_error
 
 bp = Blueprint("mfa", __name__)
@@ -35,6 +35,7 @@ _EXEMPT = {
     "auth.logout",
     "static",
     "auth.login",
+    "auth.reauth",  # enrolling needs a recent login; confirming the password must stay open
     "health.healthz",
     "health.readyz",
 }
@@ -99,23 +100,23 @@ def _cancel(text: str) -> Any:
 
 @bp.route("/account/mfa", methods=["GET", "POST"])
 @roles(*ROLES)
+@recent_login
 def setup() -> Any:
     """Enrol an authenticator app: scan the QR code, confirm with a code, keep recovery codes."""
     user = me()
     if user.totp_secret:
         return render_template("mfa/enabled.html", form=DisableForm())
-    secret = session.get("mfa_pending_secret") or mfa.new_secret()
-    session["mfa_pending_secret"] = secret
     form = CodeForm()
     if form.validate_on_submit():
         try:
             with unit_of_work() as db:
-                codes = mfa.enable(db, user, secret, form.code.data or "")
+                codes = mfa.enable(db, user, form.code.data or "")
         except DomainError as exc:
             show_error(form, exc)
         else:
-            session.pop("mfa_pending_secret", None)
             return render_template("mfa/recovery_codes.html", codes=codes)
+    with unit_of_work() as db:
+        secret = mfa.pending_secret(db, user)
     uri = mfa.provisioning_uri(user, secret)
     return render_template(
         "mfa/setup.html",
@@ -128,6 +129,7 @@ def setup() -> Any:
 
 @bp.route("/account/mfa/disable", methods=["POST"])
 @roles(*ROLES)
+@recent_login
 def disable() -> Any:
     """Turn the second factor off (not allowed where it is required)."""
     user = me()
