@@ -148,13 +148,22 @@ def disable(
     return None
 
 
-def _last_step(session: Session, user: User) -> int:
-    """The last TOTP time step accepted for the user (-1: none), the user's row locked first."""
-    query = select(User.totp_last_step).where(User.id == user.id)
+def _lock_user(session: Session, user: User) -> None:
+    """Lock the user's row (PostgreSQL; SQLite's writer holds the database) and read it afresh.
+
+    Whatever the code checks next — the last accepted step, the unused recovery codes — is then
+    what the transaction before committed, and no other check of the same user's codes runs
+    until this one commits.
+    """
+    query = select(User).where(User.id == user.id).execution_options(populate_existing=True)
     if is_postgres(session):
-        query = query.with_for_update()  # two sign-ins with one code: one waits
-    step = session.scalar(query)
-    return -1 if step is None else step
+        query = query.with_for_update()
+    session.scalars(query).one()
+
+
+def _last_step(session: Session, user: User) -> int:
+    """The last TOTP time step accepted for the user (-1: none); read under ``_lock_user``."""
+    return -1 if user.totp_last_step is None else user.totp_last_step
 
 
 def _remember_step(session: Session, user: User, step: int) -> None:
@@ -182,6 +191,7 @@ def verify(
     ``mfa.failure``; once ``max_attempts`` are in the window every code is refused.
     Raises RateLimited (asking to be audited as ``mfa.throttled``) when that limit is reached.
     """
+    _lock_user(session, user)  # two sign-ins with one code (TOTP or recovery): one waits
     if not user.totp_secret:
         return False
     if failures(session, user, window_seconds) >= max_attempts:

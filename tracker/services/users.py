@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.db import is_postgres
 from tracker.errors import Duplicate, Invalid, NotFound
 from tracker.models import ROLES, SetupLink, User, utcnow
 from tracker.services import audit, inputs, passwords, tokens, validation
@@ -161,11 +162,13 @@ def _keep_an_admin(session: Session, actor: User | None, user: User, clean: dict
     demoting = "role" in clean and clean["role"] != "admin"
     if user.role != "admin" or not user.active or not (disabling or demoting):
         return
-    others = session.scalar(
-        select(func.count())
-        .select_from(User)
-        .where(User.role == "admin", User.active.is_(True), User.id != user.id)
-    )
+    # Every active admin's row is locked (in id order) and the count taken from what the lock
+    # saw: two admins demoting each other at once are decided one after the other, and the
+    # second sees the first's change (SQLite's writer holds the whole database anyway).
+    query = select(User.id).where(User.role == "admin", User.active.is_(True)).order_by(User.id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    others = [i for i in session.scalars(query) if i != user.id]
     if not others:
         field = "active" if disabling else "role"
         raise Invalid.field(field, "This is the only active admin; make another admin first.")
