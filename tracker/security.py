@@ -16,7 +16,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker.db import get_session
+from tracker.db import begin_read
 from tracker.models import User
 from tracker.services import audit, inputs, users
 
@@ -42,7 +42,8 @@ CSP = (
 def _load_user(alternative_id: str) -> User | None:
     """Load the user only when the cookie's session token is still the user's current one."""
     user_id, _, token = alternative_id.partition(":")
-    return users.signed_in(get_session(), inputs.id_or_none(user_id), token)
+    # Read as a reader: whoever sends a cookie never takes the write lock just by asking.
+    return users.signed_in(begin_read(), inputs.id_or_none(user_id), token)
 
 
 def init_app(app: Flask) -> None:

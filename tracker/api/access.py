@@ -6,9 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import current_app, g, request
+from limits import parse
 
-from tracker.db import get_session, unit_of_work
+from tracker.db import begin_read, caller_authorized, unit_of_work
 from tracker.errors import Forbidden, Unauthorized
 from tracker.models import User
 from tracker.services import audit, tokens
@@ -25,11 +26,47 @@ def bearer() -> str | None:
     return value.strip()
 
 
+# At most this many ``api.denied`` rows per client address and reason: a crowd of bad tokens
+# must not turn into a crowd of writes (each one a turn at SQLite's write lock).
+DENIED_AUDIT_LIMIT = parse("1/minute")
+
+
+def _audit_due(user: User | None, reason: str) -> bool:
+    """Whether this refusal is the first of its kind within the limit: per client address for
+    a call without a valid token, per user and action (method and route) for a refused role.
+
+    Counted in the API rate limiter's store (Redis when configured, so every process and host
+    shares the count; memory otherwise). When the store fails, the refusal is not written: an
+    outage of the counter must not reopen the flood of writes.
+    """
+    limiter = current_app.extensions.get("tracker.limiter")
+    if limiter is None:
+        return True
+    key: tuple[str, ...]
+    if user is None:
+        key = ("address", request.remote_addr or "?", reason)
+    else:
+        key = (f"user:{user.id}", request.method, request.endpoint or request.path, reason)
+    try:
+        return bool(limiter.limiter.hit(DENIED_AUDIT_LIMIT, "api-denied-audit", *key))
+    except Exception:  # the store went away: skip the row, never the answer
+        return False
+
+
 def _deny(user: User | None, reason: str) -> None:
-    """Record a refused API call (who, what, from where) in its own transaction."""
+    """Record a refused API call (who, what, from where) in its own transaction, once a minute
+    per address, or per user and action (see ``DENIED_AUDIT_LIMIT``)."""
+    if not _audit_due(user, reason):
+        return
     with unit_of_work() as db:
         audit.record(
-            db, user, "api.denied", reason=reason, method=request.method, path=request.path
+            db,
+            user,
+            "api.denied",
+            reason=reason,
+            method=request.method,
+            path=request.path,
+            note="refusals like this one within the next minute are not recorded",
         )
 
 
@@ -46,7 +83,7 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             raw = bearer()
-            db = get_session()
+            db = begin_read()  # checking a token takes no write lock (see tracker.db)
             user = tokens.authenticate(db, raw) if raw else None
             if tokens.TOUCH_DUE in db.info:
                 with unit_of_work() as db:  # last_used_at moves on (every few minutes at most)
@@ -58,6 +95,7 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
                 _deny(user, "role")
                 raise Forbidden("Your role may not do this.")
             g.api_user = user
+            caller_authorized()
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]

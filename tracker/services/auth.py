@@ -15,6 +15,7 @@ long:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -134,7 +135,21 @@ def login_delay(
     return min(cap_seconds, 0.25 * 2 ** min(excess, 8))
 
 
-def authenticate(
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt found before any write: ``check_sign_in``'s answer, for
+    ``record_sign_in``."""
+
+    email: str
+    address: str
+    window_seconds: int
+    throttled: bool = False
+    user_id: int | None = None
+    password: passwords.Checked | None = None
+    new_hash: str | None = None  # the password hashed again with the active parameters
+
+
+def check_sign_in(
     session: Session,
     email: str,
     password: str,
@@ -142,26 +157,43 @@ def authenticate(
     *,
     max_attempts: int = 5,
     window_seconds: int = 900,
-) -> User | RateLimited | Unauthorized:
-    """The active user with these credentials, or the refusal to show.
+) -> SignIn:
+    """Read the throttle's counts and the account, and compare the password: reads only.
 
-    The refusal is returned, not raised, so the edge commits the failure record with it.
-    RateLimited when this address has ``max_attempts`` failures for this account in the window,
-    or 20 times that for any accounts; failures from other addresses never refuse a correct
-    password (see the module docstring). A correct password clears this address's failures
-    for the account only, so an attacker's count elsewhere keeps running down on its own.
+    Call it before the unit of work (``db.begin_read``): the password is hashed here, where no
+    write lock is held. A throttled attempt is not hashed at all.
     """
     email = _clean_email(email)
     address = (address or "?")[:100]
+    attempt = SignIn(email, address, window_seconds)
     pair = count_failures(session, window_seconds, email=email, address=address)
     per_address = count_failures(session, window_seconds, address=address)
     if pair >= max_attempts or per_address >= max_attempts * ADDRESS_FACTOR:
-        audit.record(session, None, "login.throttled", target_type="user", email=email)
-        return RateLimited(TOO_MANY, retry_after=window_seconds)
+        return replace(attempt, throttled=True)
     user = find_by_email(session, email)
-    ok = passwords.verify(user.password_hash if user else None, password)
+    checked = passwords.check(user.password_hash if user else None, password)
+    new_hash = None
+    if checked.ok and checked.stored_hash and passwords.needs_rehash(checked.stored_hash):
+        new_hash = passwords.hash_password(password)
+    return replace(attempt, user_id=user.id if user else None, password=checked, new_hash=new_hash)
+
+
+def record_sign_in(session: Session, attempt: SignIn) -> User | RateLimited | Unauthorized:
+    """Keep what a checked sign-in attempt means: the user, or the refusal to show.
+
+    Writes only what the answer needs (a failure, the audit event, the last sign-in); no
+    hashing. The account is read again here: one disabled, or whose password changed, since
+    the check is refused. The refusal is returned, not raised, so the edge commits it.
+    """
+    email, address = attempt.email, attempt.address
+    if attempt.throttled:
+        audit.record(session, None, "login.throttled", target_type="user", email=email)
+        return RateLimited(TOO_MANY, retry_after=attempt.window_seconds)
+    user = session.get(User, attempt.user_id) if attempt.user_id is not None else None
+    checked = attempt.password
+    ok = user is not None and checked is not None and checked.still_matches(user.password_hash)
     if not ok or user is None or not user.active:
-        record_failure(session, email, address, window_seconds)
+        record_failure(session, email, address, attempt.window_seconds)
         audit.record(
             session,
             None,
@@ -171,20 +203,46 @@ def authenticate(
             email=email,
         )
         return Unauthorized(FAILED)
-    if user.password_hash is None:  # verify() is False without one; this keeps mypy sure
-        return Unauthorized(FAILED)
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+    if attempt.new_hash is not None:
+        user.password_hash = attempt.new_hash
     clear_failures(session, email, address)
     user.last_login_at = utcnow()
     audit.record(session, user, "login.success", user)
     return user
 
 
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    address: str,
+    *,
+    max_attempts: int = 5,
+    window_seconds: int = 900,
+) -> User | RateLimited | Unauthorized:
+    """The active user with these credentials, or the refusal to show (check, then record).
+
+    RateLimited when this address has ``max_attempts`` failures for this account in the window,
+    or 20 times that for any accounts; failures from other addresses never refuse a correct
+    password (see the module docstring). A correct password clears this address's failures
+    for the account only, so an attacker's count elsewhere keeps running down on its own.
+    Interfaces call ``check_sign_in`` before their unit of work and ``record_sign_in`` in it.
+    """
+    attempt = check_sign_in(
+        session,
+        email,
+        password,
+        address,
+        max_attempts=max_attempts,
+        window_seconds=window_seconds,
+    )
+    return record_sign_in(session, attempt)
+
+
 def reauthenticate(
     session: Session,
     user: User,
-    password: str,
+    password: str | passwords.Checked,
     address: str,
     *,
     max_attempts: int = 5,
@@ -195,15 +253,19 @@ def reauthenticate(
     The refusal is returned, not raised, so the edge commits the failure record with it.
     Failures are counted per user in the database (a stolen session cannot guess the password
     for long) and audited as ``reauth.failure``; after ``max_attempts`` in the window the answer
-    is RateLimited, even for the right password, until the window has passed.
+    is RateLimited, even for the right password, until the window has passed. Interfaces pass
+    the password already compared (``passwords.check``, before the unit of work), so no hashing
+    happens under the write lock.
     """
+    if isinstance(password, str):
+        password = passwords.check(user.password_hash, password)
     if count_user_failures(session, user, "reauth", window_seconds) >= max_attempts:
         audit.record(session, user, "reauth.throttled", user)
         return RateLimited(
             "Too many wrong passwords. Wait a few minutes and try again.",
             retry_after=window_seconds,
         )
-    if not passwords.verify(user.password_hash, password):
+    if not password.still_matches(user.password_hash):
         record_user_failure(session, user, "reauth", address, window_seconds)
         audit.record(session, user, "reauth.failure", user)
         return Invalid.field("password", NOT_YOURS)

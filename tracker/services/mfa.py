@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.errors import Invalid, RateLimited
 from tracker.models import SECOND_FACTOR_ROLES, User
-from tracker.services import audit
+from tracker.services import audit, passwords
 from tracker.services.auth import (
     clear_user_failures,
     count_user_failures,
@@ -119,7 +119,7 @@ def enable(session: Session, user: User, code: str) -> list[str]:
 def disable(
     session: Session,
     user: User,
-    password: str,
+    password: str | passwords.Checked,
     address: str = "?",
     *,
     max_attempts: int = 5,

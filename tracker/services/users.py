@@ -102,7 +102,7 @@ def create_user(
     email: Any,
     name: Any,
     role: Any,
-    password: str | None = None,
+    password: str | passwords.Hashed | None = None,
     timezone: Any = "UTC",
     skills: Any = None,
     hourly_rate: Any = None,
@@ -113,7 +113,7 @@ def create_user(
     checks: dict[str, Callable[[], Any]] = {
         k: partial(USER_PARSERS[k], v) for k, v in given.items()
     }
-    if password is not None:
+    if isinstance(password, str):
         checks["password"] = partial(passwords.check_policy, password)
     values = validation.collect(checks)
     values.pop("password", None)
@@ -121,7 +121,7 @@ def create_user(
         raise Duplicate({"email": ["A user with this email already exists."]})
     user = User(
         **values,
-        password_hash=passwords.hash_password(password) if password else None,
+        password_hash=_hash_of(password),
         password_changed_at=utcnow() if password else None,
         session_token=_new_session_token(),
     )
@@ -129,6 +129,12 @@ def create_user(
     session.flush()  # the id is needed by the audit event and by the caller
     audit.record(session, actor, "user.create", user, after=audit.snapshot(user, *USER_FIELDS))
     return user
+
+
+def _hash_of(password: str | passwords.Hashed | None) -> str | None:
+    if isinstance(password, passwords.Hashed):
+        return password.value
+    return passwords.hash_password(password) if password else None
 
 
 def update_user(session: Session, actor: User | None, user: User, **changes: Any) -> User:
@@ -174,18 +180,35 @@ def _keep_an_admin(session: Session, actor: User | None, user: User, clean: dict
         raise Invalid.field(field, "This is the only active admin; make another admin first.")
 
 
-def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
-    """Set a new password and end every existing session of the user. Raises Invalid."""
-    passwords.check_policy(password)
-    user.password_hash = passwords.hash_password(password)
+def set_password(
+    session: Session, actor: User | None, user: User, password: str | passwords.Hashed
+) -> None:
+    """Set a new password and end every existing session of the user. Raises Invalid.
+
+    Interfaces pass it prepared (``passwords.prepare``, before the unit of work): no hashing
+    under the write lock.
+    """
+    if isinstance(password, str):
+        password = passwords.prepare(password)
+    user.password_hash = password.value
     user.password_changed_at = utcnow()
     user.session_token = _new_session_token()
     audit.record(session, actor, "user.password", user)
 
 
-def change_own_password(session: Session, user: User, current: str, new: str) -> None:
-    """A user changes their own password, proving the current one. Raises Invalid."""
-    if not passwords.verify(user.password_hash, current):
+def change_own_password(
+    session: Session,
+    user: User,
+    current: str | passwords.Checked,
+    new: str | passwords.Hashed,
+) -> None:
+    """A user changes their own password, proving the current one. Raises Invalid.
+
+    Interfaces pass both already checked and hashed (``passwords.check``, ``prepare``).
+    """
+    if isinstance(current, str):
+        current = passwords.check(user.password_hash, current)
+    if not current.still_matches(user.password_hash):
         raise Invalid.field("current_password", "This is not your current password.")
     set_password(session, user, user, new)
 
@@ -252,7 +275,7 @@ def find_setup_link(session: Session, token: str) -> SetupLink:
 def use_setup_link(
     session: Session,
     token: str,
-    password: str,
+    password: str | passwords.Hashed,
     *,
     email: Any = None,
     name: Any = None,

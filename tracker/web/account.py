@@ -77,11 +77,12 @@ def password() -> Any:
     form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
         try:
+            user = me()
+            # Both hashings before the write lock: the check of the current password, the new one.
+            current = passwords.check(user.password_hash, form.current_password.data or "")
+            new = passwords.prepare(form.new_password.data or "")
             with unit_of_work() as db:
-                user = me()
-                users.change_own_password(
-                    db, user, form.current_password.data or "", form.new_password.data or ""
-                )
+                users.change_own_password(db, user, current, new)
         except DomainError as exc:
             show_error(form, exc, {"password": "new_password"})
         else:

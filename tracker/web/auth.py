@@ -20,7 +20,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from tracker.db import get_session, unit_of_work
+from tracker.db import begin_read, get_session, unit_of_work
 from tracker.errors import DomainError, NotFound, RateLimited
 from tracker.models import ROLES
 from tracker.security import (
@@ -66,15 +66,19 @@ def login() -> Any:
     status = 200
     headers: dict[str, str] = {}
     if form.validate_on_submit():
+        # Reads and the password's hashing first, with no write lock held (anyone can post
+        # here, as often as they like); then one short write of what it means.
+        db = begin_read()
+        delay = auth_service.login_delay(db, form.email.data or "", **login_settings())
+        attempt = auth_service.check_sign_in(
+            db,
+            form.email.data or "",
+            form.password.data or "",
+            request.remote_addr or "?",
+            **login_settings(),
+        )
         with unit_of_work() as db:
-            delay = auth_service.login_delay(db, form.email.data or "", **login_settings())
-            outcome = auth_service.authenticate(
-                db,
-                form.email.data or "",
-                form.password.data or "",
-                request.remote_addr or "?",
-                **login_settings(),
-            )
+            outcome = auth_service.record_sign_in(db, attempt)
         if delay:
             time.sleep(delay)  # many failures from many addresses: slow down, never lock out
         if isinstance(outcome, DomainError):
@@ -118,13 +122,10 @@ def reauth() -> Any:
     """Confirm the password before a sensitive action (freeze, payroll, user admin)."""
     form = PasswordForm()
     if form.validate_on_submit():
+        checked = passwords.check(me().password_hash, form.password.data or "")  # no lock held
         with unit_of_work() as db:
             refusal = auth_service.reauthenticate(
-                db,
-                me(),
-                form.password.data or "",
-                request.remote_addr or "?",
-                **login_settings(),
+                db, me(), checked, request.remote_addr or "?", **login_settings()
             )
         if refusal is None:
             mark_recent_login()
@@ -185,6 +186,7 @@ def _setup(token: str) -> Any:
         form.timezone.choices = validation.timezones()
     if form.validate_on_submit():
         try:
+            password = passwords.prepare(form.password.data or "")  # hashed before the lock
             with unit_of_work() as db:
                 extra = (
                     {
@@ -195,7 +197,7 @@ def _setup(token: str) -> Any:
                     if isinstance(form, FirstAdminForm)
                     else {}
                 )
-                user = users.use_setup_link(db, token, form.password.data or "", **extra)
+                user = users.use_setup_link(db, token, password, **extra)
         except DomainError as exc:
             show_error(form, exc)
         else:

@@ -24,7 +24,7 @@ from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, RateLimited
 from tracker.models import ROLES, User
 from tracker.security import login_settings, second_step_user_id, start_session
-from tracker.services import mfa, users
+from tracker.services import mfa, passwords, users
 from tracker.web.access import me, public, recent_login, roles, safe_next
 from tracker.web.forms import flash_error, message, record, show_error
 
@@ -138,11 +138,12 @@ def disable() -> Any:
         return redirect(url_for("mfa.setup"))
     form = DisableForm()
     if form.validate_on_submit():
+        checked = passwords.check(user.password_hash, form.password.data or "")  # no lock held
         with unit_of_work() as db:
             refusal = mfa.disable(
                 db,
                 user,
-                form.password.data or "",
+                checked,
                 request.remote_addr or "?",
                 **login_settings(),
             )
