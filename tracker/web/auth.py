@@ -174,7 +174,7 @@ def setup() -> Any:
 
 
 def _setup(token: str) -> Any:
-    db = get_session()
+    db = begin_read()  # anyone with a link posts here: the new password is hashed before the lock
     try:
         link = users.find_setup_link(db, token)
     except NotFound as exc:
