@@ -9,12 +9,17 @@ long:
 - per client address, whatever the account: refused after 20 times ``max_attempts``;
 - per account across many addresses: never refused outright, since anyone could then keep the
   owner out; the answer is only slowed down (``login_delay``, at most about a second), and a
-  correct password from a clean address still signs in.
+  correct password from a clean address still signs in;
+- from a trusted device (a browser the account signed in from before, holding the signed
+  device cookie ``security`` issues): only that device's own failures count, so nobody sharing
+  the owner's address (an office, a proxy) can lock them out, and an admin can always get in
+  during an incident. A stolen device cookie still gets ``max_attempts`` guesses per window.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -64,7 +69,8 @@ def _count(session: Session, model: Failures, window_seconds: int, *where: Any) 
 
 
 def record_failure(session: Session, key: str, address: str, window_seconds: int) -> None:
-    """Count one failed sign-in for the typed email ``key`` from ``address``."""
+    """Count one failed sign-in for the typed email ``key`` from ``address`` (a client address
+    or a trusted device's key)."""
     _remember(session, LoginAttempt(email=key, address=(address or "?")[:100]), window_seconds)
 
 
@@ -112,6 +118,16 @@ def count_user_failures(session: Session, user: User, kind: str, window_seconds:
     )
 
 
+def _clean_address(address: str | None) -> str:
+    """The client address as an IP address, else "?": behind a proxy the address comes from a
+    header the client can type into, and no typed text may land in another key's space (the
+    trusted devices' ``device:…``)."""
+    try:
+        return str(ipaddress.ip_address((address or "").strip()))
+    except ValueError:
+        return "?"
+
+
 def _clean_email(email: str | None) -> str:
     return (email or "").strip().lower()[:254]
 
@@ -141,7 +157,7 @@ class SignIn:
     ``record_sign_in``."""
 
     email: str
-    address: str
+    address: str  # the client address, or the trusted device's key ("device:…")
     window_seconds: int
     throttled: bool = False
     user_id: int | None = None
@@ -155,22 +171,31 @@ def check_sign_in(
     password: str,
     address: str,
     *,
+    device: tuple[int, str] | None = None,
     max_attempts: int = 5,
     window_seconds: int = 900,
 ) -> SignIn:
     """Read the throttle's counts and the account, and compare the password: reads only.
 
     Call it before the unit of work (``db.begin_read``): the password is hashed here, where no
-    write lock is held. A throttled attempt is not hashed at all.
+    write lock is held. A throttled attempt is not hashed at all. ``device`` is the (user id,
+    key) of a trusted-device cookie the client sent: for that user, only the device's own
+    failures count (see the module docstring).
     """
     email = _clean_email(email)
-    address = (address or "?")[:100]
-    attempt = SignIn(email, address, window_seconds)
-    pair = count_failures(session, window_seconds, email=email, address=address)
-    per_address = count_failures(session, window_seconds, address=address)
-    if pair >= max_attempts or per_address >= max_attempts * ADDRESS_FACTOR:
-        return replace(attempt, throttled=True)
+    address = _clean_address(address)
     user = find_by_email(session, email)
+    if device is not None and user is not None and device[0] == user.id:
+        address = f"device:{device[1]}"[:100]
+        too_many = count_failures(session, window_seconds, email=email, address=address)
+        throttled = too_many >= max_attempts
+    else:
+        pair = count_failures(session, window_seconds, email=email, address=address)
+        per_address = count_failures(session, window_seconds, address=address)
+        throttled = pair >= max_attempts or per_address >= max_attempts * ADDRESS_FACTOR
+    attempt = SignIn(email, address, window_seconds)
+    if throttled:
+        return replace(attempt, throttled=True)
     checked = passwords.check(user.password_hash if user else None, password)
     new_hash = None
     if checked.ok and checked.stored_hash and passwords.needs_rehash(checked.stored_hash):

@@ -27,7 +27,9 @@ from tracker.security import (
     begin_second_step,
     login_settings,
     mark_recent_login,
+    remember_device,
     start_session,
+    trusted_device,
 )
 from tracker.services import auth as auth_service
 from tracker.services import passwords, users, validation
@@ -75,6 +77,7 @@ def login() -> Any:
             form.email.data or "",
             form.password.data or "",
             request.remote_addr or "?",
+            device=trusted_device(),
             **login_settings(),
         )
         with unit_of_work() as db:
@@ -92,7 +95,8 @@ def login() -> Any:
             return redirect(url_for("mfa.verify"))
         else:
             start_session(outcome)
-            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+            target = safe_next(request.args.get("next"), url_for("home.index"))
+            return remember_device(redirect(target), outcome)
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status, headers

@@ -23,7 +23,12 @@ from wtforms.validators import DataRequired, Length
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, RateLimited
 from tracker.models import ROLES, User
-from tracker.security import login_settings, second_step_user_id, start_session
+from tracker.security import (
+    login_settings,
+    remember_device,
+    second_step_user_id,
+    start_session,
+)
 from tracker.services import mfa, passwords, users
 from tracker.web.access import me, public, recent_login, roles, safe_next
 from tracker.web.forms import flash_error, message, record, show_error
@@ -84,7 +89,7 @@ def verify() -> Any:
         if ok and user is not None:
             next_url = session.get("mfa_next")
             start_session(user)
-            return redirect(safe_next(next_url, url_for("home.index")))
+            return remember_device(redirect(safe_next(next_url, url_for("home.index"))), user)
         if locked:
             return _cancel(mfa.TOO_MANY)
         form.code.errors = ["That code is not right. Try the newest code in your app."]
