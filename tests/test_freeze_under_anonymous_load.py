@@ -58,3 +58,7 @@ def test_a_freeze_lands_while_anonymous_clients_fail_sign_in_and_send_bad_tokens
     denied_rows = _count(db, "api.denied")
     assert 1 <= denied_rows <= 2 * 4
     assert refused_tokens > denied_rows
+    # Sign-ins refused by the throttle are recorded once a minute per account and address too.
+    throttled = answers.get(429, 0)
+    assert throttled > 2 * 4
+    assert _count(db, "login.throttled") <= 2 * 4

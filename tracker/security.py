@@ -16,6 +16,7 @@ from flask import Flask, Response, current_app, g, request, session
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from itsdangerous import BadData, URLSafeTimedSerializer
+from limits import parse as parse_limit
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -89,6 +90,28 @@ def _before_request() -> None:
         session.clear()
         return
     session["seen_at"] = now
+
+
+# Refusals that anyone can cause as often as they like (a made-up API token, a throttled
+# sign-in) are audited at most this often per key: a crowd of them must not become a crowd of
+# writes, each one a turn at SQLite's write lock.
+REPEATED_REFUSAL_AUDIT = parse_limit("1/minute")
+
+
+def audit_due(*key: str) -> bool:
+    """Whether a repeatable refusal with this key is the first within the limit.
+
+    Counted in the API rate limiter's store (Redis when configured, so every process and host
+    shares the count; memory otherwise). When the store fails, the refusal is not recorded: an
+    outage of the counter must not reopen the flood of writes.
+    """
+    limiter = current_app.extensions.get("tracker.limiter")
+    if limiter is None:
+        return True
+    try:
+        return bool(limiter.limiter.hit(REPEATED_REFUSAL_AUDIT, "refusal-audit", *key))
+    except Exception:  # the store went away: skip the row, never the answer
+        return False
 
 
 def public(view: F) -> F:

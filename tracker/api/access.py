@@ -6,12 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
-from limits import parse
+from flask import g, request
 
 from tracker.db import begin_read, caller_authorized, unit_of_work
 from tracker.errors import Forbidden, Unauthorized
 from tracker.models import User
+from tracker.security import audit_due
 from tracker.services import audit, tokens
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,36 +26,19 @@ def bearer() -> str | None:
     return value.strip()
 
 
-# At most this many ``api.denied`` rows per client address and reason: a crowd of bad tokens
-# must not turn into a crowd of writes (each one a turn at SQLite's write lock).
-DENIED_AUDIT_LIMIT = parse("1/minute")
-
-
 def _audit_due(user: User | None, reason: str) -> bool:
-    """Whether this refusal is the first of its kind within the limit: per client address for
-    a call without a valid token, per user and action (method and route) for a refused role.
-
-    Counted in the API rate limiter's store (Redis when configured, so every process and host
-    shares the count; memory otherwise). When the store fails, the refusal is not written: an
-    outage of the counter must not reopen the flood of writes.
-    """
-    limiter = current_app.extensions.get("tracker.limiter")
-    if limiter is None:
-        return True
-    key: tuple[str, ...]
+    """Whether this refusal is the first of its kind within ``REPEATED_REFUSAL_AUDIT``: per
+    client address for a call without a valid token, per user and action for a refused role."""
     if user is None:
-        key = ("address", request.remote_addr or "?", reason)
-    else:
-        key = (f"user:{user.id}", request.method, request.endpoint or request.path, reason)
-    try:
-        return bool(limiter.limiter.hit(DENIED_AUDIT_LIMIT, "api-denied-audit", *key))
-    except Exception:  # the store went away: skip the row, never the answer
-        return False
+        return audit_due("api-denied", request.remote_addr or "?", reason)
+    return audit_due(
+        "api-denied", f"user:{user.id}", request.method, request.endpoint or "", reason
+    )
 
 
 def _deny(user: User | None, reason: str) -> None:
     """Record a refused API call (who, what, from where) in its own transaction, once a minute
-    per address, or per user and action (see ``DENIED_AUDIT_LIMIT``)."""
+    per address, or per user and action (see ``security.audit_due``)."""
     if not _audit_due(user, reason):
         return
     with unit_of_work() as db:

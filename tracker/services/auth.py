@@ -203,6 +203,12 @@ def check_sign_in(
     return replace(attempt, user_id=user.id if user else None, password=checked, new_hash=new_hash)
 
 
+def throttled(attempt: SignIn) -> RateLimited:
+    """The answer to a throttled attempt, without recording it (the edge audits throttled
+    attempts at most once a minute per account and address, through ``record_sign_in``)."""
+    return RateLimited(TOO_MANY, retry_after=attempt.window_seconds)
+
+
 def record_sign_in(session: Session, attempt: SignIn) -> User | RateLimited | Unauthorized:
     """Keep what a checked sign-in attempt means: the user, or the refusal to show.
 
@@ -213,7 +219,7 @@ def record_sign_in(session: Session, attempt: SignIn) -> User | RateLimited | Un
     email, address = attempt.email, attempt.address
     if attempt.throttled:
         audit.record(session, None, "login.throttled", target_type="user", email=email)
-        return RateLimited(TOO_MANY, retry_after=attempt.window_seconds)
+        return throttled(attempt)
     user = session.get(User, attempt.user_id) if attempt.user_id is not None else None
     checked = attempt.password
     ok = user is not None and checked is not None and checked.still_matches(user.password_hash)

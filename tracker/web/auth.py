@@ -22,8 +22,9 @@ from wtforms.validators import DataRequired, Length
 
 from tracker.db import begin_read, get_session, unit_of_work
 from tracker.errors import DomainError, NotFound, RateLimited
-from tracker.models import ROLES
+from tracker.models import ROLES, User
 from tracker.security import (
+    audit_due,
     begin_second_step,
     login_settings,
     mark_recent_login,
@@ -80,8 +81,12 @@ def login() -> Any:
             device=trusted_device(),
             **login_settings(),
         )
-        with unit_of_work() as db:
-            outcome = auth_service.record_sign_in(db, attempt)
+        outcome: User | DomainError
+        if attempt.throttled and not audit_due("login-throttled", attempt.email, attempt.address):
+            outcome = auth_service.throttled(attempt)  # refused again: nothing more to write
+        else:
+            with unit_of_work() as db:
+                outcome = auth_service.record_sign_in(db, attempt)
         if delay:
             time.sleep(delay)  # many failures from many addresses: slow down, never lock out
         if isinstance(outcome, DomainError):
