@@ -145,3 +145,32 @@ def test_an_address_typed_into_a_header_lands_in_no_other_key(app, make, db, for
     addresses = set(db.scalars(select(LoginAttempt.address)))
     assert not any(a.startswith("device:") for a in addresses)
     assert _login(browser, admin.email, PASSWORD).status_code == 302
+
+
+def test_someone_with_the_password_cannot_keep_the_owners_browser_from_the_second_step(
+    app, make, db
+):
+    import time
+
+    admin = db.get(User, make.admin().id)
+    secret = mfa.pending_secret(db, admin)
+    mfa.enable(db, admin, _previous_code(secret))
+    db.commit()
+    browser = app.test_client()  # the owner's browser: fully signed in once, then out
+    assert _login(browser, admin.email, PASSWORD).status_code == 302
+    assert browser.post("/login/code", data={"code": mfa.code_at(secret)}).status_code == 302
+    browser.post("/logout")
+    intruder = app.test_client()  # has the password, not the phone
+    for _ in range(6):
+        assert _login(intruder, admin.email, PASSWORD, "203.0.113.99").status_code == 302
+        intruder.post("/login/code", data={"code": "000000"})
+    # A browser the owner never used is now refused the second step for a while …
+    other = app.test_client()
+    _login(other, admin.email, PASSWORD, "203.0.113.98")
+    later = mfa.code_at(secret, time.time() + mfa.STEP)
+    refused = other.post("/login/code", data={"code": later}, follow_redirects=True)
+    assert "Too many wrong codes" in refused.get_data(as_text=True)
+    # … but the owner's own browser gets in with the next code.
+    assert _login(browser, admin.email, PASSWORD).status_code == 302
+    assert browser.post("/login/code", data={"code": later}).status_code == 302
+    assert browser.get("/").status_code == 200

@@ -92,12 +92,29 @@ def count_failures(session: Session, window_seconds: int, **keys: str) -> int:
     )
 
 
+DEVICE_PREFIX = "device:"  # a trusted device's key, where failures otherwise keep an address
+
+
+def device_source(device: str | None) -> str | None:
+    """The ``address`` failures from a trusted device are kept under (None: no device)."""
+    return f"{DEVICE_PREFIX}{device}"[:100] if device else None
+
+
 def record_user_failure(
-    session: Session, user: User, kind: str, address: str, window_seconds: int
+    session: Session,
+    user: User,
+    kind: str,
+    address: str,
+    window_seconds: int,
+    device: str | None = None,
 ) -> None:
-    """Count one failed check of a signed-in user: ``kind`` is "mfa" or "reauth"."""
-    failure = AuthFailure(user_id=user.id, kind=kind, address=(address or "?")[:100])
-    _remember(session, failure, window_seconds)
+    """Count one failed check of a signed-in user: ``kind`` is "mfa" or "reauth".
+
+    From a trusted device (its key), the failure is kept under the device, which alone counts
+    it; otherwise under the client address (an IP address, else "?").
+    """
+    source = device_source(device) or _clean_address(address)
+    _remember(session, AuthFailure(user_id=user.id, kind=kind, address=source), window_seconds)
 
 
 def clear_user_failures(session: Session, user: User, kind: str) -> None:
@@ -107,14 +124,21 @@ def clear_user_failures(session: Session, user: User, kind: str) -> None:
     )
 
 
-def count_user_failures(session: Session, user: User, kind: str, window_seconds: int) -> int:
-    """The user's failed checks of one kind within the window."""
+def count_user_failures(
+    session: Session, user: User, kind: str, window_seconds: int, device: str | None = None
+) -> int:
+    """The user's failed checks of one kind within the window: those of the trusted device
+    ``device`` only, or (without one) those from anywhere but a trusted device."""
+    source = device_source(device)
     return _count(
         session,
         AuthFailure,
         window_seconds,
         AuthFailure.user_id == user.id,
         AuthFailure.kind == kind,
+        AuthFailure.address == source
+        if source is not None
+        else AuthFailure.address.not_like(f"{DEVICE_PREFIX}%"),
     )
 
 
@@ -186,7 +210,7 @@ def check_sign_in(
     address = _clean_address(address)
     user = find_by_email(session, email)
     if device is not None and user is not None and device[0] == user.id:
-        address = f"device:{device[1]}"[:100]
+        address = device_source(device[1]) or address
         too_many = count_failures(session, window_seconds, email=email, address=address)
         throttled = too_many >= max_attempts
     else:

@@ -170,9 +170,12 @@ def _remember_step(session: Session, user: User, step: int) -> None:
     user.totp_last_step = step
 
 
-def failures(session: Session, user: User, window_seconds: int = 900) -> int:
-    """Wrong second-step codes for the user within the window."""
-    return count_user_failures(session, user, "mfa", window_seconds)
+def failures(
+    session: Session, user: User, window_seconds: int = 900, device: str | None = None
+) -> int:
+    """Wrong second-step codes for the user within the window: from the trusted device
+    ``device`` only, or (without one) from anywhere but a trusted device."""
+    return count_user_failures(session, user, "mfa", window_seconds, device)
 
 
 def verify(
@@ -181,6 +184,7 @@ def verify(
     code: str,
     address: str = "?",
     *,
+    device: str | None = None,
     max_attempts: int = 5,
     window_seconds: int = 900,
 ) -> bool:
@@ -188,13 +192,15 @@ def verify(
 
     A TOTP code is accepted once: its time step must be later than the last one accepted.
     Each wrong (or reused) code is counted per user in the database and audited as
-    ``mfa.failure``; once ``max_attempts`` are in the window every code is refused.
+    ``mfa.failure``; once ``max_attempts`` are in the window every code is refused. From the
+    user's trusted device (``device``, its key) only that device's wrong codes count, so someone
+    who has the password cannot keep the owner's own browser from the second step.
     Raises RateLimited (asking to be audited as ``mfa.throttled``) when that limit is reached.
     """
     _lock_user(session, user)  # two sign-ins with one code (TOTP or recovery): one waits
     if not user.totp_secret:
         return False
-    if failures(session, user, window_seconds) >= max_attempts:
+    if failures(session, user, window_seconds, device) >= max_attempts:
         raise RateLimited(TOO_MANY, retry_after=window_seconds).logged(
             "mfa.throttled", None, target_type="user", target_id=user.id
         )
@@ -208,6 +214,6 @@ def verify(
         user.recovery_codes = [h for h in user.recovery_codes if h != hashed]
         audit.record(session, user, "mfa.recovery_code_used", user, left=len(user.recovery_codes))
         return True
-    record_user_failure(session, user, "mfa", address, window_seconds)
+    record_user_failure(session, user, "mfa", address, window_seconds, device)
     audit.record(session, None, "mfa.failure", user, reused=step is not None)
     return False

@@ -28,6 +28,7 @@ from tracker.security import (
     remember_device,
     second_step_user_id,
     start_session,
+    trusted_device,
 )
 from tracker.services import mfa, passwords, users
 from tracker.web.access import me, public, recent_login, roles, safe_next
@@ -70,17 +71,24 @@ def verify() -> Any:
     form = CodeForm()
     if form.validate_on_submit():
         limits = login_settings()
+        trusted = trusted_device()
+        device = trusted[1] if trusted is not None and trusted[0] == user_id else None
         try:
             with unit_of_work() as db:
                 user = users.signed_in(db, user_id, session.get("mfa_token"))
                 ok = locked = False
                 if user is not None:
                     ok = mfa.verify(
-                        db, user, form.code.data or "", request.remote_addr or "?", **limits
+                        db,
+                        user,
+                        form.code.data or "",
+                        request.remote_addr or "?",
+                        device=device,
+                        **limits,
                     )
                     locked = (
                         not ok
-                        and mfa.failures(db, user, limits["window_seconds"])
+                        and mfa.failures(db, user, limits["window_seconds"], device)
                         >= limits["max_attempts"]
                     )
         except RateLimited as exc:
