@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -152,8 +153,14 @@ def _clean_address(address: str | None) -> str:
         return "?"
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # text PostgreSQL refuses to store or compare
+
+
 def _clean_email(email: str | None) -> str:
-    return (email or "").strip().lower()[:254]
+    """The typed email as a throttle key: trimmed, lower case, at most 254 characters, with
+    what no database column can hold replaced (so it matches no account, and is still counted).
+    """
+    return _UNSTORABLE.sub("\ufffd", (email or "").strip().lower()[:254])
 
 
 def login_delay(
