@@ -2,9 +2,9 @@
 
 Both limits apply to every ``/api/v1`` route (freeze and unfreeze: the token limit only, so a
 crowd at an admin's address cannot refuse the admin's freeze); ``/healthz`` and the HTML pages
-are not limited (sign-in keeps its own throttling in ``tracker.services.auth``). The address limit is checked
-before the token is even looked at, so a flood of made-up tokens from one address is refused with
-429 before any of them costs a database query.
+are not limited (sign-in keeps its own throttling in ``tracker.services.auth``). The address
+limit is checked before the token is even looked at, so a flood of made-up tokens from one
+address is refused with 429 before any of them costs a database query.
 
 Counts live in Redis when ``REDIS_URL`` is set, so every process and host shares them; otherwise
 in the memory of each process (a limit then holds per process: with N workers a client can make
