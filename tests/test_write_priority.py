@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from tracker.db import get_session
+from tracker.db import READ_ONLY, begin_read, caller_authorized, unit_of_work
 
 RELEASE_AT = 0.278  # seconds after the ordinary writers began to wait: 50 ms from their tries
 PRIORITY_STARTS = 0.025  # so that with the back-off it too would look at +253 and +353 ms only
@@ -117,10 +117,27 @@ def test_freeze_and_unfreeze_views_ask_for_priority_and_entry_views_do_not(app: 
     assert prioritised == {"api.freeze", "api.unfreeze", "holds.freeze", "holds.unfreeze"}
 
 
-def test_a_request_to_a_priority_view_gets_a_priority_session(app: Any) -> None:
+def _writes_with_priority(app: Any, path: str, *, authorized: bool) -> bool:
+    """Whether a POST to ``path`` writes with priority, its caller accepted or not."""
+    with app.test_request_context(path, method="POST"):
+        if authorized:
+            caller_authorized()
+        with unit_of_work() as session:
+            options = session.connection().get_execution_options()
+            return bool(options.get("sqlite_write_priority"))
+
+
+def test_only_an_accepted_caller_of_a_priority_view_writes_with_priority(app: Any) -> None:
+    assert _writes_with_priority(app, "/api/v1/projects/1/freeze", authorized=True)
+    assert _writes_with_priority(app, "/admin/holds/projects/1/freeze", authorized=True)
+    # Anonymous, or refused by the role check (its refusal is audited in a unit of work too).
+    assert not _writes_with_priority(app, "/api/v1/projects/1/freeze", authorized=False)
+    assert not _writes_with_priority(app, "/api/v1/entries", authorized=True)
+
+
+def test_checking_who_calls_a_priority_view_takes_no_write_lock(app: Any) -> None:
     with app.test_request_context("/api/v1/projects/1/freeze", method="POST"):
-        bind = get_session().get_bind()
-        assert bind.get_execution_options().get("sqlite_write_priority")
-    with app.test_request_context("/api/v1/entries", method="POST"):
-        bind = get_session().get_bind()
-        assert not bind.get_execution_options().get("sqlite_write_priority")
+        session = begin_read()
+        options = session.connection().get_execution_options()
+        assert options.get(READ_ONLY)
+        assert not options.get("sqlite_write_priority")

@@ -19,7 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT": "300/minute",  # per API token, across all API routes; "off" for none
     "API_ADDRESS_RATE_LIMIT": "600/minute",  # per client address, checked before the token
     "BACKDATING_DAYS": 14,  # contractors cannot log or change time older than this
-    "RECENT_LOGIN_MINUTES": 15,  # freeze, unfreeze, payroll export and user admin need this
+    "RECENT_LOGIN_MINUTES": 15,  # freeze, unfreeze, payroll, user admin, tokens, MFA, password
     "SESSION_IDLE_HOURS": 8,
     "SESSION_ABSOLUTE_DAYS": 7,
     "SETUP_LINK_HOURS": 24,  # one-time setup and reset links expire after this

@@ -9,7 +9,10 @@ On SQLite a transaction begins in one of three ways (see ``_configure_sqlite``):
 upgrade), or a priority writer's ``BEGIN IMMEDIATE`` that polls ahead of waiting writers
 (freeze and unfreeze). A request that only reads (GET, HEAD) and a CLI command get a reader
 session; ``unit_of_work`` turns it into a writer for its transaction. A request that changes
-things (POST, PATCH, DELETE) gets a writer session from its first statement.
+things (POST, PATCH, DELETE) gets a writer session from its first statement, except for the
+checks of who is calling (``begin_read``): a cookie's user, an API token, a password being
+hashed never hold the write lock. The freeze's priority goes only to a caller whose role the
+interface has accepted (``caller_authorized``); anonymous or refused requests never get it.
 """
 
 from __future__ import annotations
@@ -197,6 +200,39 @@ def write_priority(view: F) -> F:
     return view
 
 
+def begin_read(session: Session | None = None) -> Session:
+    """Begin the session's transaction as a reader, unless one is in progress already.
+
+    For what a request reads before deciding to change anything — who the caller is (a cookie's
+    user, an API token), the sign-in throttle's counts, the stored password hash — so an
+    anonymous crowd never takes SQLite's write lock, and no password is hashed while it is held.
+    ``unit_of_work`` ends this read and begins the writer's transaction.
+    """
+    session = session or get_session()
+    if not session.in_transaction():
+        session.connection(execution_options={READ_ONLY: True})
+    return session
+
+
+def caller_authorized() -> None:
+    """The interface accepted the caller's role: a ``write_priority`` view may now use it.
+
+    Called by the web's and the API's role checks just before the view runs; until then (and
+    for anyone refused) a freeze's route writes as any other request does.
+    """
+    g.caller_authorized = True
+
+
+def _priority() -> bool:
+    """Whether the current context's write transaction begins ahead of waiting writers."""
+    if g.get("write_priority"):
+        return True
+    if not has_request_context() or not g.get("caller_authorized"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "write_priority", False))
+
+
 def claim_write_priority() -> None:
     """Give the current app context's transactions write priority (a CLI freeze, say).
 
@@ -215,9 +251,8 @@ def _kind() -> str:
         return "priority"
     if not has_request_context():
         return "read"  # a CLI command: its unit of work begins the write transaction
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "write_priority", False):
-        return "priority"
+    # A freeze's route gets its priority in its unit of work, once the caller is accepted
+    # (``_begin_write``), never for the checks of who is calling.
     return "read" if request.method in SAFE_METHODS else "write"
 
 
@@ -241,7 +276,10 @@ def _begin_write(session: Session) -> None:
         if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
             raise RuntimeError("changes made outside a unit of work would be lost")
         session.rollback()
-    session.connection(execution_options={READ_ONLY: False})
+    options: dict[str, Any] = {READ_ONLY: False}
+    if _priority():
+        options["sqlite_write_priority"] = True
+    session.connection(execution_options=options)
 
 
 @contextmanager

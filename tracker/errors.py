@@ -160,6 +160,16 @@ class EntryLocked(Conflict):
     code = "entry_locked"
 
 
+class EntryChanged(Conflict):
+    """The entry changed after the caller saw it; ``changed`` maps each entry id to why."""
+
+    code = "entry_changed"
+
+    def __init__(self, message: str, changed: dict[int, str]) -> None:
+        super().__init__(message, entries=[{"id": i, "reason": r} for i, r in changed.items()])
+        self.changed = changed
+
+
 class Duplicate(Invalid):
     """A unique value (email, project code) is taken; reported as a field error."""
 

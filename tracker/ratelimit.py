@@ -1,9 +1,10 @@
 """Rate limits on the JSON API: per client address (before authentication) and per token.
 
-Both limits apply to every ``/api/v1`` route; ``/healthz`` and the HTML pages are not limited
-(sign-in keeps its own throttling in ``tracker.services.auth``). The address limit is checked
-before the token is even looked at, so a flood of made-up tokens from one address is refused with
-429 before any of them costs a database query.
+Both limits apply to every ``/api/v1`` route (freeze and unfreeze: the token limit only, so a
+crowd at an admin's address cannot refuse the admin's freeze); ``/healthz`` and the HTML pages
+are not limited (sign-in keeps its own throttling in ``tracker.services.auth``). The address
+limit is checked before the token is even looked at, so a flood of made-up tokens from one
+address is refused with 429 before any of them costs a database query.
 
 Counts live in Redis when ``REDIS_URL`` is set, so every process and host shares them; otherwise
 in the memory of each process (a limit then holds per process: with N workers a client can make
@@ -67,6 +68,18 @@ def token_key() -> str:
     secret = str(current_app.config["SECRET_KEY"]).encode()
     digest = hmac.new(secret, (bearer() or "").encode(), hashlib.sha256).hexdigest()
     return f"token:{digest[:40]}"
+
+
+def _incident_control() -> bool:
+    """Freeze and unfreeze (``write_priority`` routes) are not counted per address.
+
+    A crowd of made-up tokens at the admin's address (an office, a shared proxy) would otherwise
+    use up that address's allowance and refuse the admin's freeze with 429. These routes keep
+    the per-token limit; a made-up token there costs one read and no audit row (see
+    ``api.access``).
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "write_priority", False))
 
 
 def _no_token() -> bool:
@@ -139,7 +152,10 @@ def init_app(app: Flask) -> None:
     # Shared limits: one count per address (and per token) across every API route.
     if _check(app, "API_ADDRESS_RATE_LIMIT"):
         limiter.shared_limit(
-            app.config["API_ADDRESS_RATE_LIMIT"], scope="api-address", key_func=client_address
+            app.config["API_ADDRESS_RATE_LIMIT"],
+            scope="api-address",
+            key_func=client_address,
+            exempt_when=_incident_control,
         )(bp)
     if _check(app, "API_RATE_LIMIT"):
         limiter.shared_limit(

@@ -7,6 +7,7 @@ and role matrix reads, the sign-in throttle's settings, and the pending second s
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -14,9 +15,12 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import BadData, URLSafeTimedSerializer
+from limits import parse as parse_limit
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
 
-from tracker.db import get_session
+from tracker.db import begin_read
 from tracker.models import User
 from tracker.services import audit, inputs, users
 
@@ -42,7 +46,8 @@ CSP = (
 def _load_user(alternative_id: str) -> User | None:
     """Load the user only when the cookie's session token is still the user's current one."""
     user_id, _, token = alternative_id.partition(":")
-    return users.signed_in(get_session(), inputs.id_or_none(user_id), token)
+    # Read as a reader: whoever sends a cookie never takes the write lock just by asking.
+    return users.signed_in(begin_read(), inputs.id_or_none(user_id), token)
 
 
 def init_app(app: Flask) -> None:
@@ -87,6 +92,28 @@ def _before_request() -> None:
     session["seen_at"] = now
 
 
+# Refusals that anyone can cause as often as they like (a made-up API token, a throttled
+# sign-in) are audited at most this often per key: a crowd of them must not become a crowd of
+# writes, each one a turn at SQLite's write lock.
+REPEATED_REFUSAL_AUDIT = parse_limit("1/minute")
+
+
+def audit_due(*key: str) -> bool:
+    """Whether a repeatable refusal with this key is the first within the limit.
+
+    Counted in the API rate limiter's store (Redis when configured, so every process and host
+    shares the count; memory otherwise). When the store fails, the refusal is not recorded: an
+    outage of the counter must not reopen the flood of writes.
+    """
+    limiter = current_app.extensions.get("tracker.limiter")
+    if limiter is None:
+        return True
+    try:
+        return bool(limiter.limiter.hit(REPEATED_REFUSAL_AUDIT, "refusal-audit", *key))
+    except Exception:  # the store went away: skip the row, never the answer
+        return False
+
+
 def public(view: F) -> F:
     """Anyone, signed in or not (sign-in page, setup links, health check)."""
     view.allowed_roles = PUBLIC  # type: ignore[attr-defined]
@@ -116,6 +143,52 @@ def second_step_user_id() -> int | None:
     if not user_id or time.time() - session.get("mfa_started", 0) > SECOND_STEP_SECONDS:
         return None
     return int(user_id)
+
+
+DEVICE_COOKIE = "tracker_device"
+DEVICE_DAYS = 365
+_DEVICE_SALT = "tracker.trusted-device"
+
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt=_DEVICE_SALT)
+
+
+def trusted_device() -> tuple[int, str] | None:
+    """The (user id, device key) of the trusted-device cookie the request carries, if valid.
+
+    Set once an account has fully signed in from this browser (``remember_device``); with it,
+    failures from other clients at the same address cannot lock that account out (see
+    ``services.auth``). Forged, foreign-keyed or expired cookies count as none.
+    """
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw or len(raw) > 500:
+        return None
+    try:
+        data = _device_signer().loads(raw, max_age=DEVICE_DAYS * 86400)
+    except BadData:
+        return None
+    if not isinstance(data, list) or len(data) != 2:
+        return None
+    user_id, key = data
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not isinstance(key, str):
+        return None
+    return user_id, key
+
+
+def remember_device(response: BaseResponse, user: User) -> BaseResponse:
+    """Mark this browser as the user's trusted device (after a complete sign-in)."""
+    current = trusted_device()
+    key = current[1] if current is not None and current[0] == user.id else secrets.token_hex(16)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_signer().dumps([user.id, key]),
+        max_age=DEVICE_DAYS * 86400,
+        httponly=True,
+        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        samesite="Lax",
+    )
+    return response
 
 
 def start_session(user: User) -> None:

@@ -85,9 +85,10 @@ def test_ipv6_addresses_count_per_64_block(client, make):
 def test_bad_tokens_are_limited_by_address_before_they_are_looked_up(client, db):
     answers = [_get(client, f"made-up-{n}").status_code for n in range(7)]
     assert answers == [401] * 5 + [429] * 2
-    # Refused before authentication: only the five looked-up tokens were recorded as denied.
+    # The looked-up bad tokens are recorded once a minute per address (not once each), and the
+    # ones refused before authentication not at all.
     denied = db.scalar(select(func.count()).where(AuditEvent.action == "api.denied"))
-    assert denied == 5
+    assert denied == 1
 
 
 def test_requests_without_a_token_count_by_address_only(client):
@@ -183,3 +184,20 @@ def test_a_redis_outage_is_not_a_5xx_and_limits_still_hold(app_config, make):
         _assert_rate_limited(_get(client, token))  # counted in this process's memory meanwhile
     finally:
         app.extensions["tracker.engine"].dispose()
+
+
+def test_a_crowd_at_the_admins_address_cannot_refuse_the_freeze(client, make):
+    admin = make.admin()
+    token = make.token(admin)
+    project = make.project(code="CROWDED")
+    for n in range(8):  # the address's allowance used up by made-up tokens
+        _get(client, f"made-up-{n}", address="10.0.0.7")
+    _assert_rate_limited(_get(client, token, address="10.0.0.7"))
+    frozen = client.post(
+        f"/api/v1/projects/{project.id}/freeze",
+        json={"reason": "Breach", "notice": "Paused."},
+        headers={"Authorization": f"Bearer {token}"},
+        environ_base={"REMOTE_ADDR": "10.0.0.7"},
+    )
+    assert frozen.status_code == 200, frozen.get_json()
+    assert frozen.get_json()["project"]["status"] == "frozen"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.dates import today, yesterday
-from tracker.models import AuditEvent, Notification, TimeEntry
+from tracker.models import AuditEvent, Notification, TimeEntry, User
 
 
 def text(response) -> str:
@@ -189,3 +189,54 @@ def test_amounts_are_rounded_half_up_as_payroll_pays_them(client, make, auth):
     assert "0.01 EUR" in page
     assert "0.02 EUR" in page
     assert "0.00 EUR" not in page
+
+
+def _seen_values(page: str) -> dict[str, str]:
+    import re
+
+    return dict(re.findall(r'name="(seen-\d+)" value="([^"]*)"', page))
+
+
+def test_a_bulk_approval_skips_entries_changed_after_the_page_was_shown(client, team, make, db):
+    from tracker.services import entries as entry_service
+
+    _admin, ann, bob, alpha, _beta = team
+    kept = make.entry(ann, alpha, work_date=yesterday(), description="ann as shown")
+    moved = make.entry(bob, alpha, work_date=yesterday(), description="bob as shown")
+    page = text(client.get("/admin/approvals"))
+    seen = _seen_values(page)
+    assert set(seen) == {f"seen-{kept.id}", f"seen-{moved.id}"}
+    # Bob changes his entry while the admin is looking at the page.
+    entry_service.update_entry(db, db.get(User, bob.id), moved.id, hours="8")
+    db.commit()
+    response = client.post(
+        "/admin/approvals",
+        data={"entry_ids": [kept.id, moved.id], "action": "approve", **seen},
+        follow_redirects=True,
+    )
+    shown = text(response)
+    assert "Approved 1 entry." in shown
+    assert f"Entry #{moved.id} was not approved" in shown
+    assert "8.00 h" in shown
+    db.expire_all()
+    assert db.get(TimeEntry, kept.id).status == "approved"
+    assert db.get(TimeEntry, moved.id).status == "submitted"
+
+
+def test_a_bulk_rejection_skips_entries_deleted_after_the_page_was_shown(client, team, make, db):
+    _admin, ann, _bob, alpha, _beta = team
+    kept = make.entry(ann, alpha, work_date=yesterday())
+    gone = make.entry(ann, alpha, work_date=yesterday() - dt.timedelta(days=1))
+    seen = _seen_values(text(client.get("/admin/approvals")))
+    db.delete(db.get(TimeEntry, gone.id))
+    db.commit()
+    response = client.post(
+        "/admin/approvals",
+        data={"entry_ids": [kept.id, gone.id], "action": "reject", "reason": "No", **seen},
+        follow_redirects=True,
+    )
+    shown = text(response)
+    assert "Rejected 1 entry." in shown
+    assert f"Entry #{gone.id} was not rejected: it was deleted" in shown
+    db.expire_all()
+    assert db.get(TimeEntry, kept.id).status == "rejected"

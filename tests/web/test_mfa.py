@@ -20,12 +20,22 @@ def test_rfc6238_reference_code():
     assert mfa.code_at(secret, 1111111109) == "081804"
 
 
+def _shown_secret(page):
+    """The key the enrolment page shows for typing in by hand."""
+    import re
+
+    return re.search(r'<span class="token">([A-Z2-7]+)</span>', page).group(1)
+
+
 def _enrol(client, auth, user):
     auth.login(user)
     page = client.get("/account/mfa").get_data(as_text=True)
     assert "<svg" in page  # the QR code is inline SVG made on the server
+    secret = _shown_secret(page)
     with client.session_transaction() as s:
-        secret = s["mfa_pending_secret"]
+        assert secret not in repr(dict(s))  # never in the (signed, readable) cookie
+    # Reloading the page shows the same key: it is kept on the server until enrolment ends.
+    assert _shown_secret(client.get("/account/mfa").get_data(as_text=True)) == secret
     # The previous step's code (still accepted), so the current one can sign in afterwards.
     code = mfa.code_at(secret, time.time() - mfa.STEP)
     response = client.post("/account/mfa", data={"code": code})

@@ -16,8 +16,8 @@ from tracker.services import mfa
 def enrolled(make, db):
     """A contractor with TOTP on, enrolled with the previous step's code; (user, secret)."""
     user = make.contractor()
-    secret = mfa.new_secret()
-    mfa.enable(db, db.get(User, user.id), secret, mfa.code_at(secret, time.time() - mfa.STEP))
+    secret = mfa.pending_secret(db, db.get(User, user.id))
+    mfa.enable(db, db.get(User, user.id), mfa.code_at(secret, time.time() - mfa.STEP))
     db.commit()
     return user, secret
 
@@ -117,8 +117,9 @@ def test_the_code_typed_at_enrolment_cannot_sign_in(client, auth, make, db):
     user = make.contractor()
     auth.login(user)
     client.get("/account/mfa")
-    with client.session_transaction() as session:
-        secret = session["mfa_pending_secret"]
+    db.expire_all()
+    secret = db.get(User, user.id).totp_pending_secret
+    assert secret
     code = mfa.code_at(secret)
     assert "recovery codes" in client.post("/account/mfa", data={"code": code}).get_data(
         as_text=True

@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
-from tracker.db import get_session, unit_of_work
+from tracker.db import begin_read, caller_authorized, unit_of_work
 from tracker.errors import Forbidden, Unauthorized
 from tracker.models import User
+from tracker.security import audit_due
 from tracker.services import audit, tokens
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,11 +26,30 @@ def bearer() -> str | None:
     return value.strip()
 
 
+def _audit_due(user: User | None, reason: str) -> bool:
+    """Whether this refusal is the first of its kind within ``REPEATED_REFUSAL_AUDIT``: per
+    client address for a call without a valid token, per user and action for a refused role."""
+    if user is None:
+        return audit_due("api-denied", request.remote_addr or "?", reason)
+    return audit_due(
+        "api-denied", f"user:{user.id}", request.method, request.endpoint or "", reason
+    )
+
+
 def _deny(user: User | None, reason: str) -> None:
-    """Record a refused API call (who, what, from where) in its own transaction."""
+    """Record a refused API call (who, what, from where) in its own transaction, once a minute
+    per address, or per user and action (see ``security.audit_due``)."""
+    if not _audit_due(user, reason):
+        return
     with unit_of_work() as db:
         audit.record(
-            db, user, "api.denied", reason=reason, method=request.method, path=request.path
+            db,
+            user,
+            "api.denied",
+            reason=reason,
+            method=request.method,
+            path=request.path,
+            note="refusals like this one within the next minute are not recorded",
         )
 
 
@@ -46,7 +66,7 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             raw = bearer()
-            db = get_session()
+            db = begin_read()  # checking a token takes no write lock (see tracker.db)
             user = tokens.authenticate(db, raw) if raw else None
             if tokens.TOUCH_DUE in db.info:
                 with unit_of_work() as db:  # last_used_at moves on (every few minutes at most)
@@ -58,6 +78,7 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
                 _deny(user, "role")
                 raise Forbidden("Your role may not do this.")
             g.api_user = user
+            caller_authorized()
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]

@@ -81,8 +81,21 @@ register_schema(
     "EntryUpdate",
     {"type": "object", "properties": _entry_fields},
 )
+# What the decider saw: with it, an entry changed since is refused (409 entry_changed).
+_SEEN = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "description": "The entry's updated_at as you saw it (null: never changed); "
+    "409 entry_changed when it differs now",
+}
+register_schema("EntryApprove", {"type": "object", "properties": {"updated_at": _SEEN}})
 register_schema(
-    "EntryReject", {"type": "object", "required": ["reason"], "properties": {"reason": STRING}}
+    "EntryReject",
+    {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": STRING, "updated_at": _SEEN},
+    },
 )
 
 
@@ -166,12 +179,13 @@ def delete_entry(entry_id: int) -> Any:
 
 @bp.post("/entries/<int:entry_id>/approve")
 @api_roles("admin")
-@doc(response="Entry", errors=(404, 409))
+@doc(request="EntryApprove", request_required=False, response="Entry", errors=(404, 409, 422))
 def approve_entry(entry_id: int) -> Any:
     """Approve an entry (read-only for its contractor from then on)."""
+    seen = _seen(entry_id, json_body({"updated_at"}) if request.content_length else {})
     with unit_of_work() as db:
         entries.get_entry(db, caller(), entry_id)
-        entry = entries.approve(db, caller(), [entry_id])[0]
+        entry = entries.approve(db, caller(), [entry_id], seen=seen)[0]
     return jsonify(schemas.entry(entry))
 
 
@@ -180,8 +194,16 @@ def approve_entry(entry_id: int) -> Any:
 @doc(request="EntryReject", response="Entry", errors=(404, 409, 422))
 def reject_entry(entry_id: int) -> Any:
     """Reject an entry with a reason; its contractor is notified."""
-    body = json_body({"reason"})
+    body = json_body({"reason", "updated_at"})
+    seen = _seen(entry_id, body)
     with unit_of_work() as db:
         entries.get_entry(db, caller(), entry_id)
-        entry = entries.reject(db, caller(), [entry_id], body.get("reason") or "")[0]
+        entry = entries.reject(db, caller(), [entry_id], body.get("reason") or "", seen=seen)[0]
     return jsonify(schemas.entry(entry))
+
+
+def _seen(entry_id: int, body: dict[str, Any]) -> dict[int, Any] | None:
+    """The ``updated_at`` the caller saw, when they sent one (null: never changed)."""
+    if "updated_at" not in body:
+        return None
+    return {entry_id: entries.seen_at(body["updated_at"])}

@@ -12,7 +12,7 @@ from tracker.api.blueprint import bp, json_body
 from tracker.api.incidents import incident_json
 from tracker.api.openapi import doc, register_schema
 from tracker.api.projects import project_json
-from tracker.db import get_session, unit_of_work, write_priority
+from tracker.db import begin_read, get_session, unit_of_work, write_priority
 from tracker.services import hold_reports, holds, incident_reads, projects
 
 _hold_ref = {"$ref": "#/components/schemas/Hold"}
@@ -87,7 +87,7 @@ def freeze(project_id: int) -> Any:
             incident_ref=body.get("incident_ref"),
             allow_backfill=False if body.get("allow_backfill") is None else body["allow_backfill"],
         )
-    project = projects.get_project(get_session(), project_id)
+    project = projects.get_project(begin_read(), project_id)  # the answer waits for no writer
     return jsonify(
         {
             "project": project_json([project], caller())[0],
@@ -110,7 +110,7 @@ def unfreeze(project_id: int) -> Any:
     with unit_of_work() as db:
         project = projects.get_project(db, project_id)
         hold = holds.unfreeze_project(db, caller(), project, note=body.get("note"))
-    project = projects.get_project(get_session(), project_id)
+    project = projects.get_project(begin_read(), project_id)  # the answer waits for no writer
     return jsonify({"project": project_json([project], caller())[0], "hold": schemas.hold(hold)})
 
 

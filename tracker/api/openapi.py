@@ -193,12 +193,14 @@ def doc(
     errors: tuple[int, ...] = (),
     params: tuple[str | tuple[str, dict[str, Any]], ...] = (),
     content_type: str = "application/json",
+    request_required: bool = True,
 ) -> Callable[[F], F]:
     """Describe an API view for the OpenAPI document (query params: names, or (name, schema))."""
 
     def decorate(view: F) -> F:
         view.openapi = {  # type: ignore[attr-defined]
             "request": request,
+            "request_required": request_required,
             "response": response,
             "status": status,
             "errors": errors,
@@ -267,7 +269,7 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
     }
     if meta.get("request"):
         op["requestBody"] = {
-            "required": True,
+            "required": meta.get("request_required", True),
             "content": {
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{meta['request']}"}}
             },

@@ -57,6 +57,9 @@ class User(Base):
     # Rotated on logout, password change, role change and disable: old sessions stop working.
     session_token: Mapped[str] = mapped_column(String(64))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The secret shown while enrolling, until a code from it turns the second factor on: kept
+    # here, never in the (signed, readable) session cookie.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
     # The last TOTP time step accepted, so a code signs in once (None: none accepted yet).
     totp_last_step: Mapped[int | None]
     recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # hashes

@@ -24,7 +24,14 @@ from tracker.clock import local_today
 from tracker.errors import EntryLocked, Forbidden, Invalid, NotFound
 from tracker.models import Notification, TimeEntry, User, utcnow
 from tracker.services import audit, inputs, payroll_csv, users, validation
-from tracker.services.entry_approvals import approve, reject
+from tracker.services.entry_approvals import (
+    Review,
+    approve,
+    reject,
+    review_approve,
+    review_reject,
+    seen_at,
+)
 from tracker.services.entry_lists import editable, list_entries, loggable_projects
 from tracker.services.entry_locks import (
     check_daily_limit,
@@ -290,6 +297,7 @@ def delete_entry(
 
 
 __all__ = [
+    "Review",
     "amount",
     "approve",
     "contractor_for",
@@ -300,6 +308,9 @@ __all__ = [
     "log_time",
     "loggable_projects",
     "reject",
+    "review_approve",
+    "review_reject",
+    "seen_at",
     "share_projects",
     "update_entry",
 ]

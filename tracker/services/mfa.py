@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.errors import Invalid, RateLimited
 from tracker.models import SECOND_FACTOR_ROLES, User
-from tracker.services import audit
+from tracker.services import audit, passwords
 from tracker.services.auth import (
     clear_user_failures,
     count_user_failures,
@@ -85,17 +85,32 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(code.replace("-", "").lower().encode()).hexdigest()
 
 
-def enable(session: Session, user: User, secret: str, code: str) -> list[str]:
-    """Turn TOTP on once the user proves their app shows the right code.
+def pending_secret(session: Session, user: User) -> str:
+    """The secret the user is enrolling with, made (and kept on the server) the first time.
+
+    Kept on the user's row until ``enable`` accepts a code from it, so reloading the page shows
+    the same QR code, and the secret never travels in the session cookie.
+    """
+    if not user.totp_pending_secret:
+        user.totp_pending_secret = new_secret()
+        session.flush()
+    return user.totp_pending_secret
+
+
+def enable(session: Session, user: User, code: str) -> list[str]:
+    """Turn TOTP on with the pending secret once the user proves their app shows its code.
 
     Returns the recovery codes (shown once, stored hashed). Raises Invalid.
     """
+    secret = user.totp_pending_secret
+    if not secret:
+        raise Invalid.field("code", "Start again: open the second-factor page to scan a new code.")
     step = matching_step(secret, code)
     if step is None:
         raise Invalid.field("code", "That code does not match; check the time on your phone.")
     _remember_step(session, user, step)  # the code just typed cannot then sign anyone in
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
-    user.totp_secret = secret
+    user.totp_secret, user.totp_pending_secret = secret, None
     user.recovery_codes = [_hash_code(c) for c in codes]
     audit.record(session, user, "mfa.enable", user)
     return codes
@@ -104,7 +119,7 @@ def enable(session: Session, user: User, secret: str, code: str) -> list[str]:
 def disable(
     session: Session,
     user: User,
-    password: str,
+    password: str | passwords.Checked,
     address: str = "?",
     *,
     max_attempts: int = 5,
@@ -133,22 +148,34 @@ def disable(
     return None
 
 
-def _last_step(session: Session, user: User) -> int:
-    """The last TOTP time step accepted for the user (-1: none), the user's row locked first."""
-    query = select(User.totp_last_step).where(User.id == user.id)
+def _lock_user(session: Session, user: User) -> None:
+    """Lock the user's row (PostgreSQL; SQLite's writer holds the database) and read it afresh.
+
+    Whatever the code checks next — the last accepted step, the unused recovery codes — is then
+    what the transaction before committed, and no other check of the same user's codes runs
+    until this one commits.
+    """
+    query = select(User).where(User.id == user.id).execution_options(populate_existing=True)
     if is_postgres(session):
-        query = query.with_for_update()  # two sign-ins with one code: one waits
-    step = session.scalar(query)
-    return -1 if step is None else step
+        query = query.with_for_update()
+    session.scalars(query).one()
+
+
+def _last_step(session: Session, user: User) -> int:
+    """The last TOTP time step accepted for the user (-1: none); read under ``_lock_user``."""
+    return -1 if user.totp_last_step is None else user.totp_last_step
 
 
 def _remember_step(session: Session, user: User, step: int) -> None:
     user.totp_last_step = step
 
 
-def failures(session: Session, user: User, window_seconds: int = 900) -> int:
-    """Wrong second-step codes for the user within the window."""
-    return count_user_failures(session, user, "mfa", window_seconds)
+def failures(
+    session: Session, user: User, window_seconds: int = 900, device: str | None = None
+) -> int:
+    """Wrong second-step codes for the user within the window: from the trusted device
+    ``device`` only, or (without one) from anywhere but a trusted device."""
+    return count_user_failures(session, user, "mfa", window_seconds, device)
 
 
 def verify(
@@ -157,6 +184,7 @@ def verify(
     code: str,
     address: str = "?",
     *,
+    device: str | None = None,
     max_attempts: int = 5,
     window_seconds: int = 900,
 ) -> bool:
@@ -164,12 +192,15 @@ def verify(
 
     A TOTP code is accepted once: its time step must be later than the last one accepted.
     Each wrong (or reused) code is counted per user in the database and audited as
-    ``mfa.failure``; once ``max_attempts`` are in the window every code is refused.
+    ``mfa.failure``; once ``max_attempts`` are in the window every code is refused. From the
+    user's trusted device (``device``, its key) only that device's wrong codes count, so someone
+    who has the password cannot keep the owner's own browser from the second step.
     Raises RateLimited (asking to be audited as ``mfa.throttled``) when that limit is reached.
     """
+    _lock_user(session, user)  # two sign-ins with one code (TOTP or recovery): one waits
     if not user.totp_secret:
         return False
-    if failures(session, user, window_seconds) >= max_attempts:
+    if failures(session, user, window_seconds, device) >= max_attempts:
         raise RateLimited(TOO_MANY, retry_after=window_seconds).logged(
             "mfa.throttled", None, target_type="user", target_id=user.id
         )
@@ -183,6 +214,6 @@ def verify(
         user.recovery_codes = [h for h in user.recovery_codes if h != hashed]
         audit.record(session, user, "mfa.recovery_code_used", user, left=len(user.recovery_codes))
         return True
-    record_user_failure(session, user, "mfa", address, window_seconds)
+    record_user_failure(session, user, "mfa", address, window_seconds, device)
     audit.record(session, None, "mfa.failure", user, reused=step is not None)
     return False

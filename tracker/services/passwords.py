@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -64,3 +65,44 @@ def verify(stored_hash: str | None, password: str) -> bool:
 def needs_rehash(stored_hash: str) -> bool:
     """True when the hash was made with other parameters than the active ones."""
     return _hasher.check_needs_rehash(stored_hash)
+
+
+# Hashing costs tens of milliseconds of CPU on purpose. It is done before the write transaction
+# begins (``check``, ``prepare``), never while SQLite's write lock is held: a crowd of wrong
+# passwords must not queue the freeze behind their hashing.
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A password compared with a stored hash, outside any write transaction.
+
+    ``ok`` holds only while the user's hash is still ``stored_hash``: a password changed in
+    between makes the check worthless (see ``still_matches``).
+    """
+
+    stored_hash: str | None
+    ok: bool
+
+    def still_matches(self, current_hash: str | None) -> bool:
+        """True when the password matched and the stored hash has not changed since."""
+        return self.ok and current_hash is not None and current_hash == self.stored_hash
+
+
+def check(stored_hash: str | None, password: str) -> Checked:
+    """Compare a password with a stored hash (do this before the unit of work)."""
+    return Checked(stored_hash, verify(stored_hash, password))
+
+
+@dataclass(frozen=True)
+class Hashed:
+    """A new password that passed the policy, already hashed (``prepare``)."""
+
+    value: str
+
+
+def prepare(password: str, field: str = "password") -> Hashed:
+    """Check a new password against the policy and hash it, before the unit of work.
+
+    Raises Invalid."""
+    check_policy(password, field)
+    return Hashed(hash_password(password))

@@ -99,3 +99,22 @@ def revoke_token(session: Session, actor: User, token_id: int) -> ApiToken:
         token.revoked_at = utcnow()
         audit.record(session, actor, "token.revoke", token, user_id=token.user_id)
     return token
+
+
+def revoke_all(session: Session, actor: User | None, user: User, why: str) -> int:
+    """Revoke every usable token of the user (their owner lost control, or asked); the count.
+
+    Audited once as ``token.revoke_all`` with the reason (disabled, role change, password
+    reset, signed out everywhere).
+    """
+    now = utcnow()
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    count = int(revoked.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        audit.record(session, actor, "token.revoke_all", user, count=count, why=why)
+    return count

@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.db import is_postgres
 from tracker.errors import Duplicate, Invalid, NotFound
 from tracker.models import ROLES, SetupLink, User, utcnow
-from tracker.services import audit, inputs, passwords, validation
+from tracker.services import audit, inputs, passwords, tokens, validation
 
 USER_FIELDS = ("email", "name", "role", "active", "timezone", "skills", "hourly_rate")
 
@@ -101,7 +102,7 @@ def create_user(
     email: Any,
     name: Any,
     role: Any,
-    password: str | None = None,
+    password: str | passwords.Hashed | None = None,
     timezone: Any = "UTC",
     skills: Any = None,
     hourly_rate: Any = None,
@@ -112,7 +113,7 @@ def create_user(
     checks: dict[str, Callable[[], Any]] = {
         k: partial(USER_PARSERS[k], v) for k, v in given.items()
     }
-    if password is not None:
+    if isinstance(password, str):
         checks["password"] = partial(passwords.check_policy, password)
     values = validation.collect(checks)
     values.pop("password", None)
@@ -120,7 +121,7 @@ def create_user(
         raise Duplicate({"email": ["A user with this email already exists."]})
     user = User(
         **values,
-        password_hash=passwords.hash_password(password) if password else None,
+        password_hash=_hash_of(password),
         password_changed_at=utcnow() if password else None,
         session_token=_new_session_token(),
     )
@@ -130,11 +131,18 @@ def create_user(
     return user
 
 
+def _hash_of(password: str | passwords.Hashed | None) -> str | None:
+    if isinstance(password, passwords.Hashed):
+        return password.value
+    return passwords.hash_password(password) if password else None
+
+
 def update_user(session: Session, actor: User | None, user: User, **changes: Any) -> User:
     """Change name, role, active, timezone, skills or hourly_rate. Raises Invalid.
 
-    A role change or a disable ends the user's sessions. Nobody disables their own account, and
-    the last active admin keeps the role (someone must be able to manage the portal).
+    A role change or a disable ends the user's sessions and revokes their API tokens. Nobody
+    disables their own account, and the last active admin keeps the role (someone must be able
+    to manage the portal).
     """
     changeable = {k: p for k, p in USER_PARSERS.items() if k != "email"}  # emails are fixed
     clean = validation.clean(changes, changeable)
@@ -144,6 +152,8 @@ def update_user(session: Session, actor: User | None, user: User, **changes: Any
         setattr(user, key, value)
     if user.role != before["role"] or (before["active"] and not user.active):
         user.session_token = _new_session_token()
+        why = "role change" if user.role != before["role"] else "disabled"
+        tokens.revoke_all(session, actor, user, why)
     after = audit.snapshot(user, *USER_FIELDS)
     if before != after:
         audit.record(session, actor, "user.update", user, **audit.changes(before, after))
@@ -158,36 +168,60 @@ def _keep_an_admin(session: Session, actor: User | None, user: User, clean: dict
     demoting = "role" in clean and clean["role"] != "admin"
     if user.role != "admin" or not user.active or not (disabling or demoting):
         return
-    others = session.scalar(
-        select(func.count())
-        .select_from(User)
-        .where(User.role == "admin", User.active.is_(True), User.id != user.id)
-    )
+    # Every active admin's row is locked (in id order) and the count taken from what the lock
+    # saw: two admins demoting each other at once are decided one after the other, and the
+    # second sees the first's change (SQLite's writer holds the whole database anyway).
+    query = select(User.id).where(User.role == "admin", User.active.is_(True)).order_by(User.id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    others = [i for i in session.scalars(query) if i != user.id]
     if not others:
         field = "active" if disabling else "role"
         raise Invalid.field(field, "This is the only active admin; make another admin first.")
 
 
-def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
-    """Set a new password and end every existing session of the user. Raises Invalid."""
-    passwords.check_policy(password)
-    user.password_hash = passwords.hash_password(password)
+def set_password(
+    session: Session, actor: User | None, user: User, password: str | passwords.Hashed
+) -> None:
+    """Set a new password and end every existing session of the user. Raises Invalid.
+
+    Interfaces pass it prepared (``passwords.prepare``, before the unit of work): no hashing
+    under the write lock.
+    """
+    if isinstance(password, str):
+        password = passwords.prepare(password)
+    user.password_hash = password.value
     user.password_changed_at = utcnow()
     user.session_token = _new_session_token()
     audit.record(session, actor, "user.password", user)
 
 
-def change_own_password(session: Session, user: User, current: str, new: str) -> None:
-    """A user changes their own password, proving the current one. Raises Invalid."""
-    if not passwords.verify(user.password_hash, current):
+def change_own_password(
+    session: Session,
+    user: User,
+    current: str | passwords.Checked,
+    new: str | passwords.Hashed,
+) -> None:
+    """A user changes their own password, proving the current one. Raises Invalid.
+
+    Interfaces pass both already checked and hashed (``passwords.check``, ``prepare``).
+    """
+    if isinstance(current, str):
+        current = passwords.check(user.password_hash, current)
+    if not current.still_matches(user.password_hash):
         raise Invalid.field("current_password", "This is not your current password.")
     set_password(session, user, user, new)
 
 
-def end_sessions(session: Session, actor: User | None, user: User) -> None:
-    """Sign the user out everywhere (their session cookies stop working)."""
+def end_sessions(
+    session: Session, actor: User | None, user: User, *, revoke_tokens: bool = False
+) -> None:
+    """Sign the user out everywhere (their session cookies stop working); with
+    ``revoke_tokens``, their API tokens stop working too."""
     user.session_token = _new_session_token()
-    audit.record(session, actor, "user.sessions_ended", user)
+    audit.record(session, actor, "user.sessions_ended", user, tokens_revoked=revoke_tokens)
+    if revoke_tokens:
+        tokens.revoke_all(session, actor, user, "signed out everywhere")
 
 
 def needs_first_admin(session: Session) -> bool:
@@ -202,8 +236,14 @@ def create_setup_link(
     purpose: str,
     hours: int = 24,
 ) -> str:
-    """A one-time link token (returned raw, stored hashed). ``user`` None: the first admin."""
+    """A one-time link token (returned raw, stored hashed). ``user`` None: the first admin.
+
+    A password reset (``purpose`` "reset") revokes the user's API tokens: whoever may have
+    had the password may have made one.
+    """
     token = secrets.token_urlsafe(32)
+    if user is not None and purpose == "reset":
+        tokens.revoke_all(session, actor, user, "password reset")
     link = SetupLink(
         token_hash=_hash(token),
         user_id=user.id if user else None,
@@ -235,7 +275,7 @@ def find_setup_link(session: Session, token: str) -> SetupLink:
 def use_setup_link(
     session: Session,
     token: str,
-    password: str,
+    password: str | passwords.Hashed,
     *,
     email: Any = None,
     name: Any = None,

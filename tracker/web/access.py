@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from tracker.db import unit_of_work
+from tracker.db import caller_authorized, unit_of_work
 from tracker.security import PUBLIC, login_is_recent, login_manager, public
 from tracker.services import audit
 
@@ -29,6 +29,7 @@ def roles(*allowed: str) -> Callable[[F], F]:
             if current_user.role not in allowed:
                 _deny()
                 abort(403)
+            caller_authorized()
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from tracker.errors import DomainError
 from tracker.models import ROLES
 from tracker.security import start_session
 from tracker.services import passwords, reminders, tokens, users
-from tracker.web.access import me, roles
+from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import EmptyForm, show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -71,16 +71,18 @@ def index() -> Any:
 
 @bp.route("/password", methods=["POST"])
 @roles(*ROLES)
+@recent_login
 def password() -> Any:
     """Change your password; other sessions end, this one continues with a new id."""
     form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
         try:
+            user = me()
+            # Both hashings before the write lock: the check of the current password, the new one.
+            current = passwords.check(user.password_hash, form.current_password.data or "")
+            new = passwords.prepare(form.new_password.data or "")
             with unit_of_work() as db:
-                user = me()
-                users.change_own_password(
-                    db, user, form.current_password.data or "", form.new_password.data or ""
-                )
+                users.change_own_password(db, user, current, new)
         except DomainError as exc:
             show_error(form, exc, {"password": "new_password"})
         else:
@@ -92,6 +94,7 @@ def password() -> Any:
 
 @bp.route("/tokens", methods=["POST"])
 @roles(*ROLES)
+@recent_login
 def create_token() -> Any:
     """Create an API token; its secret is shown once."""
     form = TokenForm(prefix="tk")

@@ -159,8 +159,11 @@ def act(user_id: int, action: str) -> Any:
                     f"arrive, send {user.name} this link yourself (one use): {_link(token)}"
                 )
             else:
-                users.end_sessions(db, me(), user)
-                message = f"{user.name} is signed out everywhere."
+                revoke = bool(request.form.get("revoke_tokens"))
+                users.end_sessions(db, me(), user, revoke_tokens=revoke)
+                message = f"{user.name} is signed out everywhere" + (
+                    "; their API tokens are revoked." if revoke else "."
+                )
     except DomainError as exc:
         flash_error(exc)
     else:

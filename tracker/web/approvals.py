@@ -57,16 +57,18 @@ def index() -> Any:
             flash("Choose approve or reject.", "error")
         else:
             try:
+                seen = _seen(ids)
                 with unit_of_work() as db:
                     if action == "approve":
-                        done = entries.approve(db, user, ids)
+                        review = entries.review_approve(db, user, ids, seen=seen, skip_changed=True)
                     else:
-                        done = entries.reject(db, user, ids, reason)
+                        review = entries.review_reject(
+                            db, user, ids, reason, seen=seen, skip_changed=True
+                        )
             except DomainError as exc:
                 flash_error(exc, "Nothing was changed: ")
             else:
-                verb = "Approved" if action == "approve" else "Rejected"
-                flash(f"{verb} {len(done)} entr{'y' if len(done) == 1 else 'ies'}.", "success")
+                _report(action, review)
                 return redirect(request.full_path.rstrip("?"))
     filters, week_label = _filters()
     items, next_url = args.keyset_page(
@@ -87,6 +89,26 @@ def index() -> Any:
         status_filter=filters["status"],
         reason=request.form.get("reason", ""),
     ), status
+
+
+def _seen(ids: list[int]) -> dict[int, Any]:
+    """The ``updated_at`` each ticked entry had on the page (``seen-<id>``; "" for never
+    changed). A ticked entry the form carries no value for is decided as it is now."""
+    return {
+        i: entries.seen_at(request.form[f"seen-{i}"], f"seen-{i}")
+        for i in ids
+        if f"seen-{i}" in request.form
+    }
+
+
+def _report(action: str, review: entries.Review) -> None:
+    """Say what was decided and which entries were not, and why."""
+    done = len(review.decided)
+    verb = "Approved" if action == "approve" else "Rejected"
+    if done or not review.changed:
+        flash(f"{verb} {done} entr{'y' if done == 1 else 'ies'}.", "success")
+    for entry_id, why in review.changed.items():
+        flash(f"Entry #{entry_id} was not {verb.lower()}: it was {why}. Check it again.", "error")
 
 
 def _choices(db: Any) -> tuple[list[tuple[Any, str]], list[tuple[Any, str]]]:

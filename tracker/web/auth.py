@@ -20,14 +20,17 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from tracker.db import get_session, unit_of_work
+from tracker.db import begin_read, get_session, unit_of_work
 from tracker.errors import DomainError, NotFound, RateLimited
-from tracker.models import ROLES
+from tracker.models import ROLES, User
 from tracker.security import (
+    audit_due,
     begin_second_step,
     login_settings,
     mark_recent_login,
+    remember_device,
     start_session,
+    trusted_device,
 )
 from tracker.services import auth as auth_service
 from tracker.services import passwords, users, validation
@@ -66,15 +69,24 @@ def login() -> Any:
     status = 200
     headers: dict[str, str] = {}
     if form.validate_on_submit():
-        with unit_of_work() as db:
-            delay = auth_service.login_delay(db, form.email.data or "", **login_settings())
-            outcome = auth_service.authenticate(
-                db,
-                form.email.data or "",
-                form.password.data or "",
-                request.remote_addr or "?",
-                **login_settings(),
-            )
+        # Reads and the password's hashing first, with no write lock held (anyone can post
+        # here, as often as they like); then one short write of what it means.
+        db = begin_read()
+        delay = auth_service.login_delay(db, form.email.data or "", **login_settings())
+        attempt = auth_service.check_sign_in(
+            db,
+            form.email.data or "",
+            form.password.data or "",
+            request.remote_addr or "?",
+            device=trusted_device(),
+            **login_settings(),
+        )
+        outcome: User | DomainError
+        if attempt.throttled and not audit_due("login-throttled", attempt.email, attempt.address):
+            outcome = auth_service.throttled(attempt)  # refused again: nothing more to write
+        else:
+            with unit_of_work() as db:
+                outcome = auth_service.record_sign_in(db, attempt)
         if delay:
             time.sleep(delay)  # many failures from many addresses: slow down, never lock out
         if isinstance(outcome, DomainError):
@@ -88,7 +100,8 @@ def login() -> Any:
             return redirect(url_for("mfa.verify"))
         else:
             start_session(outcome)
-            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+            target = safe_next(request.args.get("next"), url_for("home.index"))
+            return remember_device(redirect(target), outcome)
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status, headers
@@ -97,13 +110,18 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @roles(*ROLES)
 def logout() -> Any:
-    """Sign out and end this user's sessions everywhere (the old cookie stops working)."""
+    """Sign out and end this user's sessions everywhere (the old cookie stops working); with
+    ``revoke_tokens`` ticked, the user's API tokens stop working too."""
+    revoke = bool(request.form.get("revoke_tokens"))
     with unit_of_work() as db:
         user = me()
-        users.end_sessions(db, user, user)
+        users.end_sessions(db, user, user, revoke_tokens=revoke)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(
+        "You are signed out everywhere" + (", and your API tokens are revoked." if revoke else "."),
+        "info",
+    )
     return redirect(url_for("auth.login"))
 
 
@@ -113,13 +131,10 @@ def reauth() -> Any:
     """Confirm the password before a sensitive action (freeze, payroll, user admin)."""
     form = PasswordForm()
     if form.validate_on_submit():
+        checked = passwords.check(me().password_hash, form.password.data or "")  # no lock held
         with unit_of_work() as db:
             refusal = auth_service.reauthenticate(
-                db,
-                me(),
-                form.password.data or "",
-                request.remote_addr or "?",
-                **login_settings(),
+                db, me(), checked, request.remote_addr or "?", **login_settings()
             )
         if refusal is None:
             mark_recent_login()
@@ -168,7 +183,7 @@ def setup() -> Any:
 
 
 def _setup(token: str) -> Any:
-    db = get_session()
+    db = begin_read()  # anyone with a link posts here: the new password is hashed before the lock
     try:
         link = users.find_setup_link(db, token)
     except NotFound as exc:
@@ -180,6 +195,7 @@ def _setup(token: str) -> Any:
         form.timezone.choices = validation.timezones()
     if form.validate_on_submit():
         try:
+            password = passwords.prepare(form.password.data or "")  # hashed before the lock
             with unit_of_work() as db:
                 extra = (
                     {
@@ -190,10 +206,14 @@ def _setup(token: str) -> Any:
                     if isinstance(form, FirstAdminForm)
                     else {}
                 )
-                user = users.use_setup_link(db, token, form.password.data or "", **extra)
+                user = users.use_setup_link(db, token, password, **extra)
         except DomainError as exc:
             show_error(form, exc)
         else:
+            if user.totp_secret:  # a link proves the mailbox, never the second factor
+                begin_second_step(user, None)  # a fresh session: the token goes with the old one
+                flash("Your password is set. Enter a code from your app to sign in.", "success")
+                return redirect(url_for("mfa.verify"))
             start_session(user)  # a fresh session: the token goes with the old one
             flash("Your password is set. Welcome!", "success")
             return redirect(url_for("home.index"))

@@ -23,9 +23,15 @@ from wtforms.validators import DataRequired, Length
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, RateLimited
 from tracker.models import ROLES, User
-from tracker.security import login_settings, second_step_user_id, start_session
-from tracker.services import mfa, users
-from tracker.web.access import me, public, roles, safe_next
+from tracker.security import (
+    login_settings,
+    remember_device,
+    second_step_user_id,
+    start_session,
+    trusted_device,
+)
+from tracker.services import mfa, passwords, users
+from tracker.web.access import me, public, recent_login, roles, safe_next
 from tracker.web.forms import flash_error, message, record, show_error
 
 bp = Blueprint("mfa", __name__)
@@ -35,6 +41,7 @@ _EXEMPT = {
     "auth.logout",
     "static",
     "auth.login",
+    "auth.reauth",  # enrolling needs a recent login; confirming the password must stay open
     "health.healthz",
     "health.readyz",
 }
@@ -64,17 +71,24 @@ def verify() -> Any:
     form = CodeForm()
     if form.validate_on_submit():
         limits = login_settings()
+        trusted = trusted_device()
+        device = trusted[1] if trusted is not None and trusted[0] == user_id else None
         try:
             with unit_of_work() as db:
                 user = users.signed_in(db, user_id, session.get("mfa_token"))
                 ok = locked = False
                 if user is not None:
                     ok = mfa.verify(
-                        db, user, form.code.data or "", request.remote_addr or "?", **limits
+                        db,
+                        user,
+                        form.code.data or "",
+                        request.remote_addr or "?",
+                        device=device,
+                        **limits,
                     )
                     locked = (
                         not ok
-                        and mfa.failures(db, user, limits["window_seconds"])
+                        and mfa.failures(db, user, limits["window_seconds"], device)
                         >= limits["max_attempts"]
                     )
         except RateLimited as exc:
@@ -83,7 +97,7 @@ def verify() -> Any:
         if ok and user is not None:
             next_url = session.get("mfa_next")
             start_session(user)
-            return redirect(safe_next(next_url, url_for("home.index")))
+            return remember_device(redirect(safe_next(next_url, url_for("home.index"))), user)
         if locked:
             return _cancel(mfa.TOO_MANY)
         form.code.errors = ["That code is not right. Try the newest code in your app."]
@@ -99,23 +113,23 @@ def _cancel(text: str) -> Any:
 
 @bp.route("/account/mfa", methods=["GET", "POST"])
 @roles(*ROLES)
+@recent_login
 def setup() -> Any:
     """Enrol an authenticator app: scan the QR code, confirm with a code, keep recovery codes."""
     user = me()
     if user.totp_secret:
         return render_template("mfa/enabled.html", form=DisableForm())
-    secret = session.get("mfa_pending_secret") or mfa.new_secret()
-    session["mfa_pending_secret"] = secret
     form = CodeForm()
     if form.validate_on_submit():
         try:
             with unit_of_work() as db:
-                codes = mfa.enable(db, user, secret, form.code.data or "")
+                codes = mfa.enable(db, user, form.code.data or "")
         except DomainError as exc:
             show_error(form, exc)
         else:
-            session.pop("mfa_pending_secret", None)
             return render_template("mfa/recovery_codes.html", codes=codes)
+    with unit_of_work() as db:
+        secret = mfa.pending_secret(db, user)
     uri = mfa.provisioning_uri(user, secret)
     return render_template(
         "mfa/setup.html",
@@ -128,6 +142,7 @@ def setup() -> Any:
 
 @bp.route("/account/mfa/disable", methods=["POST"])
 @roles(*ROLES)
+@recent_login
 def disable() -> Any:
     """Turn the second factor off (not allowed where it is required)."""
     user = me()
@@ -136,11 +151,12 @@ def disable() -> Any:
         return redirect(url_for("mfa.setup"))
     form = DisableForm()
     if form.validate_on_submit():
+        checked = passwords.check(user.password_hash, form.password.data or "")  # no lock held
         with unit_of_work() as db:
             refusal = mfa.disable(
                 db,
                 user,
-                form.password.data or "",
+                checked,
                 request.remote_addr or "?",
                 **login_settings(),
             )
