@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
@@ -112,19 +112,52 @@ PROJECT_PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def parse_new_project(values: dict[str, Any]) -> dict[str, Any]:
+    """The clean fields of a new project (currency EUR unless given). Raises Invalid."""
+    values = {"currency": "EUR", **values}
+    return validation.clean(values, PROJECT_PARSERS, required=("code", "name", "hourly_rate"))
+
+
+def taken_codes(session: Session, codes: list[str]) -> dict[str, Project]:
+    """The projects already holding these (clean) codes, by code, in few queries."""
+    found: dict[str, Project] = {}
+    for start in range(0, len(codes), 1000):
+        chunk = codes[start : start + 1000]
+        found.update(
+            (p.code, p) for p in session.scalars(select(Project).where(Project.code.in_(chunk)))
+        )
+    return found
+
+
 def create_project(session: Session, actor: User | None, **values: Any) -> Project:
     """Create an open project. Raises Invalid or Duplicate (code taken)."""
-    values.setdefault("currency", "EUR")
-    clean = validation.clean(values, PROJECT_PARSERS, required=("code", "name", "hourly_rate"))
+    clean = parse_new_project(values)
     if session.scalar(select(Project.id).where(Project.code == clean["code"])) is not None:
         raise Duplicate({"code": ["A project with this code already exists."]})
-    project = Project(status="open", **clean)
-    session.add(project)
-    session.flush()
-    audit.record(
-        session, actor, "project.create", project, after=audit.snapshot(project, *PROJECT_FIELDS)
+    return add_projects(session, actor, [clean])[0]
+
+
+def add_projects(
+    session: Session, actor: User | None, items: list[dict[str, Any]]
+) -> list[Project]:
+    """Insert open projects from ``parse_new_project`` values (codes checked free), audited.
+
+    Set-based: one ``INSERT … RETURNING`` per thousand projects and one for the audit events.
+    """
+    if not items:
+        return []
+    defaults: dict[str, Any] = {"client": "", "seats": None, "skills": [], "open_to_reassignment": True}
+    rows = [{**defaults, **values, "status": "open", "created_at": utcnow()} for values in items]
+    made = list(
+        session.scalars(insert(Project).returning(Project, sort_by_parameter_order=True), rows)
     )
-    return project
+    audit.record_many(
+        session,
+        actor,
+        "project.create",
+        [(p, {"after": audit.snapshot(p, *PROJECT_FIELDS)}) for p in made],
+    )
+    return made
 
 
 def update_project(
@@ -167,7 +200,14 @@ def update_project(
     after = audit.snapshot(project, *PROJECT_FIELDS)
     if before != after:
         project.updated_at = utcnow()
-        audit.record(session, actor, "project.update", project, **audit.changes(before, after))
+        audit.record(
+            session,
+            actor,
+            "project.update",
+            project,
+            target_id=project.id,
+            **audit.changes(before, after),
+        )
     return project
 
 

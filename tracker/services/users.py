@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import Duplicate, Invalid, NotFound
@@ -94,6 +94,40 @@ USER_PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def parse_new_user(
+    *,
+    email: Any,
+    name: Any,
+    role: Any,
+    password: str | None = None,
+    timezone: Any = "UTC",
+    skills: Any = None,
+    hourly_rate: Any = None,
+) -> dict[str, Any]:
+    """The clean fields of a new user (the password checked, not kept). Raises Invalid."""
+    given = {"email": email, "name": name, "role": role, "timezone": timezone}
+    given.update(skills=skills, hourly_rate=hourly_rate)
+    checks: dict[str, Callable[[], Any]] = {
+        k: partial(USER_PARSERS[k], v) for k, v in given.items()
+    }
+    if password is not None:
+        checks["password"] = partial(passwords.check_policy, password)
+    values = validation.collect(checks)
+    values.pop("password", None)
+    return values
+
+
+def taken_emails(session: Session, emails: list[str]) -> dict[str, User]:
+    """The users already holding these (clean, lower-cased) emails, by email, in few queries."""
+    found: dict[str, User] = {}
+    for start in range(0, len(emails), 1000):
+        chunk = emails[start : start + 1000]
+        found.update(
+            (u.email, u) for u in session.scalars(select(User).where(User.email.in_(chunk)))
+        )
+    return found
+
+
 def create_user(
     session: Session,
     actor: User | None,
@@ -107,27 +141,50 @@ def create_user(
     hourly_rate: Any = None,
 ) -> User:
     """Create a user. Raises Invalid (field errors) or Duplicate (email taken)."""
-    given = {"email": email, "name": name, "role": role, "timezone": timezone}
-    given.update(skills=skills, hourly_rate=hourly_rate)
-    checks: dict[str, Callable[[], Any]] = {
-        k: partial(USER_PARSERS[k], v) for k, v in given.items()
-    }
-    if password is not None:
-        checks["password"] = partial(passwords.check_policy, password)
-    values = validation.collect(checks)
-    values.pop("password", None)
+    values = parse_new_user(
+        email=email,
+        name=name,
+        role=role,
+        password=password,
+        timezone=timezone,
+        skills=skills,
+        hourly_rate=hourly_rate,
+    )
     if find_by_email(session, values["email"]) is not None:
         raise Duplicate({"email": ["A user with this email already exists."]})
-    user = User(
-        **values,
-        password_hash=passwords.hash_password(password) if password else None,
-        password_changed_at=utcnow() if password else None,
-        session_token=_new_session_token(),
+    if password:
+        values.update(password_hash=passwords.hash_password(password), password_changed_at=utcnow())
+    return add_users(session, actor, [values])[0]
+
+
+def add_users(session: Session, actor: User | None, people: list[dict[str, Any]]) -> list[User]:
+    """Insert users from ``parse_new_user`` values (emails checked free), each audited.
+
+    Set-based: one ``INSERT … RETURNING`` per thousand people and one for their audit events,
+    so an import of 10,000 costs a handful of statements. Nobody gets a password here unless
+    the values carry its hash; new people set theirs from a one-time link.
+    """
+    if not people:
+        return []
+    rows = [
+        {
+            "password_hash": None,
+            "password_changed_at": None,
+            **values,
+            "active": True,
+            "session_token": _new_session_token(),
+            "created_at": utcnow(),
+        }
+        for values in people
+    ]
+    made = list(session.scalars(insert(User).returning(User, sort_by_parameter_order=True), rows))
+    audit.record_many(
+        session,
+        actor,
+        "user.create",
+        [(user, {"after": audit.snapshot(user, *USER_FIELDS)}) for user in made],
     )
-    session.add(user)
-    session.flush()  # the id is needed by the audit event and by the caller
-    audit.record(session, actor, "user.create", user, after=audit.snapshot(user, *USER_FIELDS))
-    return user
+    return made
 
 
 def update_user(session: Session, actor: User | None, user: User, **changes: Any) -> User:
@@ -146,7 +203,9 @@ def update_user(session: Session, actor: User | None, user: User, **changes: Any
         user.session_token = _new_session_token()
     after = audit.snapshot(user, *USER_FIELDS)
     if before != after:
-        audit.record(session, actor, "user.update", user, **audit.changes(before, after))
+        audit.record(
+            session, actor, "user.update", user, target_id=user.id, **audit.changes(before, after)
+        )
     return user
 
 
@@ -203,23 +262,44 @@ def create_setup_link(
     hours: int = 24,
 ) -> str:
     """A one-time link token (returned raw, stored hashed). ``user`` None: the first admin."""
-    token = secrets.token_urlsafe(32)
-    link = SetupLink(
-        token_hash=_hash(token),
-        user_id=user.id if user else None,
-        purpose=purpose,
-        expires_at=utcnow() + dt.timedelta(hours=hours),
+    return create_setup_links(session, actor, [user], purpose, hours)[0]
+
+
+def create_setup_links(
+    session: Session,
+    actor: User | None,
+    people: list[User | None],
+    purpose: str,
+    hours: int = 24,
+) -> list[str]:
+    """One one-time link per person, in order (raw tokens; stored hashed), each audited.
+
+    Set-based: the links and their audit events are two statements whatever the number.
+    """
+    if not people:
+        return []
+    tokens = [secrets.token_urlsafe(32) for _ in people]
+    expires = utcnow() + dt.timedelta(hours=hours)
+    rows = [
+        {
+            "token_hash": _hash(token),
+            "user_id": user.id if user else None,
+            "purpose": purpose,
+            "created_at": utcnow(),
+            "expires_at": expires,
+        }
+        for token, user in zip(tokens, people, strict=True)
+    ]
+    links = list(
+        session.scalars(insert(SetupLink).returning(SetupLink, sort_by_parameter_order=True), rows)
     )
-    session.add(link)
-    audit.record(
+    audit.record_many(
         session,
         actor,
         "setup_link.create",
-        link,
-        purpose=purpose,
-        user_id=user.id if user else None,
+        [(link, {"purpose": purpose, "user_id": link.user_id}) for link in links],
     )
-    return token
+    return tokens
 
 
 def find_setup_link(session: Session, token: str) -> SetupLink:
