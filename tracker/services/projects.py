@@ -146,7 +146,12 @@ def add_projects(
     """
     if not items:
         return []
-    defaults: dict[str, Any] = {"client": "", "seats": None, "skills": [], "open_to_reassignment": True}
+    defaults: dict[str, Any] = {
+        "client": "",
+        "seats": None,
+        "skills": [],
+        "open_to_reassignment": True,
+    }
     rows = [{**defaults, **values, "status": "open", "created_at": utcnow()} for values in items]
     made = list(
         session.scalars(insert(Project).returning(Project, sort_by_parameter_order=True), rows)
