@@ -16,6 +16,7 @@ def route_modules() -> tuple[ModuleType, ...]:
         audit,
         entries,
         holds,
+        imports,
         me,
         notifications,
         openapi,
@@ -40,6 +41,7 @@ def route_modules() -> tuple[ModuleType, ...]:
         payroll,
         outbox,
         webhooks,
+        imports,
     )
 
 

@@ -7,7 +7,17 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command and command group; a missing one fails at start-up."""
-    from tracker.cli import database, demo, faults, outbox, payroll, projects, reminders, users
+    from tracker.cli import (
+        database,
+        demo,
+        faults,
+        imports,
+        outbox,
+        payroll,
+        projects,
+        reminders,
+        users,
+    )
 
     for command in (
         database.db,
@@ -19,6 +29,7 @@ def init_app(app: Flask) -> None:
         payroll.payroll,
         outbox.outbox,
         reminders.group,
+        imports.group,
     ):
         app.cli.add_command(command)
     faults.guard_commands(app.cli)  # a database outage: one line and exit 1, never a trace
