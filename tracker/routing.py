@@ -47,7 +47,8 @@ class IdConverter(IntegerConverter):
 
 
 F = TypeVar("F", bound=Callable[..., Any])
-# What a form posting a file adds around it (boundaries, the CSRF token, other fields).
+# What a form posting a file adds around it (boundaries, the CSRF token, other fields); a page
+# that sends the file back for confirmation carries it base64-encoded (a third larger).
 FORM_OVERHEAD = 64 * 1024
 
 
@@ -74,7 +75,9 @@ class LimitedRequest(Request):
             return None
         view = current_app.view_functions.get(self.url_rule.endpoint)
         setting = getattr(view, "body_limit", None)
-        return None if setting is None else int(current_app.config[setting]) + FORM_OVERHEAD
+        if setting is None:
+            return None
+        return int(current_app.config[setting]) * 4 // 3 + FORM_OVERHEAD
 
     @property
     def max_content_length(self) -> int | None:

@@ -13,6 +13,7 @@ from tracker.errors import DomainError
 from tracker.web import (
     account,
     admin_audit,
+    admin_imports,
     admin_outbox,
     admin_projects,
     admin_users,
@@ -47,6 +48,7 @@ BLUEPRINTS = (
     payroll.bp,
     mfa.bp,
     admin_outbox.bp,
+    admin_imports.bp,
 )
 
 
