@@ -332,8 +332,8 @@ def _import_users(
         return
     made = users.add_users(session, actor, [values for _row, values in new])
     notices.email_setup_links(session, actor, made, "welcome", hours)
-    for (row, _values), user in zip(new, made, strict=True):
-        result.outcomes.append(Outcome(row.line, user.email, "create"))
+    for row, values in new:
+        result.outcomes.append(Outcome(row.line, values["email"], "create"))
 
 
 # --- projects --------------------------------------------------------------------------------
@@ -383,9 +383,9 @@ def _import_projects(
         )
     if result.errors:
         return
-    made = projects.add_projects(session, actor, [values for _row, values in new])
-    for (row, _values), project in zip(new, made, strict=True):
-        result.outcomes.append(Outcome(row.line, project.code, "create"))
+    projects.add_projects(session, actor, [values for _row, values in new])
+    for row, values in new:
+        result.outcomes.append(Outcome(row.line, values["code"], "create"))
 
 
 # --- assignments -----------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
@@ -18,6 +18,7 @@ from tracker.errors import Duplicate, Invalid, NotFound, ProjectClosed
 from tracker.models import PROJECT_STATUSES, Hold, Project, User
 from tracker.services import assignments, audit, holds, inputs, locks, seats, validation
 
+PROJECTS = cast(Table, Project.__table__)
 PROJECT_FIELDS = (
     "code",
     "name",
@@ -134,33 +135,45 @@ def create_project(session: Session, actor: User | None, **values: Any) -> Proje
     clean = parse_new_project(values)
     if session.scalar(select(Project.id).where(Project.code == clean["code"])) is not None:
         raise Duplicate({"code": ["A project with this code already exists."]})
-    return add_projects(session, actor, [clean])[0]
+    return session.get_one(Project, add_projects(session, actor, [clean])[0])
 
 
-def add_projects(
-    session: Session, actor: User | None, items: list[dict[str, Any]]
-) -> list[Project]:
-    """Insert open projects from ``parse_new_project`` values (codes checked free), audited.
+def add_projects(session: Session, actor: User | None, items: list[dict[str, Any]]) -> list[int]:
+    """Insert open projects from ``parse_new_project`` values (codes checked free), audited;
+    their ids, in order.
 
     Set-based: one ``INSERT … RETURNING`` per thousand projects and one for the audit events.
     """
     if not items:
         return []
-    defaults: dict[str, Any] = {
-        "client": "",
-        "seats": None,
-        "skills": [],
-        "open_to_reassignment": True,
-    }
-    rows = [{**defaults, **values, "status": "open", "created_at": utcnow()} for values in items]
-    made = list(
-        session.scalars(insert(Project).returning(Project, sort_by_parameter_order=True), rows)
+    now = utcnow()
+    defaults: dict[str, Any] = {"client": "", "seats": None, "skills": [], "currency": "EUR"}
+    rows = [
+        {
+            **defaults,
+            "open_to_reassignment": True,
+            **values,
+            "status": "open",
+            "created_at": now,
+            "updated_at": None,
+        }
+        for values in items
+    ]
+    # Matched back by code (unique): a batched RETURNING need not keep the rows' order.
+    table = PROJECTS
+    ids: dict[str, int] = dict(
+        session.execute(insert(table).returning(table.c.code, table.c.id), rows).all()
     )
+    made = [ids[row["code"]] for row in rows]
     audit.record_many(
         session,
         actor,
         "project.create",
-        [(p, {"after": audit.snapshot(p, *PROJECT_FIELDS)}) for p in made],
+        "project",
+        [
+            (project_id, {"after": {k: row[k] for k in PROJECT_FIELDS}})
+            for project_id, row in zip(made, rows, strict=True)
+        ],
     )
     return made
 

@@ -7,15 +7,17 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import Duplicate, Invalid, NotFound
 from tracker.models import ROLES, SetupLink, User, utcnow
 from tracker.services import audit, inputs, passwords, validation
 
+USERS = cast(Table, User.__table__)
+SETUP_LINKS = cast(Table, SetupLink.__table__)
 USER_FIELDS = ("email", "name", "role", "active", "timezone", "skills", "hourly_rate")
 
 
@@ -154,11 +156,12 @@ def create_user(
         raise Duplicate({"email": ["A user with this email already exists."]})
     if password:
         values.update(password_hash=passwords.hash_password(password), password_changed_at=utcnow())
-    return add_users(session, actor, [values])[0]
+    return session.get_one(User, add_users(session, actor, [values])[0])
 
 
-def add_users(session: Session, actor: User | None, people: list[dict[str, Any]]) -> list[User]:
-    """Insert users from ``parse_new_user`` values (emails checked free), each audited.
+def add_users(session: Session, actor: User | None, people: list[dict[str, Any]]) -> list[int]:
+    """Insert users from ``parse_new_user`` values (emails checked free), each audited; their
+    ids, in order.
 
     Set-based: one ``INSERT … RETURNING`` per thousand people and one for their audit events,
     so an import of 10,000 costs a handful of statements. Nobody gets a password here unless
@@ -166,23 +169,37 @@ def add_users(session: Session, actor: User | None, people: list[dict[str, Any]]
     """
     if not people:
         return []
+    now = utcnow()
     rows = [
         {
             "password_hash": None,
             "password_changed_at": None,
+            "timezone": "UTC",
+            "skills": [],
+            "hourly_rate": None,
             **values,
             "active": True,
             "session_token": _new_session_token(),
-            "created_at": utcnow(),
+            "created_at": now,
+            "reminders": True,
+            "recovery_codes": [],
         }
         for values in people
     ]
-    made = list(session.scalars(insert(User).returning(User, sort_by_parameter_order=True), rows))
+    # Matched back by email (unique): a batched RETURNING need not keep the rows' order.
+    ids: dict[str, int] = dict(
+        session.execute(insert(USERS).returning(User.email, User.id), rows).all()
+    )
+    made = [ids[row["email"]] for row in rows]
     audit.record_many(
         session,
         actor,
         "user.create",
-        [(user, {"after": audit.snapshot(user, *USER_FIELDS)}) for user in made],
+        "user",
+        [
+            (user_id, {"after": {k: row[k] for k in USER_FIELDS}})
+            for user_id, row in zip(made, rows, strict=True)
+        ],
     )
     return made
 
@@ -262,42 +279,46 @@ def create_setup_link(
     hours: int = 24,
 ) -> str:
     """A one-time link token (returned raw, stored hashed). ``user`` None: the first admin."""
-    return create_setup_links(session, actor, [user], purpose, hours)[0]
+    return create_setup_links(session, actor, [user.id if user else None], purpose, hours)[0]
 
 
 def create_setup_links(
     session: Session,
     actor: User | None,
-    people: list[User | None],
+    people: list[int | None],
     purpose: str,
     hours: int = 24,
 ) -> list[str]:
-    """One one-time link per person, in order (raw tokens; stored hashed), each audited.
+    """One one-time link per user id (None: the first admin), in order: the raw tokens
+    (stored hashed), each audited.
 
     Set-based: the links and their audit events are two statements whatever the number.
     """
     if not people:
         return []
     tokens = [secrets.token_urlsafe(32) for _ in people]
-    expires = utcnow() + dt.timedelta(hours=hours)
-    rows = [
+    now = utcnow()
+    expires = now + dt.timedelta(hours=hours)
+    rows: list[dict[str, Any]] = [
         {
             "token_hash": _hash(token),
-            "user_id": user.id if user else None,
+            "user_id": user_id,
             "purpose": purpose,
-            "created_at": utcnow(),
+            "created_at": now,
             "expires_at": expires,
         }
-        for token, user in zip(tokens, people, strict=True)
+        for token, user_id in zip(tokens, people, strict=True)
     ]
-    links = list(
-        session.scalars(insert(SetupLink).returning(SetupLink, sort_by_parameter_order=True), rows)
+    table = SETUP_LINKS
+    ids: dict[str, int] = dict(
+        session.execute(insert(table).returning(table.c.token_hash, table.c.id), rows).all()
     )
     audit.record_many(
         session,
         actor,
         "setup_link.create",
-        [(link, {"purpose": purpose, "user_id": link.user_id}) for link in links],
+        "setup_link",
+        [(ids[row["token_hash"]], {"purpose": purpose, "user_id": row["user_id"]}) for row in rows],
     )
     return tokens
 
