@@ -155,15 +155,16 @@ def assign_many(
     if made:
         session.flush()  # the audit events name the new assignments by id
     action = action or ("reassignment.accept" if origin == "reassignment" else "assignment.create")
-    for _user, assignment in made:
-        audit.record(
-            session,
-            actor,
-            action,
-            assignment,
-            **audit_data,
-            after=audit.snapshot(assignment, *ASSIGNMENT_FIELDS),
-        )
+    audit.record_many(  # one statement for the events of a bulk move or an import
+        session,
+        actor,
+        action,
+        "assignment",
+        [
+            (a.id, {**audit_data, "after": audit.snapshot(a, *ASSIGNMENT_FIELDS)})
+            for _user, a in made
+        ],
+    )
     return made, refused
 
 
