@@ -67,9 +67,7 @@ def timed(kind: str, data: bytes, dry_run: bool = False) -> tuple[float, Any, in
     with StatementCounter() as counter:
         started = time.perf_counter()
         with unit_of_work() as session:
-            result = imports.run_import(
-                session, None, kind, data, dry_run=dry_run, max_bytes=LIMIT
-            )
+            result = imports.run_import(session, None, kind, data, dry_run=dry_run, max_bytes=LIMIT)
         elapsed = time.perf_counter() - started
     return elapsed, result, counter.count
 
