@@ -242,6 +242,13 @@ def test_an_import_cannot_change_a_currency_or_a_closed_project_or_unfreeze_one(
     assert (held.name, held.status) == ("Held renamed", "frozen")
 
 
+def test_an_unknown_currency_is_refused(db):
+    errors = refused(db, "projects", "code,name,hourly_rate,currency\nABC,Abc,1.00,XYZ\n")
+    assert errors == [
+        (2, "currency", "Unknown currency 'XYZ'; use an ISO currency code, like EUR or USD.")
+    ]
+
+
 def test_project_values_are_checked_by_the_project_rules(db):
     errors = refused(
         db,
