@@ -320,3 +320,26 @@ def test_an_import_onto_a_held_project_assigns_as_the_rules_allow(db, make):
     assert result.created == 1
     db.refresh(held)
     assert held.status == "frozen"
+
+
+def test_duplicate_codes_in_one_file_and_a_closed_project_are_refused_by_line(db, make):
+    errors = refused(db, "projects", "code,name,hourly_rate\nABC,A,1.00\nabc,B,2.00\n")
+    assert errors == [(3, "code", "ABC is also on line 2; each may appear once.")]
+    make.contractor(email="ada@example.com")
+    closed = make.project(code="OLD", hourly_rate="10.00")
+    from tracker.services import projects as project_service
+
+    project_service.update_project(db, None, closed, status="closed")
+    db.commit()
+    errors = refused(
+        db, "assignments", f"email,project_code,start_date\nada@example.com,OLD,{days_ago(1)}\n"
+    )
+    assert errors == [(2, "project_code", "Project OLD is closed.")]
+
+
+def test_a_cell_with_line_breaks_keeps_the_next_rows_line_numbers_right():
+    table = csv_reader.read(b'email,name\r\na@x.io,"two\r\nlines"\r\nb@x.io,B\r\nc@x.io\r\n')
+    assert [row.line for row in table.rows] == [2, 4, 5]
+    assert table.rows[2].cells == {"email": "c@x.io", "name": ""}
+    broken = csv_reader.read(b'email,name\na@x.io,"open quote\n')
+    assert broken.problems[0].line == 2  # where the quote opens

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.errors import DomainError, Invalid, ProjectFull
@@ -221,6 +222,11 @@ def run_import(
     savepoint = session.begin_nested()
     try:
         IMPORTERS[kind](session, actor, table.rows, result, setup_link_hours)
+    except IntegrityError:
+        # Someone added the same email, code or assignment between our check and our insert.
+        savepoint.rollback()
+        result.error(None, None, "The data changed while this file was imported; run it again.")
+        raise ImportRefused(result) from None
     except BaseException:
         savepoint.rollback()
         raise
