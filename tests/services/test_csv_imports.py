@@ -108,10 +108,10 @@ def test_a_dry_run_writes_nothing_and_says_what_would_happen(db, make):
 
 def test_one_bad_row_among_many_writes_nothing_and_names_its_line(db):
     lines = ["email,name,role,hourly_rate"]
-    lines += [f"c{n}@example.com,Contractor {n},contractor,40.00" for n in range(1, 2001)]
-    lines[1500] = "c1500@example.com,Contractor 1500,contractor,40.005"
+    lines += [f"c{n}@example.com,Contractor {n},contractor,40.00" for n in range(1, 10_001)]
+    lines[7500] = "c7500@example.com,Contractor 7500,contractor,40.005"
     errors = refused(db, "users", "\n".join(lines))
-    assert errors == [(1501, "hourly_rate", "Use at most two decimals (cents).")]
+    assert errors == [(7501, "hourly_rate", "Use at most two decimals (cents).")]
     assert count(db, User) == 0
     assert count(db, AuditEvent) == 0
 
