@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "REQUIRE_MFA": False,  # admin and payroll accounts must enrol TOTP
     "TRUSTED_PROXIES": 0,  # number of proxies in front whose X-Forwarded-* headers are trusted
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes; larger request bodies get 413
+    "IMPORT_MAX_BYTES": 4 * 1024 * 1024,  # largest CSV file an import takes (web, API, CLI)
     "LOGIN_MAX_ATTEMPTS": 5,  # failures per account (and 20 times that per address) in the window
     "LOGIN_WINDOW_SECONDS": 900,
     "PASSWORD_TIME_COST": 2,  # Argon2id parameters, at OWASP's minimum or above

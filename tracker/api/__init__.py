@@ -16,6 +16,7 @@ def route_modules() -> tuple[ModuleType, ...]:
         audit,
         entries,
         holds,
+        imports,
         incidents,
         me,
         notifications,
@@ -42,6 +43,7 @@ def route_modules() -> tuple[ModuleType, ...]:
         payroll,
         outbox,
         webhooks,
+        imports,
     )
 
 

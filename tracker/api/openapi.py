@@ -177,6 +177,34 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         {"id": INTEGER, "kind": STRING, "message": STRING, "created_at": TIMESTAMP, "read": BOOLEAN}
     ),
     "NotificationList": _list("notifications", "Notification"),
+    "ImportFile": {
+        "type": "string",
+        "description": "CSV, UTF-8 with or without BOM, `,` or `;` between cells, a header row "
+        "naming the columns. users: email, name, role (required), timezone, skills (`;` between "
+        "them), hourly_rate. projects: code, name, hourly_rate (required), client, seats, skills, "
+        "currency, open_to_reassignment. assignments: email, project_code, start_date (required), "
+        "end_date, hourly_rate. An empty cell leaves the value as it is.",
+    },
+    "ImportResult": _obj(
+        {
+            "created": INTEGER,
+            "updated": INTEGER,
+            "unchanged": INTEGER,
+            "dry_run": BOOLEAN,
+            "errors": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "line": {"type": ["integer", "null"]},
+                        "column": {"type": ["string", "null"]},
+                        "message": STRING,
+                    },
+                    ("line", "column", "message"),
+                ),
+            },
+        },
+        ("created", "updated", "unchanged", "errors"),
+    ),
 }
 
 
@@ -194,6 +222,8 @@ def doc(
     params: tuple[str | tuple[str, dict[str, Any]], ...] = (),
     content_type: str = "application/json",
     request_required: bool = True,
+    request_content_type: str = "application/json",
+    error_bodies: dict[int, str] | None = None,
 ) -> Callable[[F], F]:
     """Describe an API view for the OpenAPI document (query params: names, or (name, schema))."""
 
@@ -206,6 +236,8 @@ def doc(
             "errors": errors,
             "params": params,
             "content_type": content_type,
+            "request_content_type": request_content_type,
+            "error_bodies": error_bodies or {},
         }
         return view
 
@@ -221,7 +253,8 @@ _REASONS = {
     403: "Role not allowed",
     404: "Not found, or not yours",
     409: "A rule refused it",
-    415: "Not JSON",
+    413: "The body is over the size limit; nothing was saved",
+    415: "Not JSON (or, where the body is a file, not of its type)",
     422: "Invalid input",
     429: "Rate limited",
     503: "The database cannot serve the request now; nothing was saved (see Retry-After)",
@@ -255,8 +288,14 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
         ok["content"] = {meta["content_type"]: {"schema": STRING}}
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     responses = {status: ok}
+    bodies = meta.get("error_bodies", {})
     for code in sorted({401, 403, 429, 503, *meta.get("errors", ())}):
-        responses[str(code)] = {"description": _REASONS.get(code, "Error"), "content": error_ref}
+        content = error_ref
+        if code in bodies:  # this operation answers the error with its own shape
+            content = {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{bodies[code]}"}}
+            }
+        responses[str(code)] = {"description": _REASONS.get(code, "Error"), "content": content}
     responses["429"]["headers"] = {
         "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
     }
@@ -271,7 +310,9 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
         op["requestBody"] = {
             "required": meta.get("request_required", True),
             "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{meta['request']}"}}
+                meta.get("request_content_type", "application/json"): {
+                    "schema": {"$ref": f"#/components/schemas/{meta['request']}"}
+                }
             },
         }
         op["responses"].setdefault("400", {"description": _REASONS[400], "content": error_ref})

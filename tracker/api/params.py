@@ -10,6 +10,7 @@ import datetime as dt
 
 from flask import request
 
+from tracker.errors import Invalid
 from tracker.services import inputs, validation
 
 
@@ -32,3 +33,17 @@ def day(name: str) -> dt.date | None:
 def text(name: str) -> str | None:
     """A short text filter, or None when absent. Raises Invalid (control characters, length)."""
     return validation.filter_text(request.args.get(name), name)
+
+
+_FLAGS = {"1": True, "true": True, "0": False, "false": False}
+
+
+def flag(name: str) -> bool:
+    """A 0/1 (or true/false) switch, False when absent. Raises Invalid."""
+    raw = request.args.get(name)
+    if raw is None or not raw.strip():
+        return False
+    value = _FLAGS.get(raw.strip().lower())
+    if value is None:
+        raise Invalid.field(name, "Give 0 or 1.")
+    return value

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         database,
         demo,
         faults,
+        imports,
         incidents,
         outbox,
         payroll,
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
         payroll.payroll,
         outbox.outbox,
         reminders.group,
+        imports.group,
     ):
         app.cli.add_command(command)
     faults.guard_commands(app.cli)  # a database outage: one line and exit 1, never a trace

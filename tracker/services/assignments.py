@@ -93,6 +93,7 @@ def assign_many(
     *,
     hourly_rate: Any = None,
     start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
     origin: str = "direct",
     from_hold: Hold | None = None,
     today: dt.date | None = None,
@@ -114,6 +115,8 @@ def assign_many(
     ProjectClosed, NotFound.
     """
     rate = validation.money(hourly_rate, required=False)
+    if end_date is not None and start_date is not None and end_date < start_date:
+        raise Invalid.field("end_date", "The end date cannot be before the start date.")
     project = locks.project_row(session, project.id)  # seats are counted under the row lock
     if project.status == "closed":
         raise ProjectClosed(f"Project {project.code} is closed.")
@@ -138,6 +141,7 @@ def assign_many(
             user_id=user.id,
             project_id=project.id,
             start_date=start_date or today or local_today(user),
+            end_date=end_date,
             hourly_rate=starting_override(user, rate),
             origin=origin,
             from_project_id=from_hold.project_id if from_hold else None,
@@ -151,15 +155,16 @@ def assign_many(
     if made:
         session.flush()  # the audit events name the new assignments by id
     action = action or ("reassignment.accept" if origin == "reassignment" else "assignment.create")
-    for _user, assignment in made:
-        audit.record(
-            session,
-            actor,
-            action,
-            assignment,
-            **audit_data,
-            after=audit.snapshot(assignment, *ASSIGNMENT_FIELDS),
-        )
+    audit.record_many(  # one statement for the events of a bulk move or an import
+        session,
+        actor,
+        action,
+        "assignment",
+        [
+            (a.id, {**audit_data, "after": audit.snapshot(a, *ASSIGNMENT_FIELDS)})
+            for _user, a in made
+        ],
+    )
     return made, refused
 
 
@@ -195,6 +200,45 @@ def get_assignment(session: Session, assignment_id: int) -> Assignment:
     assignment = inputs.find(session, Assignment, assignment_id)
     if assignment is None:
         raise NotFound("No such assignment.")
+    return assignment
+
+
+ASSIGNMENT_PARSERS = {
+    "end_date": lambda v: inputs.optional_date(v, "end_date"),
+    "hourly_rate": lambda v: validation.money(v, required=False),
+}
+
+
+def change_assignment(
+    session: Session, actor: User | None, assignment: Assignment, **changes: Any
+) -> Assignment:
+    """Change an assignment's end date or rate override, audited as ``assignment.update``.
+
+    Entries keep the rate they were logged with (``TimeEntry.hourly_rate``), so a new rate
+    pays new entries only and nothing payroll has paid changes. Raises Invalid (bad values,
+    an end before the start, clearing an end: that would reopen an ended assignment).
+    """
+    clean = validation.clean(changes, ASSIGNMENT_PARSERS)
+    if "end_date" in clean:
+        if clean["end_date"] is None and assignment.end_date is not None:
+            raise Invalid.field("end_date", "An ended assignment cannot be reopened here.")
+        if clean["end_date"] is not None and clean["end_date"] < assignment.start_date:
+            raise Invalid.field("end_date", "The end date cannot be before the start date.")
+    before = audit.snapshot(assignment, *ASSIGNMENT_FIELDS)
+    for key, value in clean.items():
+        setattr(assignment, key, value)
+    after = audit.snapshot(assignment, *ASSIGNMENT_FIELDS)
+    if before != after:
+        if "end_date" in clean and assignment.end_date is not None:
+            assignment.ended_by_id = actor.id if actor else None
+        audit.record(
+            session,
+            actor,
+            "assignment.update",
+            assignment,
+            target_id=assignment.id,
+            **audit.changes(before, after),
+        )
     return assignment
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
@@ -28,6 +28,7 @@ from tracker.services import (
     validation,
 )
 
+PROJECTS = cast(Table, Project.__table__)
 PROJECT_FIELDS = (
     "code",
     "name",
@@ -122,22 +123,92 @@ PROJECT_PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def parse_new_project(values: dict[str, Any]) -> dict[str, Any]:
+    """The clean fields of a new project (currency EUR unless given). Raises Invalid."""
+    values = {"currency": "EUR", **values}
+    return validation.clean(values, PROJECT_PARSERS, required=("code", "name", "hourly_rate"))
+
+
+def taken_codes(session: Session, codes: list[str]) -> dict[str, Project]:
+    """The projects already holding these (clean) codes, by code, in few queries."""
+    found: dict[str, Project] = {}
+    for start in range(0, len(codes), 1000):
+        chunk = codes[start : start + 1000]
+        found.update(
+            (p.code, p) for p in session.scalars(select(Project).where(Project.code.in_(chunk)))
+        )
+    return found
+
+
 def create_project(session: Session, actor: User | None, **values: Any) -> Project:
     """Create a project: open, or frozen under the client's client-wide incident if there is one.
 
     Raises Invalid or Duplicate (code taken)."""
-    values.setdefault("currency", "EUR")
-    clean = validation.clean(values, PROJECT_PARSERS, required=("code", "name", "hourly_rate"))
+    clean = parse_new_project(values)
     if session.scalar(select(Project.id).where(Project.code == clean["code"])) is not None:
         raise Duplicate({"code": ["A project with this code already exists."]})
-    project = Project(status="open", **clean)
-    session.add(project)
-    session.flush()
-    audit.record(
-        session, actor, "project.create", project, after=audit.snapshot(project, *PROJECT_FIELDS)
+    return session.get_one(Project, add_projects(session, actor, [clean])[0])
+
+
+def add_projects(session: Session, actor: User | None, items: list[dict[str, Any]]) -> list[int]:
+    """Insert open projects from ``parse_new_project`` values (codes checked free), audited;
+    their ids, in order.
+
+    Set-based: one ``INSERT … RETURNING`` per thousand projects and one for the audit events.
+    """
+    if not items:
+        return []
+    now = utcnow()
+    defaults: dict[str, Any] = {"client": "", "seats": None, "skills": [], "currency": "EUR"}
+    rows = [
+        {
+            **defaults,
+            "open_to_reassignment": True,
+            **values,
+            "status": "open",
+            "created_at": now,
+            "updated_at": None,
+        }
+        for values in items
+    ]
+    # Matched back by code (unique): a batched RETURNING need not keep the rows' order.
+    table = PROJECTS
+    ids: dict[str, int] = dict(
+        session.execute(insert(table).returning(table.c.code, table.c.id), rows).all()
     )
-    incidents.join_client_incident(session, actor, project)  # a halted client's new project
-    return project
+    made = [ids[row["code"]] for row in rows]
+    audit.record_many(
+        session,
+        actor,
+        "project.create",
+        "project",
+        [
+            (project_id, {"after": {k: row[k] for k in PROJECT_FIELDS}})
+            for project_id, row in zip(made, rows, strict=True)
+        ],
+    )
+    _join_halted_clients(session, actor, made, rows)
+    return made
+
+
+def _join_halted_clients(
+    session: Session, actor: User | None, made: list[int], rows: list[dict[str, Any]]
+) -> None:
+    """New projects of a client under a client-wide incident start frozen.
+
+    One check per client: when its first new project does not join an incident, the client is
+    not halted and its other new projects are left as they are.
+    """
+    by_client: dict[str, list[int]] = {}
+    for project_id, row in zip(made, rows, strict=True):
+        key = incident_reads.client_key(row["client"])
+        if key:
+            by_client.setdefault(key, []).append(project_id)
+    for project_ids in by_client.values():
+        for project_id in project_ids:
+            project = session.get_one(Project, project_id)
+            if incidents.join_client_incident(session, actor, project) is None:
+                break
 
 
 def update_project(
@@ -180,7 +251,14 @@ def update_project(
     after = audit.snapshot(project, *PROJECT_FIELDS)
     if before != after:
         project.updated_at = utcnow()
-        audit.record(session, actor, "project.update", project, **audit.changes(before, after))
+        audit.record(
+            session,
+            actor,
+            "project.update",
+            project,
+            target_id=project.id,
+            **audit.changes(before, after),
+        )
     if "client" in clean and incident_reads.client_key(
         before["client"]
     ) != incident_reads.client_key(project.client):

@@ -7,9 +7,9 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
@@ -17,6 +17,8 @@ from tracker.errors import Duplicate, Invalid, NotFound
 from tracker.models import ROLES, SetupLink, User, utcnow
 from tracker.services import audit, inputs, passwords, tokens, validation
 
+USERS = cast(Table, User.__table__)
+SETUP_LINKS = cast(Table, SetupLink.__table__)
 USER_FIELDS = ("email", "name", "role", "active", "timezone", "skills", "hourly_rate")
 
 
@@ -95,6 +97,40 @@ USER_PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def parse_new_user(
+    *,
+    email: Any,
+    name: Any,
+    role: Any,
+    password: str | passwords.Hashed | None = None,
+    timezone: Any = "UTC",
+    skills: Any = None,
+    hourly_rate: Any = None,
+) -> dict[str, Any]:
+    """The clean fields of a new user (the password checked, not kept). Raises Invalid."""
+    given = {"email": email, "name": name, "role": role, "timezone": timezone}
+    given.update(skills=skills, hourly_rate=hourly_rate)
+    checks: dict[str, Callable[[], Any]] = {
+        k: partial(USER_PARSERS[k], v) for k, v in given.items()
+    }
+    if isinstance(password, str):  # a prepared one (passwords.Hashed) was checked already
+        checks["password"] = partial(passwords.check_policy, password)
+    values = validation.collect(checks)
+    values.pop("password", None)
+    return values
+
+
+def taken_emails(session: Session, emails: list[str]) -> dict[str, User]:
+    """The users already holding these (clean, lower-cased) emails, by email, in few queries."""
+    found: dict[str, User] = {}
+    for start in range(0, len(emails), 1000):
+        chunk = emails[start : start + 1000]
+        found.update(
+            (u.email, u) for u in session.scalars(select(User).where(User.email.in_(chunk)))
+        )
+    return found
+
+
 def create_user(
     session: Session,
     actor: User | None,
@@ -108,27 +144,65 @@ def create_user(
     hourly_rate: Any = None,
 ) -> User:
     """Create a user. Raises Invalid (field errors) or Duplicate (email taken)."""
-    given = {"email": email, "name": name, "role": role, "timezone": timezone}
-    given.update(skills=skills, hourly_rate=hourly_rate)
-    checks: dict[str, Callable[[], Any]] = {
-        k: partial(USER_PARSERS[k], v) for k, v in given.items()
-    }
-    if isinstance(password, str):
-        checks["password"] = partial(passwords.check_policy, password)
-    values = validation.collect(checks)
-    values.pop("password", None)
+    values = parse_new_user(
+        email=email,
+        name=name,
+        role=role,
+        password=password,
+        timezone=timezone,
+        skills=skills,
+        hourly_rate=hourly_rate,
+    )
     if find_by_email(session, values["email"]) is not None:
         raise Duplicate({"email": ["A user with this email already exists."]})
-    user = User(
-        **values,
-        password_hash=_hash_of(password),
-        password_changed_at=utcnow() if password else None,
-        session_token=_new_session_token(),
+    if password:
+        values.update(password_hash=_hash_of(password), password_changed_at=utcnow())
+    return session.get_one(User, add_users(session, actor, [values])[0])
+
+
+def add_users(session: Session, actor: User | None, people: list[dict[str, Any]]) -> list[int]:
+    """Insert users from ``parse_new_user`` values (emails checked free), each audited; their
+    ids, in order.
+
+    Set-based: one ``INSERT … RETURNING`` per thousand people and one for their audit events,
+    so an import of 10,000 costs a handful of statements. Nobody gets a password here unless
+    the values carry its hash; new people set theirs from a one-time link.
+    """
+    if not people:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "password_hash": None,
+            "password_changed_at": None,
+            "timezone": "UTC",
+            "skills": [],
+            "hourly_rate": None,
+            **values,
+            "active": True,
+            "session_token": _new_session_token(),
+            "created_at": now,
+            "reminders": True,
+            "recovery_codes": [],
+        }
+        for values in people
+    ]
+    # Matched back by email (unique): a batched RETURNING need not keep the rows' order.
+    ids: dict[str, int] = dict(
+        session.execute(insert(USERS).returning(User.email, User.id), rows).all()
     )
-    session.add(user)
-    session.flush()  # the id is needed by the audit event and by the caller
-    audit.record(session, actor, "user.create", user, after=audit.snapshot(user, *USER_FIELDS))
-    return user
+    made = [ids[row["email"]] for row in rows]
+    audit.record_many(
+        session,
+        actor,
+        "user.create",
+        "user",
+        [
+            (user_id, {"after": {k: row[k] for k in USER_FIELDS}})
+            for user_id, row in zip(made, rows, strict=True)
+        ],
+    )
+    return made
 
 
 def _hash_of(password: str | passwords.Hashed | None) -> str | None:
@@ -156,7 +230,9 @@ def update_user(session: Session, actor: User | None, user: User, **changes: Any
         tokens.revoke_all(session, actor, user, why)
     after = audit.snapshot(user, *USER_FIELDS)
     if before != after:
-        audit.record(session, actor, "user.update", user, **audit.changes(before, after))
+        audit.record(
+            session, actor, "user.update", user, target_id=user.id, **audit.changes(before, after)
+        )
     return user
 
 
@@ -241,25 +317,50 @@ def create_setup_link(
     A password reset (``purpose`` "reset") revokes the user's API tokens: whoever may have
     had the password may have made one.
     """
-    token = secrets.token_urlsafe(32)
     if user is not None and purpose == "reset":
         tokens.revoke_all(session, actor, user, "password reset")
-    link = SetupLink(
-        token_hash=_hash(token),
-        user_id=user.id if user else None,
-        purpose=purpose,
-        expires_at=utcnow() + dt.timedelta(hours=hours),
+    return create_setup_links(session, actor, [user.id if user else None], purpose, hours)[0]
+
+
+def create_setup_links(
+    session: Session,
+    actor: User | None,
+    people: list[int | None],
+    purpose: str,
+    hours: int = 24,
+) -> list[str]:
+    """One one-time link per user id (None: the first admin), in order: the raw tokens
+    (stored hashed), each audited.
+
+    Set-based: the links and their audit events are two statements whatever the number.
+    """
+    if not people:
+        return []
+    raw = [secrets.token_urlsafe(32) for _ in people]
+    now = utcnow()
+    expires = now + dt.timedelta(hours=hours)
+    rows: list[dict[str, Any]] = [
+        {
+            "token_hash": _hash(token),
+            "user_id": user_id,
+            "purpose": purpose,
+            "created_at": now,
+            "expires_at": expires,
+        }
+        for token, user_id in zip(raw, people, strict=True)
+    ]
+    table = SETUP_LINKS
+    ids: dict[str, int] = dict(
+        session.execute(insert(table).returning(table.c.token_hash, table.c.id), rows).all()
     )
-    session.add(link)
-    audit.record(
+    audit.record_many(
         session,
         actor,
         "setup_link.create",
-        link,
-        purpose=purpose,
-        user_id=user.id if user else None,
+        "setup_link",
+        [(ids[row["token_hash"]], {"purpose": purpose, "user_id": row["user_id"]}) for row in rows],
     )
-    return token
+    return raw
 
 
 def find_setup_link(session: Session, token: str) -> SetupLink:

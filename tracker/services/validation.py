@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache, partial
 from typing import Any
 
+from babel.numbers import list_currencies
+
 from tracker.errors import Invalid
 from tracker.services import inputs
 
@@ -112,11 +114,20 @@ def money(value: Any, field: str = "hourly_rate", required: bool = True) -> Deci
     return amount.quantize(Decimal("0.01"))
 
 
+@lru_cache(maxsize=1)
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
 def currency(value: Any, field: str = "currency") -> str:
-    """An ISO 4217 code such as EUR."""
+    """An ISO 4217 code such as EUR, one the currency data (CLDR, through Babel) knows."""
     code = str(value or "").strip().upper()
     if not CURRENCY_RE.match(code):
         raise Invalid.field(field, "Use a three-letter ISO currency code, like EUR or USD.")
+    if code not in _currencies():
+        raise Invalid.field(
+            field, f"Unknown currency {code!r}; use an ISO currency code, like EUR or USD."
+        )
     return code
 
 

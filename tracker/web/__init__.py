@@ -13,6 +13,7 @@ from tracker.errors import DomainError
 from tracker.web import (
     account,
     admin_audit,
+    admin_imports,
     admin_incidents,
     admin_outbox,
     admin_projects,
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     payroll.bp,
     mfa.bp,
     admin_outbox.bp,
+    admin_imports.bp,
 )
 
 
