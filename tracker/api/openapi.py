@@ -157,8 +157,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "AssignmentList": _list("assignments", "Assignment"),
     "AssignmentCreate": _obj(
-        {"user_id": INTEGER, "hourly_rate": {"type": ["string", "number"]}, "start_date": DATE},
+        {
+            "user_id": INTEGER,
+            "hourly_rate": {"type": ["string", "number"]},
+            "start_date": DATE,
+            "end_date": {"type": ["string", "null"], "format": "date"},
+        },
         ("user_id",),
+    ),
+    "AssignmentDates": _obj(
+        {"start_date": DATE, "end_date": {"type": ["string", "null"], "format": "date"}},
+        ("start_date",),
     ),
     "AuditEvent": _obj(
         {
@@ -252,7 +261,8 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
         ok["content"] = {meta["content_type"]: {"schema": STRING}}
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     responses = {status: ok}
-    for code in sorted({401, 403, 429, 503, *meta.get("errors", ())}):
+    public = allowed == "public"  # no token asked for: never 401 or 403
+    for code in sorted({*(() if public else (401, 403)), 429, 503, *meta.get("errors", ())}):
         responses[str(code)] = {"description": _REASONS.get(code, "Error"), "content": error_ref}
     responses["429"]["headers"] = {
         "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
@@ -264,6 +274,8 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
         "parameters": params,
         "responses": responses,
     }
+    if public:
+        op["security"] = []
     if meta.get("request"):
         op["requestBody"] = {
             "required": True,

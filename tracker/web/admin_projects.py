@@ -53,7 +53,25 @@ class AssignForm(FlaskForm):
         "Rate override",
         description="Leave empty to use the contractor's default rate, else the project rate",
     )
-    start_date = DateField("Start date", validators=[Optional()])
+    start_date = DateField(
+        "Start date",
+        validators=[Optional()],
+        description="The first day they work on it; empty for today. Earlier days can be logged.",
+    )
+    end_date = DateField(
+        "End date",
+        validators=[Optional()],
+        description="Only for work that has already ended; empty while they are on it.",
+    )
+
+
+class AssignmentDatesForm(FlaskForm):
+    start_date = DateField("Start date", validators=[DataRequired("Give the start date.")])
+    end_date = DateField(
+        "End date",
+        validators=[Optional()],
+        description="Empty while they are on the project; not after today.",
+    )
 
 
 def _values(form: ProjectForm) -> dict[str, Any]:
@@ -177,6 +195,7 @@ def assign(project_id: int) -> Any:
                     contractor,
                     hourly_rate=form.hourly_rate.data,
                     start_date=form.start_date.data,
+                    end_date=form.end_date.data,
                 )
         except DomainError as exc:
             flash_error(exc)
@@ -185,6 +204,40 @@ def assign(project_id: int) -> Any:
     else:
         flash_form_errors(form)
     return redirect(url_for("admin_projects.detail", project_id=project_id))
+
+
+@bp.route("/assignments/<int:assignment_id>/dates", methods=["GET", "POST"])
+@roles("admin")
+def assignment_dates(assignment_id: int) -> Any:
+    """Correct an assignment's start and end dates."""
+    db = get_session()
+    assignment = assignments.get_assignment(db, assignment_id)
+    project = projects.get_project(db, assignment.project_id)
+    contractor = users.get_user(db, assignment.user_id)
+    form = AssignmentDatesForm(obj=None if request.method == "POST" else assignment)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                assignments.change_dates(
+                    db,
+                    me(),
+                    assignments.get_assignment(db, assignment_id),
+                    start_date=form.start_date.data,
+                    end_date=form.end_date.data,
+                )
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            flash(f"The dates of {contractor.name} on {project.code} are saved.", "success")
+            return redirect(url_for("admin_projects.detail", project_id=project.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin_projects/assignment_dates.html",
+        form=form,
+        assignment=assignment,
+        project=project,
+        contractor=contractor,
+    ), status
 
 
 @bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
