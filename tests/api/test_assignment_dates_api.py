@@ -14,7 +14,8 @@ def test_the_api_sets_and_corrects_assignment_dates(api, make):
     )
     assert made.status_code == 201
     body = made.get_json()
-    assert body["start_date"] == days_ago(9).isoformat() and body["end_date"] is None
+    assert body["start_date"] == days_ago(9).isoformat()
+    assert body["end_date"] is None
     changed = admin.patch(
         f"/assignments/{body['id']}",
         json={"start_date": days_ago(12).isoformat(), "end_date": today().isoformat()},

@@ -19,7 +19,8 @@ def admin(auth, make):
 def test_an_admin_assigns_from_an_earlier_start_and_until_an_end(client, admin, db, make):
     project, person = make.project(code="CHORDUS"), make.contractor(name="Ana Lima")
     form = client.get(f"/admin/projects/{project.id}").get_data(as_text=True)
-    assert 'name="start_date"' in form and 'name="end_date"' in form
+    assert 'name="start_date"' in form
+    assert 'name="end_date"' in form
     page = client.post(
         f"/admin/projects/{project.id}/assign",
         data={
@@ -49,7 +50,8 @@ def test_an_admin_corrects_an_assignments_dates(client, admin, db, make):
     ).get_data(as_text=True)
     assert "The dates of Ana Lima on CHORDUS are saved." in page
     db.refresh(assignment)
-    assert assignment.start_date == days_ago(7) and assignment.end_date is None
+    assert assignment.start_date == days_ago(7)
+    assert assignment.end_date is None
 
 
 def test_dates_that_would_strand_logged_hours_are_refused_beside_the_field(client, admin, db, make):
