@@ -26,7 +26,16 @@ from tracker.errors import (
     ProjectFull,
 )
 from tracker.models import Assignment, Hold, Project, User
-from tracker.services import assignments, holds, inputs, locks, notices, notifications, seats
+from tracker.services import (
+    assignments,
+    holds,
+    inputs,
+    locks,
+    notices,
+    notifications,
+    seats,
+    validation,
+)
 
 CONFIRMED = "reassignment_confirmed"
 
@@ -220,7 +229,7 @@ def _confirm(
                 user.id,
                 f"{how} {target.code} — {target.name} while {held.code} is on hold. "
                 f"You can log hours there from {assignment.start_date.isoformat()} "
-                f"at {assignment.rate_on(target):.2f} {target.currency}/h. "
+                f"at {validation.money_text(assignment.rate_on(target), target.currency)}/h. "
                 f"You stay on {held.code} too.",
             )
             for user, assignment in moved
