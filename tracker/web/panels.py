@@ -17,6 +17,7 @@ from tracker.security import login_is_recent
 from tracker.services import hold_reports, holds, reassignment, timesheet
 from tracker.web import holds as hold_pages
 from tracker.web import offers as offer_pages
+from tracker.web import payroll as payroll_pages
 
 # The dashboard's week chart: this week per day, as a small SVG bar chart.
 CHART_WIDTH, CHART_HEIGHT, BAR_TOP = 350, 120, 14
@@ -34,6 +35,11 @@ def admin_home(_user: User) -> dict[str, Any]:
         "holds_panels": ["holds/_home_panel.html"],
         "holds_in_force": hold_reports.holds_in_force(get_session()),
     }
+
+
+def payroll_home(user: User) -> dict[str, Any]:
+    """The payroll landing's panel: last month's next step and the latest batches."""
+    return payroll_pages.landing(user)
 
 
 def project_page(project: Project) -> list[tuple[str, dict[str, Any]]]:
