@@ -185,6 +185,8 @@ def _describe(event: AuditEvent, names: _Names) -> Described:
     for key in [*before, *(k for k in after if k not in before)]:
         old = _text(key, before[key], names) if key in before else None
         new = _text(key, after[key], names) if key in after else None
+        if old is None and new == "—":
+            continue  # a new row's empty fields say nothing
         if old != new:
             described.changes.append(Change(_label(key), old, new))
     for key, value in data.items():
