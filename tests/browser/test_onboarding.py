@@ -62,7 +62,9 @@ def test_a_new_contractor_logs_the_days_they_already_worked(seed: Factory, page:
     # The admin assigns Noor from the day she started, a typo at first, then corrects it.
     sign_in(page, admin.email)
     page.goto(f"/admin/projects/{chordus.id}")
-    page.get_by_label("Contractor", exact=True).select_option(label="Noor Newcomer <noor@example.com>")
+    page.get_by_label("Contractor", exact=True).select_option(
+        label="Noor Newcomer <noor@example.com>"
+    )
     page.get_by_label("Start date", exact=True).fill(typo.isoformat())
     page.get_by_role("button", name="Assign").click()
     expect(page.get_by_text("Noor Newcomer is now on CHORDUS.")).to_be_visible()
