@@ -62,10 +62,10 @@ def test_the_grid_shows_projects_days_and_totals_with_week_navigation(client, ca
         f'name="{cell(alpha, last_monday())}" id="{cell(alpha, last_monday())}" value="7.50"'
         in page
     )
-    totals = re.findall(r'<td class="num total">([\d.]+)</td>', page)
+    totals = re.findall(r'<td class="num total"[^>]*>([\d.]+)</td>', page)
     assert totals[:2] == ["8.50", "1.50"]  # ALPHA and BETA rows
     assert totals[2:4] == ["9.00", "1.00"]  # Monday and Tuesday
-    assert '<td class="num total week-total">10.00</td>' in page
+    assert '<td class="num total week-total" data-label="Week">10.00</td>' in page
     assert f"week={week_of(last_monday() - dt.timedelta(days=7))}" in page
     assert f"week={week_of(monday())}" in page
     assert 'class="table-scroll"' in page
