@@ -34,8 +34,9 @@ _WIDER = """() => [...document.querySelectorAll('.table-scroll')]
   .map(el => (el.querySelector('table') || el).className + ': ' + el.scrollWidth + 'px')"""
 
 
-def _photograph(page: Page, name: str) -> None:
-    """The current page at both widths; at phone width nothing may reach past the screen."""
+def _photograph(page: Page, name: str, cards: bool = True) -> None:
+    """The current page at both widths; at phone width nothing may reach past the screen, and
+    with ``cards`` no table may scroll sideways either (its rows are cards)."""
     OUT.mkdir(exist_ok=True)
     for size in (DESKTOP, PHONE):
         page.set_viewport_size(size)
@@ -43,7 +44,8 @@ def _photograph(page: Page, name: str) -> None:
         page.screenshot(path=str(OUT / f"journey-{name}-{size['width']}.png"), full_page=True)
         if size is PHONE:
             assert horizontal_overflow(page) == 0, too_wide(page)
-            assert page.evaluate(_WIDER) == [], f"{name}: a table scrolls sideways on a phone"
+            if cards:
+                assert page.evaluate(_WIDER) == [], f"{name}: a table scrolls sideways"
     page.set_viewport_size(DESKTOP)
 
 
@@ -123,4 +125,4 @@ def test_a_new_contractor_logs_the_days_they_already_worked(seed: Factory, page:
     page.goto("/admin/audit/")
     expect(page.get_by_text("assignment of Noor Newcomer on CHORDUS").first).to_be_visible()
     expect(page.get_by_text(re.compile(r"start date: \S+ → \S+"))).to_be_visible()
-    _photograph(page, "audit")
+    _photograph(page, "audit", cards=False)  # a wide log scrolls inside its frame
