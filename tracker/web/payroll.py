@@ -44,9 +44,13 @@ LAYOUT_CHOICES = [
     SelectChoice("detail", "Detail: one row per entry"),
     SelectChoice("summary", "Summary: per contractor, project and rate"),
 ]
+# The select shows each profile's name (a phone cannot show a long option whole); the form's
+# help beside it says what the chosen one holds.
 PROFILE_CHOICES = [
-    SelectChoice(profile.name, profile.label) for profile in payroll_profiles.PROFILES.values()
+    SelectChoice(profile.name, profile.label.split(":", 1)[0])
+    for profile in payroll_profiles.PROFILES.values()
 ]
+PROFILE_DETAILS = {profile.name: profile.label for profile in payroll_profiles.PROFILES.values()}
 FORMAT_CHOICES = [
     SelectChoice("csv", "CSV"),
     SelectChoice("xlsx", "XLSX (Excel workbook)"),
@@ -125,7 +129,13 @@ def landing(user: User) -> dict[str, Any]:
 
 
 def _file_spec(form: FileForm, fmt: str | None = None) -> FileSpec | None:
-    """The file the form asks for (``fmt`` from the address wins), or None with field errors."""
+    """The file the form asks for (``fmt`` from the address wins), or None with field errors.
+
+    The profile's help says what the chosen profile holds.
+    """
+    chosen = PROFILE_DETAILS.get(form.profile.data or payroll_profiles.DEFAULT)
+    if chosen:
+        form.profile.description = f"{chosen}. {form.profile.description}"
     try:
         return payroll_profiles.check_file(
             form.profile.data, form.layout.data, fmt or form.format.data, bool(form.bom.data)
