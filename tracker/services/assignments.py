@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.clock import day_text, local_today
@@ -355,6 +355,18 @@ def _check_entries_covered(
                 "these dates. Move or delete those hours first, or choose dates that include "
                 "them.",
             )
+
+
+def logged_minutes(session: Session, assignment: Assignment) -> int:
+    """The minutes the contractor logged on the project inside the assignment's dates."""
+    query = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
+        TimeEntry.user_id == assignment.user_id,
+        TimeEntry.project_id == assignment.project_id,
+        TimeEntry.work_date >= assignment.start_date,
+    )
+    if assignment.end_date is not None:
+        query = query.where(TimeEntry.work_date <= assignment.end_date)
+    return int(session.scalar(query) or 0)
 
 
 def list_assignments(

@@ -9,12 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
 from tracker.models import PROJECT_STATUSES, Project
 from tracker.services import assignments, holds, projects, seats, users
 from tracker.web import panels
-from tracker.web.access import me, roles
+from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import EmptyForm, flash_error, flash_form_errors, show_error
 
 bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
@@ -240,12 +241,27 @@ def assignment_dates(assignment_id: int) -> Any:
     ), status
 
 
-@bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
+@bp.route("/assignments/<int:assignment_id>/end", methods=["GET", "POST"])
 @roles("admin")
 def end_assignment(assignment_id: int) -> Any:
-    """End an assignment today (entries are kept)."""
+    """Say what ending the assignment does, then end it today (entries are kept)."""
     db = get_session()
     assignment = assignments.get_assignment(db, assignment_id)
+    back = redirect(url_for("admin_projects.detail", project_id=assignment.project_id))
+    if request.method == "GET":
+        if not assignment.is_active:
+            flash("This assignment has already ended.", "info")
+            return back
+        contractor = users.get_user(db, assignment.user_id)
+        return render_template(
+            "admin_projects/end_assignment.html",
+            assignment=assignment,
+            project=projects.get_project(db, assignment.project_id),
+            contractor=contractor,
+            last_day=local_today(contractor),
+            minutes=assignments.logged_minutes(db, assignment),
+            action_form=EmptyForm(),
+        )
     if EmptyForm().validate_on_submit():
         try:
             with unit_of_work() as db:
@@ -254,15 +270,29 @@ def end_assignment(assignment_id: int) -> Any:
             flash_error(exc)
         else:
             flash("The assignment has ended; its entries are kept.", "success")
-    return redirect(url_for("admin_projects.detail", project_id=assignment.project_id))
+    return back
 
 
-@bp.route("/<int:project_id>/close", methods=["POST"])
+@bp.route("/<int:project_id>/close", methods=["GET", "POST"])
 @roles("admin")
+@recent_login
 def close(project_id: int) -> Any:
-    """Close the project for good: no new time; history kept."""
+    """Say what closing does, then close the project for good: no new time; history kept."""
     db = get_session()
     project = projects.get_project(db, project_id)
+    back = redirect(url_for("admin_projects.detail", project_id=project_id))
+    if request.method == "GET":
+        if project.status == "closed":
+            flash(f"Project {project.code} is closed already.", "info")
+            return back
+        people = [a for a in assignments.list_assignments(db, project=project) if a.is_active]
+        return render_template(
+            "admin_projects/close.html",
+            project=project,
+            people=people,
+            hold=holds.active_hold(db, project),
+            action_form=EmptyForm(),
+        )
     if EmptyForm().validate_on_submit():
         try:
             with unit_of_work() as db:
@@ -271,4 +301,4 @@ def close(project_id: int) -> Any:
             flash_error(exc)
         else:
             flash(f"Project {project.code} is closed.", "success")
-    return redirect(url_for("admin_projects.detail", project_id=project_id))
+    return back
