@@ -126,3 +126,38 @@ def test_a_new_contractor_logs_the_days_they_already_worked(seed: Factory, page:
     expect(page.get_by_text("assignment of Noor Newcomer on CHORDUS").first).to_be_visible()
     expect(page.get_by_text(re.compile(r"start date: \S+ → \S+"))).to_be_visible()
     _photograph(page, "audit", cards=False)  # a wide log scrolls inside its frame
+
+
+def test_an_admin_is_asked_first_and_approves_a_whole_page(seed: Factory, page: Page) -> None:
+    admin = seed.admin(name="Ada Admin", email="ada@example.com")
+    ana = seed.contractor(name="Ana Lima", email="ana@example.com")
+    ben = seed.contractor(name="Ben Okafor", email="ben@example.com")
+    chordus = seed.project(code="CHORDUS", name="Chordus platform", hourly_rate="1250.00")
+    for person in (ana, ben):
+        seed.assign(chordus, person)
+        for days in (1, 2, 9):
+            seed.entry(person, chordus, work_date=today() - dt.timedelta(days=days), minutes=450)
+
+    sign_in(page, admin.email)
+    page.goto("/admin/approvals")
+    expect(page.get_by_role("table", name="Per person")).to_contain_text("28,125.00 EUR")
+    page.get_by_label("Select every entry on this page").check()
+    expect(page.locator('input[name="entry_ids"]:checked')).to_have_count(6)
+    _photograph(page, "approvals-totals")
+    page.get_by_role("button", name="Approve selected").click()
+    expect(page.get_by_text("Approved 6 entries.")).to_be_visible()
+
+    page.goto(f"/admin/projects/{chordus.id}")
+    page.get_by_role("link", name="End… the assignment of Ana Lima").click()
+    expect(
+        page.get_by_role("heading", name="End the assignment of Ana Lima on CHORDUS?")
+    ).to_be_visible()
+    _photograph(page, "end-assignment")
+    page.get_by_role("link", name="Keep it").click()
+    page.get_by_role("link", name="Close project for good…").click()
+    expect(page.get_by_text("This cannot be undone.")).to_be_visible()
+    _photograph(page, "close-project")
+    page.get_by_role("button", name="Close CHORDUS for good").click()
+    expect(page.get_by_text("Project CHORDUS is closed.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Assign a contractor")).to_have_count(0)
+    _photograph(page, "closed-project")
