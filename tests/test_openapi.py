@@ -138,3 +138,24 @@ def test_every_operation_documents_the_503_a_database_outage_gives(client):
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             assert "503" in operation["responses"], f"{method.upper()} {path}"
+
+
+def test_public_operations_say_public_and_claim_no_401_or_403(app, client):
+    spec = _spec(client)
+    public = [
+        (path, method, operation)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if "public" in operation["x-roles"]
+    ]
+    assert public, "the document and the token sign-in are public"
+    for path, method, operation in public:
+        where = f"{method.upper()} {path}"
+        assert operation["x-roles"] == ["public"], where
+        assert "401" not in operation["responses"], where
+        assert "403" not in operation["responses"], where
+        assert operation["security"] == [], where
+    # Every role list names real roles or "public", never the letters of a word.
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            assert set(operation["x-roles"]) <= {"admin", "contractor", "payroll", "public"}

@@ -34,3 +34,16 @@ def zone(user: HasTimezone | None) -> zoneinfo.ZoneInfo:
 def local_today(user: HasTimezone | None, now: dt.datetime | None = None) -> dt.date:
     """Today's date where the user is, at the instant ``now`` (default: this instant)."""
     return (now or utcnow()).astimezone(zone(user)).date()
+
+
+def day_text(day: dt.date, today: dt.date | None = None) -> str:
+    """A date as people say it: "30 Nov", with the year when it is not ``today``'s year."""
+    text = f"{day.day} {day:%b}"
+    return text if today is not None and day.year == today.year else f"{text} {day.year}"
+
+
+def span_text(first: dt.date, last: dt.date) -> str:
+    """Two dates as people say a span, joined by an en dash: "30 Nov to 6 Dec 2026" in words."""
+    if first.year != last.year:
+        return f"{day_text(first)} – {day_text(last)}"
+    return f"{day_text(first, last)} – {day_text(last)}"

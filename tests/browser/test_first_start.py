@@ -45,7 +45,7 @@ def test_first_start_from_setup_link_to_an_assigned_contractor(
     page.get_by_label("Timezone").select_option("Europe/Berlin")
     page.get_by_label("Password").fill("a long admin passphrase")
     page.get_by_role("button", name="Create admin").click()
-    expect(page.get_by_text("Your password is set. Welcome!")).to_be_visible()
+    expect(page.get_by_text("Your admin account is ready. Next: create a project")).to_be_visible()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     expect(page.get_by_text("No projects yet.")).to_be_visible()
     expect(page.get_by_role("contentinfo")).to_contain_text("times shown in Europe/Berlin")
@@ -83,7 +83,7 @@ def test_first_start_from_setup_link_to_an_assigned_contractor(
     page.get_by_role("button", name="Assign", exact=True).click()
     expect(page.get_by_text("Casey Contractor is now on CHORDUS.")).to_be_visible()
     assignments = page.get_by_role("table")
-    expect(assignments.get_by_role("link", name="Casey Contractor")).to_be_visible()
+    expect(assignments.get_by_role("link", name="Casey Contractor", exact=True)).to_be_visible()
     expect(assignments).to_contain_text("active")
 
     # The new contractor opens their one-time link, sets a password and sees the project.

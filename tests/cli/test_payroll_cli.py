@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.payroll_readers import csv_rows, xlsx_rows
+from tracker.cli.actor import os_user
 from tracker.models import AuditEvent, ExportBatch
 from tracker.services import payroll, payroll_files
 from tracker.services.payroll_profiles import check_file
@@ -41,7 +42,7 @@ def test_export_writes_the_detail_csv_to_stdout(runner, entries, db):
         ("-1.50", "-50.00"),
     ]
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "payroll.export"))
-    assert event.origin == "cli"
+    assert event.origin.startswith("cli:")
     assert event.data["rows"] == 2
 
 
@@ -128,7 +129,8 @@ def test_a_batch_is_made_from_the_command_line_and_exported_in_any_profile(runne
     batch = db.scalar(select(ExportBatch))
     assert made.stdout == (f"batch {batch.id}: 3 entries, -13.34 EUR; sha256 {batch.sha256}\n")
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "payroll.batch"))
-    assert (event.origin, event.actor_id) == ("cli", None)
+    assert event.actor_id is None
+    assert event.origin == f"cli:{os_user()}"
     stored = runner.invoke(args=["payroll", "export", "--batch", str(batch.id)])
     assert stored.stdout_bytes == batch.content
     eu = ["payroll", "export", "--batch", str(batch.id), "--profile", "excel-eu"]

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tests.dates import today
 from tracker.errors import ProjectFrozen
-from tracker.models import AuditEvent, Hold, Notification, Project, User
+from tracker.models import Assignment, AuditEvent, Hold, Notification, Project, User
 from tracker.services import entries
 
 NOTICE = "CHORDUS is paused while the client investigates a breach."
@@ -39,7 +39,7 @@ def test_freeze_from_the_terminal_notifies_everyone_and_blocks_time(runner, make
     assert hold.allow_backfill
     assert db.scalar(select(func.count()).select_from(Notification)) == 2
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "project.freeze"))
-    assert event.origin == "cli"
+    assert event.origin.startswith("cli:")
     with pytest.raises(ProjectFrozen):
         entries.log_time(
             db,
@@ -116,3 +116,44 @@ def test_refusals_print_one_line_and_exit_1_changing_nothing(
 def test_missing_options_are_a_usage_error(runner):
     result = runner.invoke(args=["project", "freeze", "CHORDUS", "--reason", "r"])
     assert result.exit_code == 2
+
+
+def test_a_command_records_who_ran_it_as_the_user_given_or_the_os_user(runner, make, db):
+    from tracker.cli.actor import os_user
+
+    admin = make.admin(email="ada@example.com")
+    first, second = make.project(code="FIRST"), make.project(code="SECOND")
+    named = runner.invoke(
+        args=["project", "freeze", "FIRST", "--reason", "r", "--notice", "n", "--as", admin.email]
+    )
+    assert named.exit_code == 0, named.output
+    unnamed = runner.invoke(args=["project", "freeze", "SECOND", "--reason", "r", "--notice", "n"])
+    assert unnamed.exit_code == 0, unnamed.output
+    events = {
+        e.target_id: e
+        for e in db.scalars(select(AuditEvent).where(AuditEvent.action == "project.freeze"))
+    }
+    assert events[first.id].actor_id == admin.id
+    assert events[second.id].actor_id is None
+    assert events[second.id].origin == f"cli:{os_user()}"
+    nobody = runner.invoke(args=["project", "unfreeze", "FIRST", "--as", "nobody@example.com"])
+    assert nobody.exit_code == 1
+    assert "error: --as nobody@example.com: no active user has this email." in nobody.output
+
+
+def test_project_assign_sets_the_dates_through_the_assignment_rules(runner, make, db):
+    from tests.dates import days_ago
+
+    project, person = make.project(code="CHORDUS"), make.contractor(email="ana@example.com")
+    made = runner.invoke(
+        args=["project", "assign", "CHORDUS", "ana@example.com", "--start", days_ago(9).isoformat()]
+    )
+    assert made.exit_code == 0, made.output
+    assert f"ana@example.com is on CHORDUS from {days_ago(9).isoformat()}" in made.output
+    again = runner.invoke(
+        args=["project", "assign", "CHORDUS", "ana@example.com", "--start", days_ago(3).isoformat()]
+    )
+    assert again.exit_code == 1
+    assert "is already on CHORDUS" in again.output
+    assert db.scalar(select(func.count()).select_from(Assignment)) == 1
+    del project, person

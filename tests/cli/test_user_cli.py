@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tracker.models import AuditEvent, Project, TimeEntry, User
+from tracker.models import Assignment, AuditEvent, Project, TimeEntry, User
 
 
 def _users(db) -> int:
@@ -40,7 +40,7 @@ def test_user_create_with_a_password_from_stdin(runner, db, client):
         == 302
     )
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "user.create"))
-    assert event.origin == "cli"
+    assert event.origin.startswith("cli:")
     assert "a cli chosen passphrase" not in str(event.data)
 
 
@@ -174,3 +174,22 @@ def test_demo_fills_an_empty_database_and_refuses_a_second_time(runner, db):
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 1
     assert again.output.startswith("error: the database already has projects")
+
+
+def test_demo_leaves_free_seats_and_one_project_on_hold(runner, db):
+    result = runner.invoke(args=["demo", "--weeks", "1"])
+    assert result.exit_code == 0, result.output
+    from tracker.services import reassignment, seats
+
+    everything = db.scalars(select(Project)).all()
+    assert [p.code for p in everything if p.status == "frozen"] == ["CHORPAY"]
+    free = seats.free_seats_of(db, everything)
+    assert all(free[p.id] is None or free[p.id] >= 2 for p in everything if p.status == "open")
+    held = next(p for p in everything if p.code == "CHORPAY")
+    on_hold = db.scalars(
+        select(User)
+        .join(Assignment, Assignment.user_id == User.id)
+        .where(Assignment.project_id == held.id)
+    ).all()
+    assert on_hold, "somebody is on the held project"
+    assert any(reassignment.offers(db, person) for person in on_hold)

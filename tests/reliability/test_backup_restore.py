@@ -74,7 +74,7 @@ def test_a_backup_is_a_private_intact_copy_and_is_audited(own, tmp_path):
         (next(iter(migrate.heads())),)
     ]
     event = own.db.scalars(select(AuditEvent).where(AuditEvent.action == "database.backup")).one()
-    assert event.origin == "cli"
+    assert event.origin.startswith("cli:")
     assert event.data["file"] == str(target)
 
 

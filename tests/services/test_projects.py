@@ -132,7 +132,17 @@ def test_a_person_is_on_a_project_once_at_a_time(db, make):
     db.rollback()
     assignments.end_assignment(db, None, db.get(Assignment, first.id))
     db.commit()
-    again = assignments.assign(db, None, db.get(Project, project.id), db.get(User, person.id))
+    # Ended today, it still covers today: a new assignment from today would overlap it.
+    with pytest.raises(AlreadyAssigned, match="choose dates outside that"):
+        assignments.assign(db, None, db.get(Project, project.id), db.get(User, person.id))
+    db.rollback()
+    again = assignments.assign(
+        db,
+        None,
+        db.get(Project, project.id),
+        db.get(User, person.id),
+        start_date=today() + dt.timedelta(days=1),
+    )
     db.commit()
     assert again.id != first.id
 

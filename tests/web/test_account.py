@@ -138,3 +138,20 @@ def test_someone_elses_tokens_are_not_listed(client, auth, make):
     make.token(owner)
     auth.login(viewer)
     assert "You have no API tokens." in client.get("/account/").get_data(as_text=True)
+
+
+def test_a_contractor_sets_their_own_timezone(client, auth, db, make):
+    person = make.contractor(timezone="UTC")
+    auth.login(person)
+    page = client.get("/account/").get_data(as_text=True)
+    assert 'name="tz-timezone"' in page
+    done = client.post(
+        "/account/timezone", data={"tz-timezone": "Pacific/Auckland"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Your timezone is Pacific/Auckland." in done
+    db.refresh(person)
+    assert person.timezone == "Pacific/Auckland"
+    refused = client.post("/account/timezone", data={"tz-timezone": "Mars/Olympus"})
+    assert refused.status_code == 422
+    db.refresh(person)
+    assert person.timezone == "Pacific/Auckland"

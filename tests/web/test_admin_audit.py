@@ -114,3 +114,40 @@ def test_the_log_pages_backwards(client, db, admin):
     page = _page(client, "?action=test.bulk")
     assert "Older events" in page
     assert "before=" in page
+
+
+def test_the_log_names_things_and_shows_changes_as_before_and_after(client, admin, db, make):
+    from tests.dates import days_ago
+    from tracker.models import User
+    from tracker.services import assignments, entries
+
+    project, person = make.project(code="CHORDUS"), make.contractor(name="Ana Lima")
+    assignment = make.assign(project, person, start_date=days_ago(10))
+    entry = entries.log_time(
+        db, db.get(User, person.id), project_id=project.id, work_date=days_ago(2), hours="2"
+    )
+    db.commit()
+    entries.update_entry(db, db.get(User, person.id), entry.id, hours="3")
+    assignments.change_dates(
+        db, db.get(User, admin.id), db.get(type(assignment), assignment.id), start_date=days_ago(12)
+    )
+    db.commit()
+    page = _page(client)
+    assert f"time entry {entry.id} of Ana Lima on CHORDUS" in page
+    assert "assignment of Ana Lima on CHORDUS" in page
+    assert (
+        '<span class="field">minutes</span>: 120 <span aria-label="changed to">→</span> 180' in page
+    )
+    assert (
+        f'<span class="field">start date</span>: {days_ago(10).isoformat()} '
+        f'<span aria-label="changed to">→</span> {days_ago(12).isoformat()}'
+    ) in page
+    assert '"minutes"' not in page  # no raw JSON
+
+
+def test_a_command_line_event_names_the_person_who_ran_it(client, admin, db):
+    db.add(AuditEvent(actor_id=None, action="project.freeze", origin="cli:ops-alice"))
+    db.commit()
+    page = _page(client, "?action=project.freeze")
+    assert 'ops-alice <span class="muted">(command line)</span>' in page
+    assert ">system<" not in page

@@ -230,3 +230,49 @@ def test_a_contractor_sees_only_the_projects_they_are_on(client, auth, make):
     assert "My project" in page
     assert "OTHER" not in page
     assert other.code not in page
+
+
+def test_closing_asks_first_and_says_what_will_happen(client, admin, db, make):
+    project = make.project(code="WINDUP")
+    make.assign(project, make.contractor(name="Ana Lima"))
+    detail = client.get(f"/admin/projects/{project.id}").get_data(as_text=True)
+    assert f'href="/admin/projects/{project.id}/close"' in detail
+    confirm = client.get(f"/admin/projects/{project.id}/close").get_data(as_text=True)
+    assert "Close WINDUP — " in confirm
+    assert "This cannot be undone." in confirm
+    assert "1 contractor is on it now (Ana Lima)" in confirm
+    db.refresh(project)
+    assert project.status == "open"
+    client.post(f"/admin/projects/{project.id}/close")
+    db.refresh(project)
+    assert project.status == "closed"
+    closed = client.get(f"/admin/projects/{project.id}").get_data(as_text=True)
+    assert "Assign a contractor" not in closed
+    assert "Close project for good" not in closed
+    again = client.get(f"/admin/projects/{project.id}/close", follow_redirects=True)
+    assert "Project WINDUP is closed already." in again.get_data(as_text=True)
+
+
+def test_ending_an_assignment_asks_first_and_says_what_will_happen(client, admin, db, make):
+    project, person = make.project(code="ROTA", seats=2), make.contractor(name="Ana Lima")
+    assignment = make.assign(project, person)
+    make.entry(person, project, minutes=90)
+    confirm = client.get(f"/admin/projects/assignments/{assignment.id}/end")
+    page = confirm.get_data(as_text=True)
+    assert "End the assignment of Ana Lima on ROTA?" in page
+    assert "The 1.50 h logged on ROTA since" in page
+    assert "A seat on ROTA becomes free." in page
+    db.refresh(assignment)
+    assert assignment.end_date is None
+    client.post(f"/admin/projects/assignments/{assignment.id}/end")
+    db.refresh(assignment)
+    assert assignment.end_date == today()
+
+
+def test_closing_asks_for_the_password_again_after_fifteen_minutes(client, admin, make):
+    project = make.project(code="LATER")
+    with client.session_transaction() as session:
+        session["auth_at"] -= 16 * 60
+    response = client.get(f"/admin/projects/{project.id}/close")
+    assert response.status_code == 302
+    assert "/reauth" in response.headers["Location"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 import pytest
 from sqlalchemy import select
@@ -240,3 +241,25 @@ def test_a_bulk_rejection_skips_entries_deleted_after_the_page_was_shown(client,
     assert f"Entry #{gone.id} was not rejected: it was deleted" in shown
     db.expire_all()
     assert db.get(TimeEntry, kept.id).status == "rejected"
+
+
+def test_the_page_totals_hours_and_amounts_per_person_and_per_week(client, team, make):
+    from tests.dates import days_ago
+    from tracker.clock import span_text
+
+    _admin, ann, bob, alpha, _beta = team
+    make.entry(ann, alpha, work_date=days_ago(1), minutes=600)  # 50.00/h → 500.00
+    make.entry(ann, alpha, work_date=days_ago(8), minutes=1440)  # 1,200.00
+    make.entry(bob, alpha, work_date=days_ago(1), minutes=30)  # 25.00
+    page = text(client.get("/admin/approvals"))
+    people = page.split("<caption>Per person</caption>")[1].split("</table>")[0]
+    assert re.search(r"Ann Archer</th>.*?34\.00</td>.*?1,700\.00 EUR</td>", people, re.S)
+    assert re.search(r"Bob Baker</th>.*?0\.50</td>.*?25\.00 EUR</td>", people, re.S)
+    weeks = page.split("<caption>Per week</caption>")[1].split("</table>")[0]
+    monday = days_ago(1) - dt.timedelta(days=days_ago(1).weekday())
+    this_week = span_text(monday, monday + dt.timedelta(days=6))
+    earlier = days_ago(8) - dt.timedelta(days=days_ago(8).weekday())
+    assert this_week in weeks
+    assert span_text(earlier, earlier + dt.timedelta(days=6)) in weeks
+    assert 'data-select-all="entry_ids"' in page
+    assert "/static/select-all.js" in page

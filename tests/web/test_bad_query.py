@@ -67,7 +67,7 @@ def test_a_week_the_calendar_does_not_hold_is_explained(client, contractor, week
 def test_week_53_of_a_year_that_has_one_is_shown(client, contractor):
     response = client.get("/timesheet?week=2026-W53")
     assert response.status_code == 200
-    assert "2026-12-28" in _text(response)
+    assert "28 Dec 2026 – 3 Jan 2027" in _text(response)
 
 
 @pytest.mark.parametrize("value", BEYOND)

@@ -81,7 +81,8 @@ def test_entry_dates_are_marked_so_they_do_not_split(client, casey, make):
     day = local_today(contractor) - dt.timedelta(days=2)
     make.entry(contractor, project, work_date=day)
     page = text(client.get("/entries"))
-    assert f'<td><time datetime="{day.isoformat()}">{day.isoformat()}</time></td>' in page
+    cell = f'<time datetime="{day.isoformat()}">{day.isoformat()}</time>'
+    assert f'<td data-label="Date">{cell}</td>' in page
 
 
 def test_approval_dates_are_marked_so_they_do_not_split(client, auth, make):
@@ -92,7 +93,8 @@ def test_approval_dates_are_marked_so_they_do_not_split(client, auth, make):
     make.entry(contractor, project, work_date=day)
     auth.login(make.admin())
     page = text(client.get("/admin/approvals"))
-    assert f'<td><time datetime="{day.isoformat()}">{day.isoformat()}</time></td>' in page
+    cell = f'<time datetime="{day.isoformat()}">{day.isoformat()}</time>'
+    assert f'<td data-label="Date">{cell}</td>' in page
 
 
 def test_batch_periods_and_creation_times_are_marked(client, auth, make, db):
@@ -117,7 +119,7 @@ def test_batch_periods_and_creation_times_are_marked(client, auth, make, db):
     ) in page
 
 
-def test_the_audit_log_folds_event_data_into_details(client, auth, make, db):
+def test_the_audit_log_lists_event_data_in_words(client, auth, make, db):
     admin = make.admin(name="Audit Admin", timezone="UTC")
     db.add_all(
         [
@@ -135,19 +137,15 @@ def test_the_audit_log_folds_event_data_into_details(client, auth, make, db):
     db.commit()
     auth.login(admin)
     page = text(client.get("/admin/audit/?action=project.freeze"))
-    row = re.search(r"<tr>\s*<td><time.*?</tr>", page, re.S)
+    row = re.search(r"<tr>\s*<td[^>]*><time.*?</tr>", page, re.S)
     assert row, "no audit row"
     assert '<time class="stamp" datetime="2026-11-26T08:05:09+00:00">' in row.group(0)
     assert '<span class="date">2026-11-26</span> 08:05:09 UTC' in row.group(0)
-    assert re.search(
-        r'<details><summary>Details</summary><pre class="data">[^<]*"reason": "marker-freeze"'
-        r"[^<]*</pre></details>",
-        row.group(0),
-    )
-    # An event without data gets no empty toggle.
+    assert '<li><span class="field">reason</span>: marker-freeze</li>' in row.group(0)
+    # An event without data gets no empty list.
     page = text(client.get("/admin/audit/?action=user.login"))
     assert "user.login" in page
-    assert "<details>" not in page.split("<tbody>", 1)[1]
+    assert '<ul class="changes">' not in page.split("<tbody>", 1)[1]
 
 
 def test_the_date_rule_is_in_the_stylesheet(client):

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 import threading
 from decimal import Decimal
 from typing import Any
@@ -392,3 +393,62 @@ def test_a_batch_downloads_in_the_chosen_profile_with_the_same_bytes(client, aut
     bad = client.get(link, query_string={"profile": "sage"})
     assert bad.status_code == 302
     assert "/payroll/batches?profile=sage" in bad.headers["Location"]
+
+
+def test_the_landing_page_shows_the_next_step_and_the_latest_batches(client, auth, make, db):
+    from tests.dates import today as app_today
+
+    clerk = make.payroll()
+    ada = make.contractor(name="Ada Lovelace")
+    project = make.project(code="EURO", hourly_rate="1250.00")
+    end = app_today(clerk).replace(day=1) - dt.timedelta(days=1)
+    make.entry(ada, project, work_date=end, minutes=60, status="approved")
+    make.entry(ada, project, work_date=end, minutes=30)
+    auth.login(clerk)
+    page = client.get("/").get_data(as_text=True)
+    assert "Next step: last month" in page
+    assert "1 approved entry is not in a batch yet." in page
+    assert "1 entry of last month is still waiting for an admin's approval." in page
+    assert "No batches yet." in page
+    with_batch = client.post(
+        "/payroll/batches/new",
+        data={"start": end.replace(day=1).isoformat(), "end": end.isoformat()},
+    )
+    assert with_batch.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert "Every approved entry of last month is in a batch." in page
+    assert "1,250.00 EUR" in page
+    assert "All batches and their files" in page
+
+
+def test_batches_show_a_short_fingerprint_to_copy_and_plain_column_names(
+    client, auth, make, data, db
+):
+    auth.login(make.payroll())
+    client.post("/payroll/batches/new", data={**PERIOD, "status": "approved"})
+    batch = db.scalar(select(ExportBatch))
+    page = client.get("/payroll/batches").get_data(as_text=True)
+    assert f'title="{batch.sha256}">{batch.sha256[:12]}…</code>' in page
+    assert f'data-copy="{batch.sha256}"' in page
+    assert "/static/copy.js" in page
+    heads = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', page)
+    assert heads[:5] == ["Batch", "Period", "Included", "Created", "Entries"]
+    assert "byte-order" not in page
+    assert "Excel-friendly file" in page
+
+
+def test_the_excel_friendly_option_applies_to_batch_files_as_to_exports(
+    client, auth, make, data, db
+):
+    auth.login(make.payroll())
+    client.post("/payroll/batches/new", data={**PERIOD, "status": "approved"})
+    batch = db.scalar(select(ExportBatch))
+    plain = client.get(f"/payroll/batches/{batch.id}.csv").get_data()
+    friendly = client.get(f"/payroll/batches/{batch.id}.csv", query_string={"bom": "y"}).get_data()
+    export = client.get("/payroll/export.csv", query_string={**PERIOD, "bom": "y"}).get_data()
+    assert not plain.startswith(b"\xef\xbb\xbf")
+    assert friendly.startswith(b"\xef\xbb\xbf")
+    assert export.startswith(b"\xef\xbb\xbf")
+    assert friendly[3:] == plain
+    listing = client.get("/payroll/batches", query_string={"bom": "y"}).get_data(as_text=True)
+    assert f"/payroll/batches/{batch.id}.csv?profile=generic&amp;layout=detail&amp;bom=y" in listing

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tests.dates import monday, today
 from tests.web.entry_helpers import count_queries
+from tracker.clock import span_text
 from tracker.models import AuditEvent, TimeEntry
 
 
@@ -54,15 +55,17 @@ def test_the_grid_shows_projects_days_and_totals_with_week_navigation(client, ca
     )
     make.entry(contractor, beta, work_date=last_monday(), minutes=90)
     page = text(client.get("/timesheet", query_string={"week": week_of(last_monday())}))
-    assert f'Timesheet <span class="muted">{week_of(last_monday())}</span>' in page
+    # A contractor reads the week's dates, not the ISO label "2026-W49" alone.
+    sunday = last_monday() + dt.timedelta(days=6)
+    assert f'Timesheet <span class="muted">{span_text(last_monday(), sunday)}</span>' in page
     assert (
         f'name="{cell(alpha, last_monday())}" id="{cell(alpha, last_monday())}" value="7.50"'
         in page
     )
-    totals = re.findall(r'<td class="num total">([\d.]+)</td>', page)
+    totals = re.findall(r'<td class="num total"[^>]*>([\d.]+)</td>', page)
     assert totals[:2] == ["8.50", "1.50"]  # ALPHA and BETA rows
     assert totals[2:4] == ["9.00", "1.00"]  # Monday and Tuesday
-    assert '<td class="num total week-total">10.00</td>' in page
+    assert '<td class="num total week-total" data-label="Week">10.00</td>' in page
     assert f"week={week_of(last_monday() - dt.timedelta(days=7))}" in page
     assert f"week={week_of(monday())}" in page
     assert 'class="table-scroll"' in page

@@ -158,8 +158,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "AssignmentList": _list("assignments", "Assignment"),
     "AssignmentCreate": _obj(
-        {"user_id": INTEGER, "hourly_rate": {"type": ["string", "number"]}, "start_date": DATE},
+        {
+            "user_id": INTEGER,
+            "hourly_rate": {"type": ["string", "number"]},
+            "start_date": DATE,
+            "end_date": {"type": ["string", "null"], "format": "date"},
+        },
         ("user_id",),
+    ),
+    "AssignmentDates": _obj(
+        {"start_date": DATE, "end_date": {"type": ["string", "null"], "format": "date"}},
+        ("start_date",),
     ),
     "AuditEvent": _obj(
         {
@@ -289,7 +298,8 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     responses = {status: ok}
     bodies = meta.get("error_bodies", {})
-    for code in sorted({401, 403, 429, 503, *meta.get("errors", ())}):
+    public = allowed == "public"  # no token asked for: never 401 or 403
+    for code in sorted({*(() if public else (401, 403)), 429, 503, *meta.get("errors", ())}):
         content = error_ref
         if code in bodies:  # this operation answers the error with its own shape
             content = {
@@ -306,6 +316,8 @@ def _operation(rule: Any, method: str, view: Any) -> dict[str, Any]:
         "parameters": params,
         "responses": responses,
     }
+    if public:
+        op["security"] = []
     if meta.get("request"):
         op["requestBody"] = {
             "required": meta.get("request_required", True),

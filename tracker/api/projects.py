@@ -95,9 +95,10 @@ def update_project(project_id: int) -> Any:
 def create_assignment(project_id: int) -> Any:
     """Assign a contractor; 409 project_full, already_assigned.
 
-    start_date defaults to the contractor's today; hourly_rate to their default rate, if any.
+    start_date defaults to the contractor's today; hourly_rate to their default rate, if any;
+    an end_date (not after today) records an assignment that has ended.
     """
-    body = json_body({"user_id", "hourly_rate", "start_date"})
+    body = json_body({"user_id", "hourly_rate", "start_date", "end_date"})
     user_id = inputs.identifier(body.get("user_id"), "user_id", "Give the contractor's user id.")
     with unit_of_work() as db:
         project = projects.get_project(db, project_id)
@@ -107,9 +108,30 @@ def create_assignment(project_id: int) -> Any:
             project,
             users.get_user(db, user_id),
             hourly_rate=body.get("hourly_rate"),
-            start_date=inputs.optional_date(body.get("start_date"), "start_date"),
+            start_date=body.get("start_date"),
+            end_date=body.get("end_date"),
         )
     return jsonify(schemas.assignment(assignment)), 201
+
+
+@bp.patch("/assignments/<int:assignment_id>")
+@api_roles("admin")
+@doc(request="AssignmentDates", response="Assignment", errors=(404, 409, 422))
+def change_assignment_dates(assignment_id: int) -> Any:
+    """Correct the start and end dates (end_date null: active again).
+
+    409 already_assigned (overlapping dates), project_full; 422 when hours fall outside.
+    """
+    body = json_body({"start_date", "end_date"})
+    with unit_of_work() as db:
+        assignment = assignments.change_dates(
+            db,
+            caller(),
+            assignments.get_assignment(db, assignment_id),
+            start_date=body.get("start_date"),
+            end_date=body.get("end_date"),
+        )
+    return jsonify(schemas.assignment(assignment))
 
 
 @bp.get("/projects/<int:project_id>/assignments")

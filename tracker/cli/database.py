@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import backup as backups
 from tracker import db_faults, migrate
+from tracker.cli.actor import command
 from tracker.cli.errors import refusals
 from tracker.db import unit_of_work
 from tracker.services import audit, users
@@ -80,7 +81,7 @@ def _record(action: str, **data: Any) -> None:
     or an older schema after a restore must not turn it into a failure.
     """
     try:
-        with audit.origin("cli"), unit_of_work() as session:
+        with command(), unit_of_work() as session:
             audit.record(session, None, action, target_type="database", **data)
     except SQLAlchemyError as exc:
         click.echo(
@@ -93,7 +94,7 @@ def _record(action: str, **data: Any) -> None:
 @with_appcontext
 def setup_link() -> None:
     """Print a one-time link to create the first admin (only while there is none)."""
-    with audit.origin("cli"), unit_of_work() as session:
+    with command(), unit_of_work() as session:
         # One transaction for the check and the link, so nothing is left open afterwards.
         token = None
         if users.needs_first_admin(session):

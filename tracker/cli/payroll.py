@@ -11,11 +11,12 @@ from typing import IO
 
 import click
 
+from tracker.cli.actor import acting_user, as_option, command
 from tracker.cli.errors import refusals
 from tracker.db import get_session, unit_of_work
 from tracker.errors import Invalid
-from tracker.services import audit, payroll_batches, payroll_files, payroll_profiles
 from tracker.services import payroll as payroll_service
+from tracker.services import payroll_batches, payroll_files, payroll_profiles
 
 _DATE = "YYYY-MM-DD"
 
@@ -91,7 +92,7 @@ def export(
         spec = payroll_profiles.check_file(profile, layout, fmt, bom)
     except Invalid as exc:  # a combination of options no profile has: a usage error
         raise click.UsageError(exc.message) from None
-    with audit.origin("cli"), refusals():
+    with command(), refusals():
         if batch_id is not None:
             with unit_of_work() as session:
                 batch = payroll_batches.get_batch(session, batch_id)
@@ -118,10 +119,12 @@ def export(
     show_default=True,
     help="approved, or all (submitted and approved).",
 )
-def batch(start: str, end: str, status: str) -> None:
+@as_option
+def batch(start: str, end: str, status: str, as_email: str | None) -> None:
     """Mark the period's entries not in a batch yet as exported; print the batch."""
-    with audit.origin("cli"), refusals(), unit_of_work() as session:
-        created = payroll_batches.create_batch(session, None, start, end, status)
+    with command(), refusals(), unit_of_work() as session:
+        actor = acting_user(session, as_email)
+        created = payroll_batches.create_batch(session, actor, start, end, status)
     totals = ", ".join(f"{amount} {currency}" for currency, amount in created.totals.items())
     click.echo(
         f"batch {created.id}: {created.row_count} entries, {totals}; sha256 {created.sha256}"

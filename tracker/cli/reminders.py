@@ -6,12 +6,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from tracker.cli.actor import command
 from tracker.cli.errors import refusals
 from tracker.db import unit_of_work
 from tracker.errors import Invalid
 from tracker.models import utcnow
-from tracker.services import audit, timesheet
 from tracker.services import reminders as reminder_service
+from tracker.services import timesheet
 
 
 @click.group("reminders")
@@ -32,7 +33,7 @@ def send(week: str | None) -> None:
     one digest per day.
     """
     today = utcnow().date()  # UTC, so the cron host's timezone never shifts the week
-    with audit.origin("cli"), refusals(), unit_of_work() as session:
+    with command(), refusals(), unit_of_work() as session:
         try:
             monday = (
                 timesheet.parse_week(week, today) if week else reminder_service.previous_week(today)

@@ -8,11 +8,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from tracker.cli.actor import acting_user, as_option, command
 from tracker.cli.errors import refusals
 from tracker.db import unit_of_work
 from tracker.errors import NotFound
 from tracker.models import ROLES
-from tracker.services import audit, notices, tokens, users
+from tracker.services import notices, tokens, users
 
 
 @click.group(cls=AppGroup)
@@ -28,6 +29,7 @@ def user() -> None:
 @click.option("--skills", default="", help="Comma-separated skills.")
 @click.option("--hourly-rate", default=None, help="Default hourly rate, e.g. 45.00.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@as_option
 def create_user(
     email: str,
     name: str,
@@ -36,13 +38,15 @@ def create_user(
     skills: str,
     hourly_rate: str | None,
     password_stdin: bool,
+    as_email: str | None,
 ) -> None:
     """Create a user; without --password-stdin, print a one-time link to set the password."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    with audit.origin("cli"), refusals(), unit_of_work() as session:
+    with command(), refusals(), unit_of_work() as session:
+        actor = acting_user(session, as_email)
         created = users.create_user(
             session,
-            None,
+            actor,
             email=email,
             name=name,
             role=role,
@@ -54,7 +58,7 @@ def create_user(
         link = None
         if password is None:
             link = notices.email_setup_link(
-                session, None, created, "welcome", current_app.config["SETUP_LINK_HOURS"]
+                session, actor, created, "welcome", current_app.config["SETUP_LINK_HOURS"]
             )
     click.echo(f"created {created.role} {created.email} (id {created.id})")
     if link:
@@ -81,7 +85,7 @@ def token() -> None:
 )
 def create_token(email: str, name: str, days: int) -> None:
     """Print a new API token for that user, alone on one line."""
-    with audit.origin("cli"), refusals(), unit_of_work() as session:
+    with command(), refusals(), unit_of_work() as session:
         owner = users.find_by_email(session, email)
         if owner is None:
             raise NotFound(f"no user with email {email.strip().lower()}")

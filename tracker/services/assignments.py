@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from tracker.clock import local_today
+from tracker.clock import day_text, local_today
 from tracker.errors import (
     AlreadyAssigned,
     DomainError,
@@ -24,7 +24,7 @@ from tracker.errors import (
     ProjectClosed,
     ProjectFull,
 )
-from tracker.models import Assignment, Hold, Project, User
+from tracker.models import Assignment, Hold, Project, TimeEntry, User
 from tracker.models.projects import pay_rate
 from tracker.services import audit, inputs, locks, seats, validation
 
@@ -92,8 +92,8 @@ def assign_many(
     people: Sequence[User],
     *,
     hourly_rate: Any = None,
-    start_date: dt.date | None = None,
-    end_date: dt.date | None = None,
+    start_date: Any = None,
+    end_date: Any = None,
     origin: str = "direct",
     from_hold: Hold | None = None,
     today: dt.date | None = None,
@@ -105,43 +105,44 @@ def assign_many(
     Without ``hourly_rate`` a contractor's default rate (``User.hourly_rate``), when set,
     becomes the assignment's rate override, so the member rate wins over the project's; with
     neither, entries use the project rate. The rate is in the project's currency. Without
-    ``start_date`` each assignment starts on today's date where that contractor is. Seats are
-    counted once, under the project's row lock. Each new assignment is audited as ``action``
+    ``start_date`` each assignment starts on today's date where that contractor is; with an
+    ``end_date`` (not after that today) it records a stint that has ended and takes no seat. An
+    assignment never overlaps another of the same person on the project. Seats are counted
+    once, under the project's row lock. Each new assignment is audited as ``action``
     (default: ``assignment.create``, or ``reassignment.accept`` for a reassignment) with
     ``audit_data``.
 
     Returns (made [(user, assignment)], refused [(user, refusal)]), where a refusal is Invalid
-    (not a contractor, disabled), AlreadyAssigned or ProjectFull. Raises Invalid (bad rate),
-    ProjectClosed, NotFound.
+    (not a contractor, disabled, dates out of order or in the future), AlreadyAssigned
+    (overlapping dates) or ProjectFull. Raises Invalid (bad rate or date), ProjectClosed,
+    NotFound.
     """
     rate = validation.money(hourly_rate, required=False)
-    if end_date is not None and start_date is not None and end_date < start_date:
-        raise Invalid.field("end_date", "The end date cannot be before the start date.")
+    first = inputs.optional_date(start_date, "start_date")
+    last = inputs.optional_date(end_date, "end_date")
     project = locks.project_row(session, project.id)  # seats are counted under the row lock
     if project.status == "closed":
         raise ProjectClosed(f"Project {project.code} is closed.")
-    on_it = set(
-        session.scalars(
-            select(Assignment.user_id).where(
-                Assignment.project_id == project.id,
-                Assignment.end_date.is_(None),
-                Assignment.user_id.in_([u.id for u in people]),
-            )
-        )
-    )
+    stints = _stints(session, project, [u.id for u in people])
     left = seats.free_seats(session, project)
     made: list[tuple[User, Assignment]] = []
     refused: list[tuple[User, DomainError]] = []
     for user in people:
-        refusal = _refusal(user, project, on_it, left)
+        their_today = today or local_today(user)
+        begins = first or their_today
+        refusal = (
+            _refusal(user)
+            or _date_refusal(user, project, begins, last, their_today, stints.get(user.id, []))
+            or _seat_refusal(project, left if last is None else None)
+        )
         if refusal is not None:
             refused.append((user, refusal))
             continue
         assignment = Assignment(
             user_id=user.id,
             project_id=project.id,
-            start_date=start_date or today or local_today(user),
-            end_date=end_date,
+            start_date=begins,
+            end_date=last,
             hourly_rate=starting_override(user, rate),
             origin=origin,
             from_project_id=from_hold.project_id if from_hold else None,
@@ -150,8 +151,9 @@ def assign_many(
         )
         session.add(assignment)
         made.append((user, assignment))
-        on_it.add(user.id)
-        left = None if left is None else left - 1
+        stints.setdefault(user.id, []).append(assignment)
+        if last is None and left is not None:
+            left -= 1
     if made:
         session.flush()  # the audit events name the new assignments by id
     action = action or ("reassignment.accept" if origin == "reassignment" else "assignment.create")
@@ -168,16 +170,74 @@ def assign_many(
     return made, refused
 
 
-def _refusal(user: User, project: Project, on_it: set[int], left: int | None) -> DomainError | None:
-    """Why this person cannot join the project now, or None."""
+def _stints(session: Session, project: Project, user_ids: list[int]) -> dict[int, list[Assignment]]:
+    """Every assignment, past and present, of these people on the project, by user id."""
+    found: dict[int, list[Assignment]] = {}
+    for assignment in session.scalars(
+        select(Assignment)
+        .where(Assignment.project_id == project.id, Assignment.user_id.in_(user_ids))
+        .order_by(Assignment.start_date)
+    ):
+        found.setdefault(assignment.user_id, []).append(assignment)
+    return found
+
+
+def _refusal(user: User) -> DomainError | None:
+    """Why this person cannot be assigned to any project, or None."""
     if not user.is_contractor:
         return Invalid.field("user_id", "Only contractors can be assigned to projects.")
     if not user.active:
         return Invalid.field("user_id", "This user is disabled.")
-    if user.id in on_it:
-        return AlreadyAssigned(f"{user.name} is already on {project.code}.")
+    return None
+
+
+def _seat_refusal(project: Project, left: int | None) -> DomainError | None:
+    """ProjectFull when no seat is left (``left`` None: no limit, or no seat needed)."""
     if left is not None and left <= 0:
         return ProjectFull(f"Project {project.code} has no free seat.")
+    return None
+
+
+def _span(first: dt.date, last: dt.date | None, today: dt.date) -> str:
+    """ "from 1 Dec" or "from 1 Nov to 15 Nov", the way the pages say an assignment's dates."""
+    if last is None:
+        return f"from {day_text(first, today)}"
+    return f"from {day_text(first, today)} to {day_text(last, today)}"
+
+
+def _date_refusal(
+    user: User,
+    project: Project,
+    first: dt.date,
+    last: dt.date | None,
+    today: dt.date,
+    others: Sequence[Assignment],
+) -> DomainError | None:
+    """Why an assignment of ``user`` on these dates cannot be, or None.
+
+    The dates are in order, the end is not after the contractor's today (an assignment with an
+    end date has ended), and no other assignment of theirs on the project shares a day.
+    """
+    if last is not None and last < first:
+        return Invalid.field("end_date", "The end date is before the start date.")
+    if last is not None and last > today:
+        return Invalid.field(
+            "end_date",
+            f"The end date is after today ({day_text(today, today)} for {user.name}). "
+            "Leave it empty and end the assignment on its last day.",
+        )
+    for other in others:
+        if other.start_date <= (last or dt.date.max) and first <= (other.end_date or dt.date.max):
+            if other.end_date is None:
+                return AlreadyAssigned(
+                    f"{user.name} is already on {project.code} "
+                    f"{_span(other.start_date, None, today)}."
+                )
+            return AlreadyAssigned(
+                f"{user.name} was on {project.code} "
+                f"{_span(other.start_date, other.end_date, today)}; choose dates outside "
+                "that, or correct the earlier assignment's dates."
+            )
     return None
 
 
@@ -203,34 +263,33 @@ def get_assignment(session: Session, assignment_id: int) -> Assignment:
     return assignment
 
 
-ASSIGNMENT_PARSERS = {
-    "end_date": lambda v: inputs.optional_date(v, "end_date"),
-    "hourly_rate": lambda v: validation.money(v, required=False),
-}
-
-
 def change_assignment(
     session: Session, actor: User | None, assignment: Assignment, **changes: Any
 ) -> Assignment:
-    """Change an assignment's end date or rate override, audited as ``assignment.update``.
+    """Change an assignment's end date or rate override (an import's update).
 
-    Entries keep the rate they were logged with (``TimeEntry.hourly_rate``), so a new rate
-    pays new entries only and nothing payroll has paid changes. Raises Invalid (bad values,
-    an end before the start, clearing an end: that would reopen an ended assignment).
+    The end date goes through ``change_dates`` and its rules (order, overlaps, hours logged
+    outside, a seat when made active again). Entries keep the rate they were logged with
+    (``TimeEntry.hourly_rate``), so a new rate pays new entries only and nothing payroll has
+    paid changes; it is audited as ``assignment.update``. Raises Invalid, AlreadyAssigned,
+    ProjectFull, ProjectClosed.
     """
-    clean = validation.clean(changes, ASSIGNMENT_PARSERS)
-    if "end_date" in clean:
-        if clean["end_date"] is None and assignment.end_date is not None:
-            raise Invalid.field("end_date", "An ended assignment cannot be reopened here.")
-        if clean["end_date"] is not None and clean["end_date"] < assignment.start_date:
-            raise Invalid.field("end_date", "The end date cannot be before the start date.")
+    if "end_date" in changes:
+        change_dates(
+            session,
+            actor,
+            assignment,
+            start_date=assignment.start_date,
+            end_date=changes.pop("end_date"),
+        )
+    clean = validation.clean(
+        changes, {"hourly_rate": lambda v: validation.money(v, required=False)}
+    )
     before = audit.snapshot(assignment, *ASSIGNMENT_FIELDS)
     for key, value in clean.items():
         setattr(assignment, key, value)
     after = audit.snapshot(assignment, *ASSIGNMENT_FIELDS)
     if before != after:
-        if "end_date" in clean and assignment.end_date is not None:
-            assignment.ended_by_id = actor.id if actor else None
         audit.record(
             session,
             actor,
@@ -262,6 +321,91 @@ def end_assignment(
         after={"end_date": assignment.end_date.isoformat()},
     )
     return assignment
+
+
+def change_dates(
+    session: Session,
+    actor: User | None,
+    assignment: Assignment,
+    *,
+    start_date: Any,
+    end_date: Any = None,
+    today: dt.date | None = None,
+) -> Assignment:
+    """Correct an assignment's dates (``end_date`` empty: it is active again).
+
+    The same date rules as a new assignment; an assignment made active again needs a free seat
+    on a project that is not closed. Every hour the contractor logged on the project stays
+    inside one of their assignments. Raises Invalid, AlreadyAssigned, ProjectFull,
+    ProjectClosed.
+    """
+    first = inputs.date(start_date, "start_date", "Give the start date, like 2026-12-01.")
+    last = inputs.optional_date(end_date, "end_date")
+    project = locks.project_row(session, assignment.project_id)  # seats, and one change at once
+    user = session.get(User, assignment.user_id)
+    if user is None:  # the foreign key makes this impossible; fail closed all the same
+        raise NotFound("No such assignment.")
+    their_today = today or local_today(user)
+    others = [
+        a for a in _stints(session, project, [user.id]).get(user.id, []) if a is not assignment
+    ]
+    refusal = _date_refusal(user, project, first, last, their_today, others)
+    if refusal is None and last is None and assignment.end_date is not None:
+        if project.status == "closed":
+            raise ProjectClosed(f"Project {project.code} is closed.")
+        refusal = _seat_refusal(project, seats.free_seats(session, project))
+    if refusal is not None:
+        raise refusal
+    _check_entries_covered(session, user, project, others, (first, last), their_today)
+    before = audit.snapshot(assignment, "start_date", "end_date")
+    assignment.start_date, assignment.end_date = first, last
+    if last is not None and before["end_date"] is None:
+        assignment.ended_by_id = actor.id if actor else None
+    after = audit.snapshot(assignment, "start_date", "end_date")
+    if before != after:
+        audit.record(
+            session, actor, "assignment.update", assignment, **audit.changes(before, after)
+        )
+    session.flush()
+    return assignment
+
+
+def _check_entries_covered(
+    session: Session,
+    user: User,
+    project: Project,
+    others: list[Assignment],
+    changed: tuple[dt.date, dt.date | None],
+    today: dt.date,
+) -> None:
+    """Refuse dates that would leave logged hours outside every assignment. Raises Invalid."""
+    ranges = [(a.start_date, a.end_date) for a in others] + [changed]
+    days = session.scalars(
+        select(TimeEntry.work_date)
+        .where(TimeEntry.user_id == user.id, TimeEntry.project_id == project.id)
+        .distinct()
+        .order_by(TimeEntry.work_date)
+    )
+    for day in days:
+        if not any(first <= day <= (last or dt.date.max) for first, last in ranges):
+            raise Invalid.field(
+                "start_date" if day < changed[0] else "end_date",
+                f"{user.name} has hours on {project.code} on {day_text(day, today)}, outside "
+                "these dates. Move or delete those hours first, or choose dates that include "
+                "them.",
+            )
+
+
+def logged_minutes(session: Session, assignment: Assignment) -> int:
+    """The minutes the contractor logged on the project inside the assignment's dates."""
+    query = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
+        TimeEntry.user_id == assignment.user_id,
+        TimeEntry.project_id == assignment.project_id,
+        TimeEntry.work_date >= assignment.start_date,
+    )
+    if assignment.end_date is not None:
+        query = query.where(TimeEntry.work_date <= assignment.end_date)
+    return int(session.scalar(query) or 0)
 
 
 def list_assignments(

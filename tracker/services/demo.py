@@ -11,9 +11,17 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import Conflict
 from tracker.models import TimeEntry, User, utcnow
-from tracker.services import assignments, projects, users
+from tracker.services import assignments, holds, projects, seats, users
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (documented demo credential)
+# Seats the demo leaves free on every project with a limit, so contractors see offers at once.
+FREE_SEATS = 2
+# The project the demo puts on hold, so the hold pages, banners and offers have something to show.
+HELD = "CHORPAY"
+HOLD_NOTICE = (
+    "Work on the payments API is paused while Chordus Bank investigates a suspected breach. "
+    "Please do not log hours on CHORPAY; you can join another project from your offers."
+)
 
 PROJECTS = [
     (
@@ -186,6 +194,9 @@ def load(session: Session, seed: int = 7, weeks: int = 4) -> list[str]:
     assigned = 0
     for person in contractors:
         for project in rng.sample(made, 2):
+            left = seats.free_seats(session, project)
+            if left is not None and left <= FREE_SEATS:
+                continue  # the demo keeps seats free, so offers have somewhere to go
             try:
                 assignment = assignments.assign(session, admin, project, person, start_date=start)
             except Conflict:
@@ -218,9 +229,20 @@ def load(session: Session, seed: int = 7, weeks: int = 4) -> list[str]:
                 day += dt.timedelta(days=1)
     if rows:
         session.execute(insert(TimeEntry), rows)
+    held = next(p for p in made if p.code == HELD)
+    _hold, affected = holds.freeze_project(
+        session,
+        admin,
+        held,
+        reason="Client reported a suspected breach of the payments sandbox.",
+        notice=HOLD_NOTICE,
+        incident_ref="INC-2041",
+    )
     return [
         f"demo data: {len(made)} projects, {len(contractors)} contractors, "
         f"{assigned} assignments, {len(rows)} time entries over {weeks} weeks",
+        f"{HELD} is on hold ({affected} contractors affected); every project with a seat "
+        f"limit has {FREE_SEATS} or more seats free",
         f"sign in as admin@example.com, payroll@example.com or any contractor "
         f"(e.g. {contractors[0].email}) with the password {DEMO_PASSWORD}",
     ]

@@ -135,10 +135,12 @@ def log_time(
     standing = read_standing(session, owner, read.project, read.assignments)
     backfill = not actor.is_admin and corrects_entry_id is None
     project = check_open(actor, owner, standing, work_date, creating=backfill, via=via)
+    # What the person can fix as they type (the duration's format) comes before what they
+    # cannot (the assignment's dates), so it is never hidden behind it.
+    amount_minutes = parse_duration(minutes, hours, allow_negative=correcting)
     day = parse_day(work_date)
     today = today or local_today(owner, now)
-    assignment = check_assigned(owner, project, day, standing.assignments, today)
-    amount_minutes = parse_duration(minutes, hours, allow_negative=correcting)
+    assignment = check_assigned(owner, project, day, standing.assignments, today, actor)
     check_window(actor, day, today, backdating_window(backdating_days))
     text = _description(description)
     corrected = None
@@ -232,15 +234,15 @@ def update_entry(
     }
     check_correction(actor, entry)
     project = checked[target_id]
-    day = parse_day(work_date)
-    today = today or local_today(owner, now)
-    assignment = check_assigned(owner, project, day, standings[target_id].assignments, today)
-    if "minutes" in changes or "hours" in changes:
+    if "minutes" in changes or "hours" in changes:  # the fixable mistake first, as in log_time
         new_minutes = parse_duration(
             changes.get("minutes"), changes.get("hours"), allow_negative=entry.is_correction
         )
     else:
         new_minutes = entry.minutes
+    day = parse_day(work_date)
+    today = today or local_today(owner, now)
+    assignment = check_assigned(owner, project, day, standings[target_id].assignments, today, actor)
     window = backdating_window(backdating_days)
     check_window(actor, entry.work_date, today, window)
     check_window(actor, day, today, window)

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.clock import local_today, zone
+from tracker.clock import day_text, local_today, zone
 from tracker.errors import (
     DomainError,
     EntryLocked,
@@ -160,22 +160,41 @@ def check_assigned(
     day: dt.date,
     assignments: list[Assignment],
     today: dt.date | None = None,
+    viewer: User | None = None,
 ) -> Assignment:
     """The assignment covering ``day``; then, when ``today`` is given, refuse a future date.
 
-    Raises NotAssigned, FutureDate.
+    The refusal speaks to ``viewer`` (default: the contractor themselves). Raises NotAssigned,
+    FutureDate.
     """
+    yours = viewer is None or viewer.id == user.id
     covering = next((a for a in assignments if a.covers(day)), None)
     if covering is None:
+        said = day_text(day, today or day)
+        who, their = ("You are", "your") if yours else (f"{user.name} is", "their")
         raise NotAssigned(
-            f"{user.name} is not assigned to {project.code} on {day.isoformat()}.",
+            f"{who} not on {project.code} on {said}{_nearest(assignments, day, their, today)}"
         )
     if today is not None and day > today:
+        whose = "" if yours else f" for {user.name}"
         raise FutureDate(
-            f"{day.isoformat()} is in the future (today is {today.isoformat()} in "
-            f"{user.timezone}); log time once the day has come.",
+            f"{day_text(day, today)} is in the future (today is {day_text(today, today)}"
+            f"{whose}, in {user.timezone}); log time once the day has come.",
         )
     return covering
+
+
+def _nearest(assignments: list[Assignment], day: dt.date, their: str, today: dt.date | None) -> str:
+    """The end of the sentence: when the nearest assignment starts or ended, and who fixes it."""
+    later = [a.start_date for a in assignments if a.start_date > day]
+    earlier = [a.end_date for a in assignments if a.end_date is not None and a.end_date < day]
+    if later:
+        when = f": {their} assignment starts on {day_text(min(later), today or day)}"
+    elif earlier:
+        when = f": {their} assignment ended on {day_text(max(earlier), today or day)}"
+    else:
+        return "."
+    return f"{when}. An admin can correct the dates if that is wrong."
 
 
 def check_window(actor: User, day: dt.date, today: dt.date, days: int) -> None:
@@ -226,7 +245,7 @@ def create_refusal(
     today = today or local_today(owner)
     try:
         project = check_open(actor, owner, standing, day, creating=not actor.is_admin)
-        check_assigned(owner, project, day, standing.assignments, today)
+        check_assigned(owner, project, day, standing.assignments, today, actor)
         check_window(actor, day, today, backdating_window(backdating_days))
     except DomainError as refusal:
         return refusal
@@ -253,7 +272,7 @@ def change_refusal(
     try:
         project = check_open(actor, owner, standing, entry.work_date, creating=False)
         check_correction(actor, entry)
-        check_assigned(owner, project, entry.work_date, standing.assignments, today)
+        check_assigned(owner, project, entry.work_date, standing.assignments, today, actor)
         check_window(actor, entry.work_date, today, window)
         check_locked(actor, entry)
     except DomainError as refusal:

@@ -111,12 +111,16 @@ def create_batch(
     return batch
 
 
-def list_batches(session: Session) -> list[tuple[ExportBatch, str | None]]:
-    """Every batch, newest first, with its creator's email (None: made from the CLI)."""
+def list_batches(
+    session: Session, limit: int | None = None
+) -> list[tuple[ExportBatch, str | None]]:
+    """Every batch (or the ``limit`` latest), newest first, with its creator's email (None:
+    made from the CLI)."""
     rows = session.execute(
         select(ExportBatch, User.email)
         .outerjoin(User, User.id == ExportBatch.created_by_id)
         .order_by(ExportBatch.id.desc())
+        .limit(limit)
     )
     return [(batch, email) for batch, email in rows]
 

@@ -35,6 +35,7 @@ from tracker.services import (
     notices,
     notifications,
     seats,
+    validation,
 )
 
 CONFIRMED = "reassignment_confirmed"
@@ -225,15 +226,15 @@ def _confirm(
     by_admin: bool,
 ) -> None:
     """Tell each moved contractor where they are now, at what rate (one insert)."""
-    how = "An admin moved you" if by_admin else "You joined"
+    how = "An admin moved you to" if by_admin else "You joined"
     notifications.notify_each(
         session,
         [
             (
                 user.id,
-                f"{how} to {target.code} — {target.name} while {held.code} is on hold. "
+                f"{how} {target.code} — {target.name} while {held.code} is on hold. "
                 f"You can log hours there from {assignment.start_date.isoformat()} "
-                f"at {assignment.rate_on(target):.2f} {target.currency}/h. "
+                f"at {validation.money_text(assignment.rate_on(target), target.currency)}/h. "
                 f"You stay on {held.code} too.",
             )
             for user, assignment in moved

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from tracker.clock import local_today
+from tracker.clock import local_today, span_text
 from tracker.errors import DomainError
 from tracker.models import Assignment, Hold, Project, TimeEntry, User
 from tracker.services import durations, entries, holds, inputs
@@ -80,6 +80,11 @@ class Week:
     @property
     def label(self) -> str:
         return week_label(self.monday)
+
+    @property
+    def dates(self) -> str:
+        """The week's Monday to Sunday in words, shown beside (or instead of) the ISO label."""
+        return span_text(self.monday, self.monday + dt.timedelta(days=6))
 
     @property
     def previous(self) -> str | None:

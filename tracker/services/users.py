@@ -236,6 +236,11 @@ def update_user(session: Session, actor: User | None, user: User, **changes: Any
     return user
 
 
+def set_own_timezone(session: Session, user: User, timezone: Any) -> User:
+    """A user sets the timezone their dates and times are in. Raises Invalid."""
+    return update_user(session, user, user, timezone=timezone)
+
+
 def _keep_an_admin(session: Session, actor: User | None, user: User, clean: dict[str, Any]) -> None:
     """Refuse a self-disable, and a change that would leave the portal without an active admin."""
     disabling = user.active and clean.get("active") is False

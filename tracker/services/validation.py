@@ -10,7 +10,7 @@ import re
 import unicodedata
 import zoneinfo
 from collections.abc import Callable, Collection, Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache, partial
 from typing import Any
 
@@ -117,6 +117,17 @@ def money(value: Any, field: str = "hourly_rate", required: bool = True) -> Deci
 @lru_cache(maxsize=1)
 def _currencies() -> frozenset[str]:
     return frozenset(list_currencies())
+
+
+def money_text(value: Decimal | str | None, currency: str = "") -> str:
+    """An amount as every page and message writes it: 1234.5 → "1,234.50 EUR".
+
+    Two decimals rounded half-up, as payroll pays; thousands separated; the currency after.
+    """
+    if value is None:
+        return ""
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{amount:,.2f} {currency}".strip()
 
 
 def currency(value: Any, field: str = "currency") -> str:

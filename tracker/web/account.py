@@ -1,4 +1,4 @@
-"""Account: change your password, manage your API tokens."""
+"""Account: change your password and timezone, manage your API tokens."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
 from tracker.models import ROLES
 from tracker.security import start_session
-from tracker.services import passwords, reminders, tokens, users
+from tracker.services import passwords, reminders, tokens, users, validation
 from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import EmptyForm, show_error
 
@@ -37,6 +37,19 @@ class TokenForm(FlaskForm):
     )
 
 
+class TimezoneForm(FlaskForm):
+    timezone = SelectField(
+        "Your timezone",
+        description="Your work dates, 'today' and every time on these pages follow it.",
+    )
+
+
+def _timezone_form(data: dict[str, Any] | None = None) -> TimezoneForm:
+    form = TimezoneForm(prefix="tz", data=data)
+    form.timezone.choices = validation.timezones()
+    return form
+
+
 class RemindersForm(FlaskForm):
     reminders = BooleanField("Weekly reminder")
 
@@ -58,6 +71,8 @@ def _page(**extra: Any) -> Any:
         tokens=tokens.list_tokens(get_session(), me()),
         action_form=EmptyForm(),
         reminders_form=_reminders_form(),
+        timezone_form=extra.pop("timezone_form", None)
+        or _timezone_form({"timezone": me().timezone}),
         **extra,
     )
 
@@ -118,6 +133,23 @@ def revoke_token(token_id: int) -> Any:
             tokens.revoke_token(db, me(), token_id)
         flash("The token is revoked.", "success")
     return redirect(url_for("account.index"))
+
+
+@bp.route("/timezone", methods=["POST"])
+@roles(*ROLES)
+def set_timezone() -> Any:
+    """Set your own timezone."""
+    form = _timezone_form()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                user = users.set_own_timezone(db, me(), form.timezone.data)
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            flash(f"Your timezone is {user.timezone}.", "success")
+            return redirect(url_for("account.index"))
+    return _page(timezone_form=form), 422
 
 
 @bp.route("/reminders", methods=["POST"])

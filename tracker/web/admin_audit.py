@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from tracker.db import get_session
-from tracker.services import audit, users
+from tracker.services import audit, audit_names, users
 from tracker.web import args
 from tracker.web.access import roles
 
@@ -37,6 +37,7 @@ def index() -> Any:
     return render_template(
         "admin_audit/index.html",
         events=events,
+        described=audit_names.describe(db, events),
         people=people,
         more=more,
         args=request.args,

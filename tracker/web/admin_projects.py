@@ -9,12 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
 from tracker.models import PROJECT_STATUSES, Project
 from tracker.services import assignments, holds, projects, seats, users
 from tracker.web import panels
-from tracker.web.access import me, roles
+from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import EmptyForm, flash_error, flash_form_errors, show_error
 
 bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
@@ -53,7 +54,25 @@ class AssignForm(FlaskForm):
         "Rate override",
         description="Leave empty to use the contractor's default rate, else the project rate",
     )
-    start_date = DateField("Start date", validators=[Optional()])
+    start_date = DateField(
+        "Start date",
+        validators=[Optional()],
+        description="The first day they work on it; empty for today. Earlier days can be logged.",
+    )
+    end_date = DateField(
+        "End date",
+        validators=[Optional()],
+        description="Only for work that has already ended; empty while they are on it.",
+    )
+
+
+class AssignmentDatesForm(FlaskForm):
+    start_date = DateField("Start date", validators=[DataRequired("Give the start date.")])
+    end_date = DateField(
+        "End date",
+        validators=[Optional()],
+        description="Empty while they are on the project; not after today.",
+    )
 
 
 def _values(form: ProjectForm) -> dict[str, Any]:
@@ -177,6 +196,7 @@ def assign(project_id: int) -> Any:
                     contractor,
                     hourly_rate=form.hourly_rate.data,
                     start_date=form.start_date.data,
+                    end_date=form.end_date.data,
                 )
         except DomainError as exc:
             flash_error(exc)
@@ -187,12 +207,61 @@ def assign(project_id: int) -> Any:
     return redirect(url_for("admin_projects.detail", project_id=project_id))
 
 
-@bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
+@bp.route("/assignments/<int:assignment_id>/dates", methods=["GET", "POST"])
 @roles("admin")
-def end_assignment(assignment_id: int) -> Any:
-    """End an assignment today (entries are kept)."""
+def assignment_dates(assignment_id: int) -> Any:
+    """Correct an assignment's start and end dates."""
     db = get_session()
     assignment = assignments.get_assignment(db, assignment_id)
+    project = projects.get_project(db, assignment.project_id)
+    contractor = users.get_user(db, assignment.user_id)
+    form = AssignmentDatesForm(obj=None if request.method == "POST" else assignment)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                assignments.change_dates(
+                    db,
+                    me(),
+                    assignments.get_assignment(db, assignment_id),
+                    start_date=form.start_date.data,
+                    end_date=form.end_date.data,
+                )
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            flash(f"The dates of {contractor.name} on {project.code} are saved.", "success")
+            return redirect(url_for("admin_projects.detail", project_id=project.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin_projects/assignment_dates.html",
+        form=form,
+        assignment=assignment,
+        project=project,
+        contractor=contractor,
+    ), status
+
+
+@bp.route("/assignments/<int:assignment_id>/end", methods=["GET", "POST"])
+@roles("admin")
+def end_assignment(assignment_id: int) -> Any:
+    """Say what ending the assignment does, then end it today (entries are kept)."""
+    db = get_session()
+    assignment = assignments.get_assignment(db, assignment_id)
+    back = redirect(url_for("admin_projects.detail", project_id=assignment.project_id))
+    if request.method == "GET":
+        if not assignment.is_active:
+            flash("This assignment has already ended.", "info")
+            return back
+        contractor = users.get_user(db, assignment.user_id)
+        return render_template(
+            "admin_projects/end_assignment.html",
+            assignment=assignment,
+            project=projects.get_project(db, assignment.project_id),
+            contractor=contractor,
+            last_day=local_today(contractor),
+            minutes=assignments.logged_minutes(db, assignment),
+            action_form=EmptyForm(),
+        )
     if EmptyForm().validate_on_submit():
         try:
             with unit_of_work() as db:
@@ -201,15 +270,29 @@ def end_assignment(assignment_id: int) -> Any:
             flash_error(exc)
         else:
             flash("The assignment has ended; its entries are kept.", "success")
-    return redirect(url_for("admin_projects.detail", project_id=assignment.project_id))
+    return back
 
 
-@bp.route("/<int:project_id>/close", methods=["POST"])
+@bp.route("/<int:project_id>/close", methods=["GET", "POST"])
 @roles("admin")
+@recent_login
 def close(project_id: int) -> Any:
-    """Close the project for good: no new time; history kept."""
+    """Say what closing does, then close the project for good: no new time; history kept."""
     db = get_session()
     project = projects.get_project(db, project_id)
+    back = redirect(url_for("admin_projects.detail", project_id=project_id))
+    if request.method == "GET":
+        if project.status == "closed":
+            flash(f"Project {project.code} is closed already.", "info")
+            return back
+        people = [a for a in assignments.list_assignments(db, project=project) if a.is_active]
+        return render_template(
+            "admin_projects/close.html",
+            project=project,
+            people=people,
+            hold=holds.active_hold(db, project),
+            action_form=EmptyForm(),
+        )
     if EmptyForm().validate_on_submit():
         try:
             with unit_of_work() as db:
@@ -218,4 +301,4 @@ def close(project_id: int) -> Any:
             flash_error(exc)
         else:
             flash(f"Project {project.code} is closed.", "success")
-    return redirect(url_for("admin_projects.detail", project_id=project_id))
+    return back

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from tracker.clock import local_today
+from tracker.clock import local_today, span_text
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
 from tracker.models import ENTRY_STATUSES, PROJECT_STATUSES
@@ -36,6 +36,27 @@ def _filters() -> tuple[dict[str, Any], str | None]:
         "start": start,
         "end": end,
     }, week_label
+
+
+def _totals(items: list[Any], amounts: dict[int, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The listed entries' hours and amounts per person and per week (currencies apart)."""
+    people: dict[tuple[str, str], dict[str, Any]] = {}
+    weeks: dict[tuple[dt.date, str], dict[str, Any]] = {}
+    for e in items:
+        monday = e.work_date - dt.timedelta(days=e.work_date.weekday())
+        for table, key, label in (
+            (people, (e.user.name, e.currency), e.user.name),
+            (weeks, (monday, e.currency), span_text(monday, monday + dt.timedelta(days=6))),
+        ):
+            row = table.setdefault(
+                key, {"label": label, "currency": e.currency, "minutes": 0, "amount": 0}
+            )
+            row["minutes"] += e.minutes
+            row["amount"] += amounts[e.id]
+    return {
+        "people": [people[k] for k in sorted(people)],
+        "weeks": [weeks[k] for k in sorted(weeks, reverse=True)],
+    }
 
 
 @bp.route("/admin/approvals", methods=["GET", "POST"])
@@ -76,10 +97,12 @@ def index() -> Any:
         lambda after: entries.list_entries(db, user, after=after, limit=100, **filters),
     )
     status = 422 if request.method == "POST" else 200
+    amounts = {e.id: entries.amount(e) for e in items}  # half-up, as payroll pays
     return render_template(
         "approvals/index.html",
         items=items,
-        amounts={e.id: entries.amount(e) for e in items},  # half-up, as payroll pays
+        amounts=amounts,
+        totals=_totals(items, amounts),
         form=form,
         args=request.args,
         week=week_label,

@@ -215,6 +215,11 @@ def _setup(token: str) -> Any:
                 flash("Your password is set. Enter a code from your app to sign in.", "success")
                 return redirect(url_for("mfa.verify"))
             start_session(user)  # a fresh session: the token goes with the old one
-            flash("Your password is set. Welcome!", "success")
+            flash(
+                "Your admin account is ready. Next: create a project, then add contractors."
+                if first_admin
+                else "Your password is set. Welcome!",
+                "success",
+            )
             return redirect(url_for("home.index"))
     return render_template("auth/setup.html", form=form, first_admin=first_admin)

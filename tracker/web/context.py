@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app
@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from tracker.clock import zone
 from tracker.db import get_session
-from tracker.services import durations, notifications, reassignment
+from tracker.services import durations, notifications, reassignment, validation
 
 # Navigation per role (every endpoint named here exists: the app registers them all).
 NAV: dict[str, list[tuple[str, str]]] = {
@@ -100,10 +100,7 @@ def local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def money(value: Decimal | str | None, currency: str = "") -> str:
     """An amount with two decimals and its currency: 1234.5 → "1,234.50 EUR"."""
-    if value is None:
-        return ""
-    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # as payroll
-    return f"{amount:,.2f} {currency}".strip()
+    return validation.money_text(value, currency)
 
 
 def init_app(app: Flask) -> None:

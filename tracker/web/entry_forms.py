@@ -25,7 +25,7 @@ def int_or_none(value: Any) -> int | None:
 
 class EntryForm(FlaskForm):
     project_id = SelectField("Project", coerce=int_or_none, validate_choice=False)
-    work_date = StringField("Work date", description="Your local date (YYYY-MM-DD)")
+    work_date = StringField("Work date", description="The day you worked, in your own timezone")
     hours = StringField("Hours", description="e.g. 7.5, 7,5, 7:30, 7h30, 2h38m or 450m")
     description = TextAreaField("What you worked on", validators=[Length(max=2000)])
 

@@ -35,4 +35,4 @@ def index() -> Any:
             counts=board.taken,
             **panels.admin_home(user),
         )
-    return render_template("home/payroll.html")
+    return render_template("home/payroll.html", **panels.payroll_home(user))

@@ -14,6 +14,7 @@ from tracker.errors import DomainError
 from tracker.models import Project
 from tracker.services import projects, reassignment, users
 from tracker.web.access import me, roles
+from tracker.web.context import money
 from tracker.web.forms import flash_error, flash_form_errors
 
 bp = Blueprint("offers", __name__)
@@ -63,7 +64,9 @@ def _target_choices(held: Project) -> list[tuple[int, str]]:
             seats = "no seat limit"
         else:
             seats = "full" if left == 0 else f"{left} free seat{'s' if left != 1 else ''}"
-        choices.append((p.id, f"{p.code} — {p.name} ({seats}, {p.hourly_rate:.2f} {p.currency}/h)"))
+        choices.append(
+            (p.id, f"{p.code} — {p.name} ({seats}, {money(p.hourly_rate, p.currency)}/h)")
+        )
     return choices
 
 

@@ -17,6 +17,7 @@ from tracker.security import login_is_recent
 from tracker.services import hold_reports, holds, incident_reads, reassignment, timesheet
 from tracker.web import holds as hold_pages
 from tracker.web import offers as offer_pages
+from tracker.web import payroll as payroll_pages
 
 # The dashboard's week chart: this week per day, as a small SVG bar chart.
 CHART_WIDTH, CHART_HEIGHT, BAR_TOP = 350, 120, 14
@@ -37,6 +38,11 @@ def admin_home(user: User) -> dict[str, Any]:
         "incidents_overdue": incident_reads.overdue(db, local_today(user)),
         "incidents_active": incident_reads.list_incidents(db, user, active=True),
     }
+
+
+def payroll_home(user: User) -> dict[str, Any]:
+    """The payroll landing's panel: last month's next step and the latest batches."""
+    return payroll_pages.landing(user)
 
 
 def project_page(project: Project) -> list[tuple[str, dict[str, Any]]]:

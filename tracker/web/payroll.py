@@ -21,6 +21,7 @@ from wtforms.validators import Optional
 from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, Forbidden, Invalid
+from tracker.models import User
 from tracker.services import payroll, payroll_batches, payroll_profiles
 from tracker.services.payroll_profiles import FileSpec
 from tracker.web import downloads
@@ -43,9 +44,13 @@ LAYOUT_CHOICES = [
     SelectChoice("detail", "Detail: one row per entry"),
     SelectChoice("summary", "Summary: per contractor, project and rate"),
 ]
+# The select shows each profile's name (a phone cannot show a long option whole); the form's
+# help beside it says what the chosen one holds.
 PROFILE_CHOICES = [
-    SelectChoice(profile.name, profile.label) for profile in payroll_profiles.PROFILES.values()
+    SelectChoice(profile.name, profile.label.split(":", 1)[0])
+    for profile in payroll_profiles.PROFILES.values()
 ]
+PROFILE_DETAILS = {profile.name: profile.label for profile in payroll_profiles.PROFILES.values()}
 FORMAT_CHOICES = [
     SelectChoice("csv", "CSV"),
     SelectChoice("xlsx", "XLSX (Excel workbook)"),
@@ -68,7 +73,10 @@ class FileForm(FlaskForm):
         description="For a spreadsheet in your locale, or the import of a payroll system.",
     )
     format = SelectField("Format", choices=FORMAT_CHOICES, default="csv", validate_choice=False)
-    bom = BooleanField("Add a byte-order mark (for Excel)")
+    bom = BooleanField(
+        "Excel-friendly file",
+        description="So Excel shows accents and symbols in names correctly (CSV only).",
+    )
 
 
 class ExportForm(FileForm):
@@ -103,8 +111,31 @@ def preset_period(preset: str, today: dt.date) -> tuple[dt.date, dt.date] | None
     return None
 
 
+RECENT_BATCHES = 5
+
+
+def landing(user: User) -> dict[str, Any]:
+    """The payroll landing: last month's next step, and the latest batches."""
+    db = get_session()
+    end = local_today(user).replace(day=1) - dt.timedelta(days=1)  # as the preset has it
+    start = end.replace(day=1)
+    ready = payroll.count_entries(db, payroll.Scope(start, end, "approved", unexported_only=True))
+    unexported = payroll.count_entries(db, payroll.Scope(start, end, "all", unexported_only=True))
+    return {
+        "payroll_panels": ["payroll/_home_panel.html"],
+        "last_month": {"start": start, "end": end, "ready": ready, "waiting": unexported - ready},
+        "recent_batches": payroll_batches.list_batches(db, RECENT_BATCHES),
+    }
+
+
 def _file_spec(form: FileForm, fmt: str | None = None) -> FileSpec | None:
-    """The file the form asks for (``fmt`` from the address wins), or None with field errors."""
+    """The file the form asks for (``fmt`` from the address wins), or None with field errors.
+
+    The profile's help says what the chosen profile holds.
+    """
+    chosen = PROFILE_DETAILS.get(form.profile.data or payroll_profiles.DEFAULT)
+    if chosen:
+        form.profile.description = f"{chosen}. {form.profile.description}"
     try:
         return payroll_profiles.check_file(
             form.profile.data, form.layout.data, fmt or form.format.data, bool(form.bom.data)

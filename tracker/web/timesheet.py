@@ -93,7 +93,8 @@ def week() -> Any:
         db.rollback()
         for refusal in refusals:
             record(refusal)
-        flash(f"Nothing was saved: {len(refusals)} cell(s) need a change (see below).", "error")
+        cells_text = "1 cell needs" if len(refusals) == 1 else f"{len(refusals)} cells need"
+        flash(f"Nothing was saved: {cells_text} a change (see below).", "error")
         return _render(grid, cells, today, max(r.status for r in refusals))
     db.commit()
     flash(

@@ -1,0 +1,195 @@
+"""The audit log in words: what each event is about, and its changes as before → after.
+
+An event keeps ids and raw values (``audit.record``); the page names them here, in a few
+queries for a whole page of events: "time entry 20 of Ana Lima on CHORDUS", "project CHORDUS".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.models import Assignment, AuditEvent, Hold, Project, TimeEntry, User
+
+# Values that are ids of people or projects, shown by name.
+USER_FIELDS = frozenset({"user_id", "approved_by_id", "created_by_id", "ended_by_id"})
+PROJECT_FIELDS = frozenset({"project_id", "from_project_id", "to_project_id"})
+# How stored target types read (a row's table name without its last "s").
+TYPE_WORDS = {
+    "time_entrie": "time entry",
+    "export_batche": "payroll batch",
+    "api_token": "API token",
+    "setup_link": "setup link",
+    "webhook": "webhook",
+    "delivery": "delivery",
+    "database": "database",
+}
+
+
+@dataclass
+class Change:
+    """One field of an event: its value before and after (None: not there)."""
+
+    name: str
+    before: str | None
+    after: str | None
+
+
+@dataclass
+class Described:
+    """An event in words: its object, its changes, and any other details."""
+
+    target: str
+    changes: list[Change] = field(default_factory=list)
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Names:
+    users: dict[int, str] = field(default_factory=dict)
+    projects: dict[int, str] = field(default_factory=dict)
+    entries: dict[int, tuple[int, int]] = field(default_factory=dict)  # id → (user, project)
+    assignments: dict[int, tuple[int, int]] = field(default_factory=dict)
+    holds: dict[int, int] = field(default_factory=dict)  # id → project
+
+
+def describe(session: Session, events: Sequence[AuditEvent]) -> dict[int, Described]:
+    """Each event by id, in words (a handful of queries, whatever the number of events)."""
+    names = _lookup(session, events)
+    return {event.id: _describe(event, names) for event in events}
+
+
+def _ids(events: Iterable[AuditEvent], kind: str) -> set[int]:
+    return {e.target_id for e in events if e.target_type == kind and e.target_id is not None}
+
+
+def _values(events: Iterable[AuditEvent], keys: frozenset[str]) -> set[int]:
+    found: set[int] = set()
+    for event in events:
+        for part in _parts(event.data):
+            found.update(v for k, v in part.items() if k in keys and isinstance(v, int))
+    return found
+
+
+def _parts(data: Any) -> list[dict[str, Any]]:
+    """The dictionaries of an event's data that may hold ids: itself, before, after."""
+    if not isinstance(data, dict):
+        return []
+    return [data] + [data[k] for k in ("before", "after") if isinstance(data.get(k), dict)]
+
+
+def _lookup(session: Session, events: Sequence[AuditEvent]) -> _Names:
+    names = _Names()
+    entry_ids = _ids(events, "time_entrie")
+    if entry_ids:
+        rows = session.execute(
+            select(TimeEntry.id, TimeEntry.user_id, TimeEntry.project_id).where(
+                TimeEntry.id.in_(entry_ids)
+            )
+        )
+        names.entries = {i: (u, p) for i, u, p in rows}
+    assignment_ids = _ids(events, "assignment")
+    if assignment_ids:
+        rows = session.execute(
+            select(Assignment.id, Assignment.user_id, Assignment.project_id).where(
+                Assignment.id.in_(assignment_ids)
+            )
+        )
+        names.assignments = {i: (u, p) for i, u, p in rows}
+    hold_ids = _ids(events, "hold")
+    if hold_ids:
+        held = session.execute(select(Hold.id, Hold.project_id).where(Hold.id.in_(hold_ids)))
+        names.holds = {int(i): int(p) for i, p in held}
+    user_ids = _ids(events, "user") | _values(events, USER_FIELDS)
+    user_ids |= {e.actor_id for e in events if e.actor_id is not None}
+    for pair in [*names.entries.values(), *names.assignments.values()]:
+        user_ids.add(pair[0])
+    project_ids = _ids(events, "project") | _values(events, PROJECT_FIELDS)
+    project_ids |= {p for _u, p in [*names.entries.values(), *names.assignments.values()]}
+    project_ids |= set(names.holds.values())
+    if user_ids:
+        found = session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
+        names.users = {int(i): str(name) for i, name in found}
+    if project_ids:
+        codes = session.execute(select(Project.id, Project.code).where(Project.id.in_(project_ids)))
+        names.projects = {int(i): str(code) for i, code in codes}
+    return names
+
+
+def _owner_and_project(event: AuditEvent, known: tuple[int, int] | None) -> tuple[Any, Any]:
+    """Whose and on which project: from the row, else from the event's own values (deleted)."""
+    if known is not None:
+        return known
+    for part in _parts(event.data):
+        if "user_id" in part or "project_id" in part:
+            return part.get("user_id"), part.get("project_id")
+    return None, None
+
+
+def _target(event: AuditEvent, names: _Names) -> str:
+    kind, ident = event.target_type, event.target_id
+    if not kind:
+        return ""
+    if kind == "project" and ident is not None:
+        return f"project {names.projects.get(ident, f'#{ident}')}"
+    if kind == "user" and ident is not None:
+        return f"user {names.users.get(ident, f'#{ident}')}"
+    if kind in ("time_entrie", "assignment") and ident is not None:
+        table = names.entries if kind == "time_entrie" else names.assignments
+        user_id, project_id = _owner_and_project(event, table.get(ident))
+        word = "time entry" if kind == "time_entrie" else "assignment"
+        text = f"{word} {ident}" if kind == "time_entrie" else word
+        if user_id is not None:
+            text += f" of {names.users.get(user_id, f'user #{user_id}')}"
+        if project_id is not None:
+            text += f" on {names.projects.get(project_id, f'project #{project_id}')}"
+        return text
+    if kind == "hold" and ident is not None:
+        project_id = names.holds.get(ident)
+        where = f" on {names.projects.get(project_id, '')}" if project_id else ""
+        return f"hold {ident}{where}"
+    word = TYPE_WORDS.get(kind, kind.replace("_", " "))
+    return f"{word} {ident}" if ident is not None else word
+
+
+def _text(name: str, value: Any, names: _Names) -> str:
+    """A stored value as the page shows it: people and projects by name, lists joined."""
+    if value is None or value == "":
+        return "—"
+    if name in USER_FIELDS and isinstance(value, int):
+        return names.users.get(value, f"user #{value}")
+    if name in PROJECT_FIELDS and isinstance(value, int):
+        return names.projects.get(value, f"project #{value}")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def _label(name: str) -> str:
+    return name.removesuffix("_id").replace("_", " ")
+
+
+def _describe(event: AuditEvent, names: _Names) -> Described:
+    described = Described(_target(event, names))
+    data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
+    before: dict[str, Any] = data["before"] if isinstance(data.get("before"), dict) else {}
+    after: dict[str, Any] = data["after"] if isinstance(data.get("after"), dict) else {}
+    for key in [*before, *(k for k in after if k not in before)]:
+        old = _text(key, before[key], names) if key in before else None
+        new = _text(key, after[key], names) if key in after else None
+        if old is None and new == "—":
+            continue  # a new row's empty fields say nothing
+        if old != new:
+            described.changes.append(Change(_label(key), old, new))
+    for key, value in data.items():
+        if key not in ("before", "after"):
+            described.details.append((_label(key), _text(key, value, names)))
+    return described
