@@ -75,7 +75,7 @@ def world(db, make) -> dict[str, Any]:
     recent = db.query(TimeEntry).filter(TimeEntry.work_date == days_ago(3)).one()
     entries.reject(db, db.get(User, admin.id), [recent.id], "Please split this day by task.")
     db.commit()
-    make.hold(held)
+    hold = make.hold(held)
     reassignment.accept(
         db, db.get(User, person.id), from_project_id=held.id, to_project_id=spare.id
     )
@@ -92,6 +92,8 @@ def world(db, make) -> dict[str, Any]:
         "from_project_id": held.id,
         "to_project_id": rich.id,
         "today": today(),
+        "incident_id": hold.incident_id,
+        "kind": "users",
     }
 
 

@@ -322,8 +322,6 @@ def create_setup_link(
     A password reset (``purpose`` "reset") revokes the user's API tokens: whoever may have
     had the password may have made one.
     """
-    if user is not None and purpose == "reset":
-        tokens.revoke_all(session, actor, user, "password reset")
     return create_setup_links(session, actor, [user.id if user else None], purpose, hours)[0]
 
 
@@ -335,12 +333,16 @@ def create_setup_links(
     hours: int = 24,
 ) -> list[str]:
     """One one-time link per user id (None: the first admin), in order: the raw tokens
-    (stored hashed), each audited.
+    (stored hashed), each audited. Password resets revoke the people's API tokens.
 
     Set-based: the links and their audit events are two statements whatever the number.
     """
     if not people:
         return []
+    if purpose == "reset":  # whoever may have had the password may have made an API token
+        for user_id in people:
+            if user_id is not None:
+                tokens.revoke_all(session, actor, session.get_one(User, user_id), "password reset")
     raw = [secrets.token_urlsafe(32) for _ in people]
     now = utcnow()
     expires = now + dt.timedelta(hours=hours)
