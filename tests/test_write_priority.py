@@ -114,7 +114,17 @@ def test_freeze_and_unfreeze_views_ask_for_priority_and_entry_views_do_not(app: 
         for endpoint, view in app.view_functions.items()
         if getattr(view, "write_priority", False)
     }
-    assert prioritised == {"api.freeze", "api.unfreeze", "holds.freeze", "holds.unfreeze"}
+    assert prioritised == {
+        "api.freeze",
+        "api.unfreeze",
+        "holds.freeze",
+        "holds.unfreeze",
+        # an incident's start and lift freeze and unfreeze many projects at once
+        "api.start_incident",
+        "api.lift",
+        "admin_incidents.new",
+        "admin_incidents.lift",
+    }
 
 
 def _writes_with_priority(app: Any, path: str, *, authorized: bool) -> bool:

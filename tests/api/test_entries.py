@@ -128,6 +128,7 @@ def test_not_assigned_daily_limit_closed_and_frozen(api, make, setup, db):
     assert "Paused by the client." in error["message"]
     assert error["hold"] == {
         "id": hold.id,
+        "incident_id": hold.incident_id,
         "notice": "Paused by the client.",
         "started_at": hold.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }

@@ -168,3 +168,21 @@ def test_an_incident_past_its_review_date_is_overdue_on_the_overview(client, aut
     home = client.get("/").get_data(as_text=True)
     assert "past the review date" in home
     assert "overdue" in home
+
+
+def test_the_contractor_finds_every_incident_that_affected_them_from_notifications(
+    client, auth, make, api
+):
+    admin, person, _other, _made, _unrelated = _acme(make, projects=1)
+    incident_id = (
+        api(admin)
+        .post("/incidents", json={k: v for k, v in FORM.items() if k != "scope"})
+        .json["incident"]["id"]
+    )
+    api(admin).post(f"/incidents/{incident_id}/lift", json={})
+    auth.login(person)
+    assert "/incidents" in client.get("/notifications").get_data(as_text=True)
+    listed = client.get("/incidents").get_data(as_text=True)
+    assert f"/incidents/{incident_id}" in listed
+    assert "over since" in listed
+    assert FORM["title"] not in listed
