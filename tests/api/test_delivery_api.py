@@ -119,6 +119,9 @@ def test_admins_see_the_outbox_with_status_and_last_error(admin_api, db, make):
         ("limit=0", "limit"),
         ("limit=501", "limit"),
         ("cursor=x", "cursor"),
+        ("cursor=%C2%B2", "cursor"),  # a superscript two: str.isdigit() says yes, int() no
+        ("cursor=2147483648", "cursor"),  # past the largest id the database holds
+        ("limit=%D9%A3", "limit"),  # an Arabic-Indic three
     ],
 )
 def test_bad_outbox_filters_are_422(admin_api, query, field):

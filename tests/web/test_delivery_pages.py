@@ -50,6 +50,9 @@ def test_the_outbox_page_shows_each_delivery_with_its_status_and_last_error(
     assert rows[0].recipient in dead_only
     assert rows[1].recipient not in dead_only
     assert client.get("/admin/outbox?status=bogus").status_code == 302
+    # A page cursor that is no id (a superscript two, out of range) starts from the newest.
+    for before in ("%C2%B2", "99999999999999999999", "-1"):
+        assert client.get(f"/admin/outbox?before={before}").status_code == 200
 
 
 def test_an_admin_retries_a_dead_delivery_from_the_page(client, admin, db, make):

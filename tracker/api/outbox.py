@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import jsonify, request
 
+from tracker.api import params
 from tracker.api.access import api_roles, caller
 from tracker.api.blueprint import bp
 from tracker.api.openapi import doc, register_schema
 from tracker.api.schemas import ts
 from tracker.db import get_session, unit_of_work
-from tracker.errors import Invalid
 from tracker.models import OutboxMessage
 from tracker.services import outbox_admin
 
@@ -74,22 +74,13 @@ def delivery(m: OutboxMessage) -> dict[str, Any]:
     }
 
 
-def _whole(name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise Invalid.field(name, f"Give a whole number from {low} to {high}.")
-    return int(raw)
-
-
 @bp.get("/outbox")
 @api_roles("admin")
 @doc(response="DeliveryList", errors=(422,), params=("status", "limit", "cursor"))
 def list_outbox() -> Any:
     """Deliveries newest first (filter status: pending, sent, dead), keyset-paginated."""
-    limit = _whole("limit", 100, 1, LIMIT_MAX) or 100
-    before = _whole("cursor", None, 1, 2**62)
+    limit = params.count("limit", 100, LIMIT_MAX)
+    before = params.ident("cursor")
     db = get_session()
     items = outbox_admin.list_deliveries(
         db, status=request.args.get("status") or None, before_id=before, limit=limit + 1

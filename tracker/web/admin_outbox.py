@@ -18,7 +18,7 @@ from wtforms.validators import Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, Invalid
-from tracker.services import outbox_admin, webhooks
+from tracker.services import inputs, outbox_admin, webhooks
 from tracker.web.access import me, recent_login, roles, safe_next
 from tracker.web.forms import EmptyForm, show_error
 
@@ -63,7 +63,7 @@ def index() -> Any:
         items = outbox_admin.list_deliveries(
             db,
             status=status,
-            before_id=int(before) if before.isdigit() else None,
+            before_id=inputs.id_or_none(before),
             limit=PAGE + 1,
         )
     except Invalid:
