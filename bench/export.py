@@ -267,14 +267,14 @@ def _measure(url: str, token: str, days: int, repeat: int) -> dict[str, Any]:
         # One small export first, so the baseline includes everything a first request imports.
         server.stream(f"/api/v1/payroll.csv?start={start}&end={start}", headers)
         baseline = _status_kib(server.worker, "VmRSS")
-        app_runs = [server.stream(path, headers) for _ in range(repeat)]
+        app_runs, psql_runs, plain_runs = [], [], []
+        for _ in range(repeat):  # interleaved: all three see the same neighbours on a shared host
+            app_runs.append(server.stream(path, headers))
+            psql_runs.append(_psql_copy(url, start, end))
+            plain_runs.append(_psql_copy(url, start, end, PLAIN_SQL))
         peak = _status_kib(server.worker, "VmHWM")
     finally:
         server.stop()
-    psql_runs, plain_runs = [], []
-    for _ in range(repeat):  # interleaved, so both see the same neighbours on a shared machine
-        psql_runs.append(_psql_copy(url, start, end))
-        plain_runs.append(_psql_copy(url, start, end, PLAIN_SQL))
     app_best = min(app_runs, key=lambda r: r[2])
     psql_best = min(psql_runs, key=lambda r: r[2])
     plain_best = min(plain_runs, key=lambda r: r[2])
