@@ -218,7 +218,8 @@ def test_the_export_leaves_a_pooled_connections_date_style_alone(db, make, is_po
 
 
 # SHA-256 of the Python writer's file of the hostile dataset, as it wrote it before the COPY
-# statements changed; the same on SQLite and PostgreSQL (ids restart with every test).
+# statements changed (the year-1 "1-01-01T…" included); the same on SQLite and PostgreSQL (ids
+# restart with every test).
 PYTHON_WRITER_SHA256 = {
     ("detail", "approved"): "7913ef6bb6f05ea3433eb9e34fe18bbc62780e0488fd8f7dd6e2b4924c3dbaf6",
     ("detail", "all"): "0a3fd1b9259cfe4e04e29c9ac9458f8142a786762f8d22d01b6ab1d7bb4e20bc",
