@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -112,6 +113,28 @@ def audit_due(*key: str) -> bool:
         return bool(limiter.limiter.hit(REPEATED_REFUSAL_AUDIT, "refusal-audit", *key))
     except Exception:  # the store went away: skip the row, never the answer
         return False
+
+
+# Slowed answers to wrong passwords sleep in a worker thread: at most this many at once per
+# process, so a crowd of guessers cannot fill the threads a freeze (or anyone) needs.
+SLOWED_AT_ONCE = 2
+_slowed = threading.BoundedSemaphore(SLOWED_AT_ONCE)
+_sleep = time.sleep
+
+
+def slow_down(seconds: float) -> bool:
+    """Hold back a wrong-password answer; False (at once) when enough answers wait already.
+
+    The caller then refuses the attempt as too many instead of waiting: the guesser is slowed
+    either way, and no more than ``SLOWED_AT_ONCE`` threads per process ever sleep.
+    """
+    if not _slowed.acquire(blocking=False):
+        return False
+    try:
+        _sleep(seconds)
+    finally:
+        _slowed.release()
+    return True
 
 
 def public(view: F) -> F:

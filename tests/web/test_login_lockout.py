@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
+from tracker import security
 from tracker.models import AuditEvent, LoginAttempt
 from tracker.services import auth as auth_service
 
@@ -104,3 +105,51 @@ def test_refusals_and_failures_are_audited(client, make, db):
         ).all()
     )
     assert actions == {"login.failure": 3, "login.throttled": 1}
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    """The seconds each slowed answer waited (the wait itself skipped)."""
+    waited: list[float] = []
+    monkeypatch.setattr(security, "_sleep", waited.append)
+    return waited
+
+
+def _many_failures(db, email):
+    for n in range(30):
+        db.add(LoginAttempt(email=email, address=f"203.0.113.{n}"))
+    db.commit()
+
+
+def test_after_many_failures_only_wrong_passwords_are_slowed(client, make, db, sleeps):
+    user = make.contractor()
+    _many_failures(db, user.email)
+    assert _login(client, user.email, "guessing wrong 123", "198.51.100.1").status_code == 401
+    assert len(sleeps) == 1
+    assert 0 < sleeps[0] <= 1.0
+    # The owner's right password is answered at once, and so is a throttled refusal.
+    assert _login(client, user.email, PASSWORD, "198.51.100.2").status_code == 302
+    client.post("/logout")
+    for _ in range(3):
+        _login(client, user.email, "guessing wrong 123", "198.51.100.3")
+    sleeps.clear()
+    assert _login(client, user.email, PASSWORD, "198.51.100.3").status_code == 429
+    assert sleeps == []
+
+
+def test_when_enough_answers_are_slowed_a_wrong_password_is_refused_at_once(
+    client, make, db, sleeps
+):
+    user = make.contractor()
+    _many_failures(db, user.email)
+    busy = [security._slowed.acquire(blocking=False) for _ in range(security.SLOWED_AT_ONCE)]
+    try:
+        refused = _login(client, user.email, "guessing wrong 123", "198.51.100.4")
+    finally:
+        for taken in busy:
+            if taken:
+                security._slowed.release()
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert sleeps == []
+    assert _login(client, user.email, PASSWORD, "198.51.100.5").status_code == 302

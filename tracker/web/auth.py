@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import (
@@ -21,7 +20,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.db import begin_read, get_session, unit_of_work
-from tracker.errors import DomainError, NotFound, RateLimited
+from tracker.errors import DomainError, NotFound, RateLimited, Unauthorized
 from tracker.models import ROLES, User
 from tracker.security import (
     audit_due,
@@ -29,6 +28,7 @@ from tracker.security import (
     login_settings,
     mark_recent_login,
     remember_device,
+    slow_down,
     start_session,
     trusted_device,
 )
@@ -87,8 +87,10 @@ def login() -> Any:
         else:
             with unit_of_work() as db:
                 outcome = auth_service.record_sign_in(db, attempt)
-        if delay:
-            time.sleep(delay)  # many failures from many addresses: slow down, never lock out
+        # Many failures from many addresses: a wrong password's answer is slowed down (never a
+        # right one: the owner is not held up, nor a refusal that checked no password).
+        if delay and isinstance(outcome, Unauthorized) and not slow_down(delay):
+            outcome = RateLimited(auth_service.TOO_MANY, retry_after=max(1, round(delay)))
         if isinstance(outcome, DomainError):
             flash_error(outcome)
             status = 401
