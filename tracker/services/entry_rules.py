@@ -203,7 +203,8 @@ def check_window(actor: User, day: dt.date, today: dt.date, days: int) -> None:
         return
     if day < today - dt.timedelta(days=days):
         raise PeriodLocked(
-            f"{day.isoformat()} is more than {days} days ago; that period is closed for changes. "
+            f"{day_text(day, today)} is more than {days} days ago; that period is closed for "
+            "changes. "
             "Ask an admin if hours from then are missing.",
         )
 
