@@ -97,7 +97,7 @@ def test_a_new_contractor_logs_the_days_they_already_worked(seed: Factory, page:
     refusal = (
         f"You are not on CHORDUS on {_day(earlier)}: your assignment starts on {_day(started)}"
     )
-    expect(page.get_by_text(refusal)).to_be_visible()
+    expect(page.locator("#work_date-error")).to_contain_text(refusal)
     _photograph(page, "log-hours-refused")
     page.get_by_label("Work date").fill(started.isoformat())
     page.get_by_role("button", name="Log hours").click()

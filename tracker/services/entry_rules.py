@@ -20,6 +20,7 @@ from tracker.errors import (
     FutureDate,
     Invalid,
     NotAssigned,
+    NotAssignedOnDay,
     PeriodLocked,
     ProjectClosed,
     ProjectFrozen,
@@ -172,7 +173,8 @@ def check_assigned(
     if covering is None:
         said = day_text(day, today or day)
         who, their = ("You are", "your") if yours else (f"{user.name} is", "their")
-        raise NotAssigned(
+        refusal = NotAssignedOnDay if assignments else NotAssigned
+        raise refusal(
             f"{who} not on {project.code} on {said}{_nearest(assignments, day, their, today)}"
         )
     if today is not None and day > today:
