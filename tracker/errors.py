@@ -102,6 +102,10 @@ class NotAssigned(DomainError):
     status = 422
 
 
+class NotAssignedOnDay(NotAssigned):
+    """On the project, but not on that day: the work date is what to change (same API code)."""
+
+
 class FutureDate(DomainError):
     code = "future_date"
     status = 422

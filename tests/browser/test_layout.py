@@ -28,7 +28,6 @@ SCROLLING_TABLES = (
     "/admin/users/",
     "/admin/holds",
     "/admin/projects/",
-    "/payroll",
     "/notifications",
     # The offers page is being reworked with the hold pages; its cards come with that work.
     "/offers",

@@ -97,7 +97,7 @@ def test_a_new_contractor_logs_the_days_they_already_worked(seed: Factory, page:
     refusal = (
         f"You are not on CHORDUS on {_day(earlier)}: your assignment starts on {_day(started)}"
     )
-    expect(page.get_by_text(refusal)).to_be_visible()
+    expect(page.locator("#work_date-error")).to_contain_text(refusal)
     _photograph(page, "log-hours-refused")
     page.get_by_label("Work date").fill(started.isoformat())
     page.get_by_role("button", name="Log hours").click()
@@ -161,3 +161,34 @@ def test_an_admin_is_asked_first_and_approves_a_whole_page(seed: Factory, page: 
     expect(page.get_by_text("Project CHORDUS is closed.")).to_be_visible()
     expect(page.get_by_role("heading", name="Assign a contractor")).to_have_count(0)
     _photograph(page, "closed-project")
+
+
+def test_a_payroll_clerk_lands_on_the_next_step_and_copies_a_fingerprint(
+    seed: Factory, page: Page
+) -> None:
+    from tracker.services import payroll_batches
+
+    clerk = seed.payroll(name="Pat Payroll", email="pat@example.com")
+    ana = seed.contractor(name="Ana Lima", email="ana@example.com")
+    chordus = seed.project(code="CHORDUS", name="Chordus platform", hourly_rate="1250.00")
+    seed.assign(chordus, ana)
+    end = today().replace(day=1) - dt.timedelta(days=1)
+    for days in (0, 1, 2):
+        seed.entry(ana, chordus, work_date=end - dt.timedelta(days=days), status="approved")
+    payroll_batches.create_batch(seed.db, None, end - dt.timedelta(days=1), end)
+    seed.db.commit()
+
+    sign_in(page, clerk.email)
+    expect(page.get_by_role("heading", name=re.compile("Next step: last month"))).to_be_visible()
+    expect(page.get_by_text("1 approved entry is not in a batch yet.")).to_be_visible()
+    _photograph(page, "payroll-home")
+    page.get_by_role("link", name="Preview last month").click()
+    expect(page.get_by_label("Excel-friendly file")).to_be_visible()
+    _photograph(page, "payroll-preview")
+    page.goto("/payroll/batches")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name=re.compile("Copy")).click()
+    expect(page.get_by_role("button", name=re.compile("Copied"))).to_be_visible()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert re.fullmatch(r"[0-9a-f]{64}", copied), copied
+    _photograph(page, "payroll-batches")

@@ -415,6 +415,8 @@ def test_the_landing_page_shows_the_next_step_and_the_latest_batches(client, aut
         data={"start": end.replace(day=1).isoformat(), "end": end.isoformat()},
     )
     assert with_batch.status_code == 302
+    flashed = client.get(with_batch.headers["Location"]).get_data(as_text=True)
+    assert "1 entry, 1,250.00 EUR." in flashed
     page = client.get("/").get_data(as_text=True)
     assert "Every approved entry of last month is in a batch." in page
     assert "1,250.00 EUR" in page

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import Conflict
-from tracker.models import TimeEntry, User, utcnow
+from tracker.models import Assignment, TimeEntry, User, utcnow
 from tracker.services import assignments, holds, projects, seats, users
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (documented demo credential)
@@ -238,11 +238,19 @@ def load(session: Session, seed: int = 7, weeks: int = 4) -> list[str]:
         notice=HOLD_NOTICE,
         incident_ref="INC-2041",
     )
+    on_hold = session.scalar(
+        select(User.email)
+        .join(Assignment, Assignment.user_id == User.id)
+        .where(Assignment.project_id == held.id)
+        .order_by(User.id)
+        .limit(1)
+    )
     return [
         f"demo data: {len(made)} projects, {len(contractors)} contractors, "
         f"{assigned} assignments, {len(rows)} time entries over {weeks} weeks",
         f"{HELD} is on hold ({affected} contractors affected); every project with a seat "
         f"limit has {FREE_SEATS} or more seats free",
         f"sign in as admin@example.com, payroll@example.com or any contractor "
-        f"(e.g. {contractors[0].email}) with the password {DEMO_PASSWORD}",
+        f"(e.g. {on_hold or contractors[0].email}, who is on {HELD} and sees offers) with the "
+        f"password {DEMO_PASSWORD}",
     ]

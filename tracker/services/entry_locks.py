@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from tracker.clock import day_text
 from tracker.db import is_postgres
 from tracker.errors import DailyLimit, EntryLocked, NotFound
 from tracker.models import Assignment, Project, TimeEntry, User
@@ -195,7 +196,7 @@ def check_daily_limit(
     if total + minutes > DAY_LIMIT:
         left = max(DAY_LIMIT - total, 0)
         raise DailyLimit(
-            f"That would make more than 24 hours on {day.isoformat()}: "
+            f"That would make more than 24 hours on {day_text(day)}: "
             f"{hours_text(total)} h are already logged that day, so at most {hours_text(left)} h "
             "fit.",
         )

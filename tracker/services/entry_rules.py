@@ -20,6 +20,7 @@ from tracker.errors import (
     FutureDate,
     Invalid,
     NotAssigned,
+    NotAssignedOnDay,
     PeriodLocked,
     ProjectClosed,
     ProjectFrozen,
@@ -172,7 +173,8 @@ def check_assigned(
     if covering is None:
         said = day_text(day, today or day)
         who, their = ("You are", "your") if yours else (f"{user.name} is", "their")
-        raise NotAssigned(
+        refusal = NotAssignedOnDay if assignments else NotAssigned
+        raise refusal(
             f"{who} not on {project.code} on {said}{_nearest(assignments, day, their, today)}"
         )
     if today is not None and day > today:
@@ -203,7 +205,8 @@ def check_window(actor: User, day: dt.date, today: dt.date, days: int) -> None:
         return
     if day < today - dt.timedelta(days=days):
         raise PeriodLocked(
-            f"{day.isoformat()} is more than {days} days ago; that period is closed for changes. "
+            f"{day_text(day, today)} is more than {days} days ago; that period is closed for "
+            "changes. "
             "Ask an admin if hours from then are missing.",
         )
 

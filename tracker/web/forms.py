@@ -20,14 +20,17 @@ from tracker.errors import (
     FutureDate,
     Invalid,
     NotAssigned,
+    NotAssignedOnDay,
     PeriodLocked,
     ProjectClosed,
     ProjectFrozen,
 )
 from tracker.services import audit, validation
 
-# Which form field a refusal is about, when the form has that field.
+# Which form field a refusal is about, when the form has that field (a subclass before its
+# parent: the first match wins).
 ERROR_FIELDS: dict[type[DomainError], str] = {
+    NotAssignedOnDay: "work_date",
     ProjectFrozen: "project_id",
     ProjectClosed: "project_id",
     NotAssigned: "project_id",

@@ -26,6 +26,7 @@ from tracker.services import payroll, payroll_batches, payroll_profiles
 from tracker.services.payroll_profiles import FileSpec
 from tracker.web import downloads
 from tracker.web.access import me, recent_login, roles
+from tracker.web.context import money
 from tracker.web.forms import flash_error, show_error
 
 bp = Blueprint("payroll", __name__, url_prefix="/payroll")
@@ -254,7 +255,7 @@ def new_batch() -> Any:
         except DomainError as exc:
             flash_error(exc)
         else:
-            totals = ", ".join(f"{amount} {currency}" for currency, amount in batch.totals.items())
+            totals = ", ".join(money(amount, currency) for currency, amount in batch.totals.items())
             flash(
                 f"Batch {batch.id} created: {batch.row_count} "
                 f"{'entry' if batch.row_count == 1 else 'entries'}, {totals}. Its entries "
