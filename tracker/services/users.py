@@ -164,8 +164,9 @@ def add_users(session: Session, actor: User | None, people: list[dict[str, Any]]
     ids, in order.
 
     Set-based (``bulk.insert_rows``): one executemany, a SELECT of the ids per thousand and one
-    statement for their audit events, so an import of 10,000 costs a few dozen statements. Nobody gets a password here unless
-    the values carry its hash; new people set theirs from a one-time link.
+    statement for their audit events, so an import of 10,000 costs a few dozen statements.
+    Nobody gets a password here unless the values carry its hash; new people set theirs from a
+    one-time link.
     """
     if not people:
         return []
