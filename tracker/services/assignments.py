@@ -133,7 +133,10 @@ def assign_many(
     made: list[tuple[User, Assignment]] = []
     refused: list[tuple[User, DomainError]] = []
     for user in people:
-        refusal = _refusal(user, project, on_it, left)
+        if end_date is None:
+            refusal = _refusal(user, project, on_it, left)
+        else:  # an ended assignment (history) takes no seat and is not the one active one
+            refusal = _refusal(user, project, set(), None)
         if refusal is not None:
             refused.append((user, refusal))
             continue
@@ -147,11 +150,13 @@ def assign_many(
             from_project_id=from_hold.project_id if from_hold else None,
             from_hold_id=from_hold.id if from_hold else None,
             created_by_id=actor.id if actor else None,
+            ended_by_id=actor.id if actor and end_date is not None else None,
         )
         session.add(assignment)
         made.append((user, assignment))
-        on_it.add(user.id)
-        left = None if left is None else left - 1
+        if end_date is None:
+            on_it.add(user.id)
+            left = None if left is None else left - 1
     if made:
         session.flush()  # the audit events name the new assignments by id
     action = action or ("reassignment.accept" if origin == "reassignment" else "assignment.create")
