@@ -104,3 +104,11 @@ def test_the_openapi_document_describes_the_csv_body(client):
     assert operation["responses"]["422"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ImportResult"
     }
+
+
+def test_a_file_larger_than_other_requests_may_be_is_taken(app, client, make):
+    token = make.token(make.admin())
+    padded = PEOPLE.encode() + b"\n" * (app.config["MAX_CONTENT_LENGTH"] + 1000)
+    response = _post(client, token, "users", padded, "?dry_run=1")
+    assert response.status_code == 200
+    assert response.get_json()["created"] == 2

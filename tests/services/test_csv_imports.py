@@ -343,3 +343,18 @@ def test_a_cell_with_line_breaks_keeps_the_next_rows_line_numbers_right():
     assert table.rows[2].cells == {"email": "c@x.io", "name": ""}
     broken = csv_reader.read(b'email,name\na@x.io,"open quote\n')
     assert broken.problems[0].line == 2  # where the quote opens
+
+
+def test_past_assignments_import_beside_the_active_one_and_take_no_seat(db, make):
+    ada = make.contractor(email="ada@example.com")
+    project = make.project(code="CHORDUS", seats=1, hourly_rate="50.00")
+    make.assign(project, ada, start_date=days_ago(30))
+    text = (
+        "email,project_code,start_date,end_date\n"
+        f"ada@example.com,CHORDUS,{days_ago(200)},{days_ago(100)}\n"
+        f"ada@example.com,CHORDUS,{days_ago(30)},\n"
+    )
+    result = run(db, "assignments", text)
+    assert (result.created, result.unchanged) == (1, 1)
+    ends = sorted(str(a.end_date) for a in db.scalars(select(Assignment)))
+    assert ends == [str(days_ago(100)), "None"]

@@ -148,6 +148,7 @@ def assign_many(
             from_project_id=from_hold.project_id if from_hold else None,
             from_hold_id=from_hold.id if from_hold else None,
             created_by_id=actor.id if actor else None,
+            ended_by_id=actor.id if actor and last is not None else None,
         )
         session.add(assignment)
         made.append((user, assignment))

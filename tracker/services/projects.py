@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
@@ -19,6 +19,7 @@ from tracker.models import PROJECT_STATUSES, Hold, Project, User
 from tracker.services import (
     assignments,
     audit,
+    bulk,
     holds,
     incident_reads,
     incidents,
@@ -154,7 +155,8 @@ def add_projects(session: Session, actor: User | None, items: list[dict[str, Any
     """Insert open projects from ``parse_new_project`` values (codes checked free), audited;
     their ids, in order.
 
-    Set-based: one ``INSERT … RETURNING`` per thousand projects and one for the audit events.
+    Set-based (``bulk.insert_rows``): one executemany, a SELECT of the ids per thousand, and
+    one statement for the audit events.
     """
     if not items:
         return []
@@ -171,12 +173,7 @@ def add_projects(session: Session, actor: User | None, items: list[dict[str, Any
         }
         for values in items
     ]
-    # Matched back by code (unique): a batched RETURNING need not keep the rows' order.
-    table = PROJECTS
-    ids: dict[str, int] = dict(
-        session.execute(insert(table).returning(table.c.code, table.c.id), rows).all()
-    )
-    made = [ids[row["code"]] for row in rows]
+    made = bulk.insert_rows(session, PROJECTS, rows, "code")
     audit.record_many(
         session,
         actor,

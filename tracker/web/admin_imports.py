@@ -89,11 +89,15 @@ def upload(kind: str) -> Any:
     result = None
     confirm = None
     if form.validate_on_submit():
-        data = form.file.data.read()
+        upload = form.file.data
+        try:
+            data = upload.read()
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file: let it go now
         result, refused = _run(kind, data, dry_run=True)
         if result is not None and not refused:
             confirm = ConfirmForm(
-                content=base64.b64encode(data).decode(), filename=form.file.data.filename or ""
+                content=base64.b64encode(data).decode(), filename=upload.filename or ""
             )
     return render_template(
         "admin_imports/upload.html",
