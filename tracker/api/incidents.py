@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import jsonify
 
 from tracker.api import params, schemas
 from tracker.api.access import api_roles, caller
@@ -20,6 +20,7 @@ from tracker.db import get_session, unit_of_work, write_priority
 from tracker.errors import Invalid
 from tracker.models import Incident, IncidentUpdate, User
 from tracker.services import holds, incident_reads, incident_reports, incidents
+from tracker.web import downloads
 
 START_FIELDS = {
     "title",
@@ -352,13 +353,4 @@ def report(incident_id: int) -> Any:
 @doc(errors=(404,), content_type="text/csv")
 def report_csv(incident_id: int) -> Any:
     """The incident report as CSV, one row per affected contractor."""
-    db = get_session()
-    incident = incident_reads.get_incident(db, incident_id)
-    body = incident_reports.to_csv(incident_reports.report(db, incident, local_today(caller())))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="incident-{incident.id}-report.csv"'
-        },
-    )
+    return downloads.incident_report_csv(caller(), incident_id)

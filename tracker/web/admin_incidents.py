@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from tracker.clock import local_today
@@ -14,6 +14,7 @@ from tracker.db import get_session, unit_of_work, write_priority
 from tracker.errors import DomainError, Invalid
 from tracker.models import Project
 from tracker.services import incident_reads, incident_reports, incidents
+from tracker.web import downloads
 from tracker.web.access import me, recent_login, roles
 from tracker.web.context import local
 from tracker.web.forms import flash_error
@@ -198,13 +199,4 @@ def report(incident_id: int) -> Any:
 @roles("admin")
 def report_csv(incident_id: int) -> Any:
     """The report as CSV, one row per affected contractor."""
-    db = get_session()
-    incident = incident_reads.get_incident(db, incident_id)
-    body = incident_reports.to_csv(incident_reports.report(db, incident, local_today(me())))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="incident-{incident.id}-report.csv"'
-        },
-    )
+    return downloads.incident_report_csv(me(), incident_id)

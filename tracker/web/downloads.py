@@ -1,14 +1,21 @@
-"""Payroll downloads shared by the payroll pages and the API: one way to export, one way to
-re-send a batch, in any format and profile, each audited the same whichever door it came
-through."""
+"""Downloads shared by the pages and the API: one way to export payroll, one way to re-send a
+batch, in any format and profile, each audited the same whichever door it came through; and the
+incident report's CSV."""
 
 from __future__ import annotations
 
 from flask import Response, stream_with_context
 
+from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work
 from tracker.models import User
-from tracker.services import payroll, payroll_batches, payroll_files
+from tracker.services import (
+    incident_reads,
+    incident_reports,
+    payroll,
+    payroll_batches,
+    payroll_files,
+)
 from tracker.services.payroll_profiles import FileSpec
 
 
@@ -48,4 +55,14 @@ def batch_response(actor: User, batch_id: int, spec: FileSpec) -> Response:
         stream_with_context(payroll_files.batch_chunks(batch, spec)),
         mimetype=payroll_files.mime_type(spec),
         headers=headers,
+    )
+
+
+def incident_report_csv(reader: User, incident_id: int) -> Response:
+    """An incident's report as CSV, one row per affected contractor; raises NotFound."""
+    db = get_session()
+    incident = incident_reads.get_incident(db, incident_id)
+    body = incident_reports.to_csv(incident_reports.report(db, incident, local_today(reader)))
+    return Response(
+        body, mimetype="text/csv", headers=_attachment(f"incident-{incident.id}-report.csv")
     )
