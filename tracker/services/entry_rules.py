@@ -88,11 +88,21 @@ def hold_message(
 
     "CODE is on hold since <when, in the reader's timezone>: <which dates still take hours>.
     Notice, updates and offers: <link>." The notice itself is left to the banner and the
-    incident page, which show it already. Backfill is the contractor's own: an admin, or a
-    contractor changing an existing entry, logs nothing while the hold lasts.
+    incident page, which show it already.
     """
     if hold is None:
         return f"{project.code} is on hold; no hours can be logged until it is lifted."
+    reader = reader or owner
+    where = "The incident" if reader.is_admin else "Notice, updates and offers"
+    return f"{project.code} is {hold_rule(hold, owner, reader)}. {where}: {incident_link(hold)}"
+
+
+def hold_rule(hold: Hold, owner: User, reader: User | None = None) -> str:
+    """ "on hold since <when>: <which dates still take hours>", in the reader's timezone.
+
+    Backfill is the contractor's own: an admin, or a contractor changing an existing entry,
+    logs nothing while the hold lasts; the last day that takes hours is the owner's.
+    """
     reader = reader or owner
     since = hold.started_at.astimezone(zone(reader))
     today = local_today(reader)
@@ -102,8 +112,7 @@ def hold_message(
         rule = f"only days before {day_text(start, today)} can still take new hours"
     else:
         rule = "no hours can be logged or changed until it is lifted"
-    where = "The incident" if reader.is_admin else "Notice, updates and offers"
-    return f"{project.code} is on hold since {when}: {rule}. {where}: {incident_link(hold)}"
+    return f"on hold since {when}: {rule}"
 
 
 def incident_link(hold: Hold) -> str:
