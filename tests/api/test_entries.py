@@ -125,7 +125,7 @@ def test_not_assigned_daily_limit_closed_and_frozen(api, make, setup, db):
     assert frozen.status_code == 409
     error = frozen.json["error"]
     assert error["code"] == "project_frozen"
-    assert "Paused by the client." in error["message"]
+    assert error["hold"]["notice"] == "Paused by the client."  # not repeated in the message
     assert error["hold"] == {
         "id": hold.id,
         "incident_id": hold.incident_id,

@@ -138,7 +138,9 @@ def test_a_contractor_logging_time_on_a_held_project_gets_project_frozen_with_th
     assert error["hold"]["id"] == hold_id
     assert error["hold"]["notice"] == BODY["notice"]
     assert error["hold"]["started_at"].endswith("Z")
-    assert BODY["notice"] in error["message"]
+    assert BODY["notice"] not in error["message"]  # the banner and `hold` carry the notice
+    assert "no hours can be logged or changed until it is lifted" in error["message"]
+    assert error["message"].endswith(f"/incidents/{error['hold']['incident_id']}")
     api(admin).post(f"/projects/{project.id}/unfreeze", json={})
     again = contractor.post(
         "/entries",

@@ -71,11 +71,13 @@ def test_a_hold_stops_time_entry_and_the_contractor_moves_to_an_offered_project(
     # Each person reads the hold's start in their own timezone.
     expect(page.locator(".hold-current")).to_contain_text(re.compile(r"since \S+ \S+ CES?T"))
 
-    # Submitting now is refused, beside the project, with the admin's notice.
+    # Submitting now is refused, beside the project, with the rule in one line (the banner
+    # above shows the admin's notice; the refusal does not repeat it).
     contractor.get_by_role("button", name="Log hours").click()
     error = contractor.locator(".field.has-error .error")
     expect(error).to_contain_text("CHORDUS is on hold since")
-    expect(error).to_contain_text(NOTICE)
+    expect(error).to_contain_text("no hours can be logged or changed until it is lifted")
+    expect(error).not_to_contain_text(NOTICE)
     expect(contractor.get_by_label("Hours")).to_have_value("2")  # what was typed is kept
 
     # The banner with the notice is on every page of the portal.

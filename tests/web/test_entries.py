@@ -117,9 +117,7 @@ def test_each_refusal_is_shown_beside_its_field_and_the_form_keeps_the_input(
     assert entry_count(db) == 0
 
 
-def test_a_hold_is_shown_on_the_project_field_with_the_notice_and_since_when(
-    client, casey, make, db
-):
+def test_a_hold_is_shown_on_the_project_field_with_the_rule_and_since_when(client, casey, make, db):
     _contractor, project = casey
     hold = make.hold(project, notice="The client is investigating a breach.")
     response = client.post(
@@ -129,7 +127,8 @@ def test_a_hold_is_shown_on_the_project_field_with_the_notice_and_since_when(
     error = re.search(r'<p class="error" id="project_id-error">([^<]*)</p>', text(response))
     assert "CHORDUS is on hold since" in error.group(1)
     assert f'href="/incidents/{hold.incident_id}"' in text(response)  # the refusal links there
-    assert "The client is investigating a breach." in error.group(1)
+    assert "no hours can be logged or changed until it is lifted" in error.group(1)
+    assert "The client is investigating a breach." not in error.group(1)  # the banner has it
     assert entry_count(db) == 0
     assert (
         db.scalar(select(AuditEvent).where(AuditEvent.action == "entry.refused")).data["via"]

@@ -82,12 +82,49 @@ def parse_duration(minutes: Any, hours: Any, allow_negative: bool = False) -> in
     return value
 
 
-def hold_message(project: Project, hold: Hold | None, user: User) -> str:
-    """ "CODE is on hold since <local time>: <notice>"."""
+def hold_message(
+    project: Project, hold: Hold | None, owner: User, reader: User | None = None
+) -> str:
+    """The hold's rule in one line, for the reader (default: the owner of the time).
+
+    "CODE is on hold since <when, in the reader's timezone>: <which dates still take hours>.
+    Notice, updates and offers: <link>." The notice itself is left to the banner and the
+    incident page, which show it already.
+    """
     if hold is None:
-        return f"{project.code} is on hold; time entry is paused."
-    since = hold.started_at.astimezone(zone(user))
-    return f"{project.code} is on hold since {since:%Y-%m-%d %H:%M} {since.tzname()}: {hold.notice}"
+        return f"{project.code} is on hold; no hours can be logged until it is lifted."
+    reader = reader or owner
+    where = "The incident" if reader.is_admin else "Notice, updates and offers"
+    return f"{project.code} is {hold_rule(hold, owner, reader)}. {where}: {incident_link(hold)}"
+
+
+def hold_rule(hold: Hold, owner: User, reader: User | None = None) -> str:
+    """ "on hold since <when>: <which dates still take hours>", in the reader's timezone.
+
+    Backfill is the contractor's own: an admin, or a contractor changing an existing entry,
+    logs nothing while the hold lasts; the last day that takes hours is the owner's.
+    """
+    reader = reader or owner
+    since = hold.started_at.astimezone(zone(reader))
+    today = local_today(reader)
+    when = f"{day_text(since.date(), today)} {since:%H:%M} {since.tzname()}"
+    if hold.allow_backfill and not reader.is_admin:
+        start = hold.started_at.astimezone(zone(owner)).date()
+        rule = f"only days before {day_text(start, today)} can still take new hours"
+    else:
+        rule = "no hours can be logged or changed until it is lifted"
+    return f"on hold since {when}: {rule}"
+
+
+def incident_link(hold: Hold) -> str:
+    """The incident page of the hold: a full link at BASE_URL in the app, else its path."""
+    from flask import has_app_context  # the app's address, when there is an app
+
+    if has_app_context():
+        from tracker.services.mail import absolute_url
+
+        return absolute_url("incidents.show", incident_id=hold.incident_id)
+    return f"/incidents/{hold.incident_id}"
 
 
 def backfill_allowed(hold: Hold, owner: User, day: dt.date | None) -> bool:
@@ -141,7 +178,9 @@ def check_open(
                 day = None
             if backfill_allowed(hold, owner, day):
                 return project
-        raise ProjectFrozen(hold_message(project, hold, owner), hold=hold_detail(hold)).logged(
+        raise ProjectFrozen(
+            hold_message(project, hold, owner, actor), hold=hold_detail(hold)
+        ).logged(
             "entry.refused",
             actor.id,
             target_type="project",

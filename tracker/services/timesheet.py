@@ -18,7 +18,7 @@ from tracker.clock import local_today, span_text
 from tracker.errors import DomainError
 from tracker.models import Assignment, Hold, Project, TimeEntry, User
 from tracker.services import durations, entries, holds, inputs
-from tracker.services.entry_rules import Standing, change_refusal, create_refusal
+from tracker.services.entry_rules import Standing, change_refusal, create_refusal, hold_rule
 
 
 def parse_week(value: str | None, today: dt.date) -> dt.date:
@@ -44,6 +44,13 @@ class Cell:
     entries: list[TimeEntry] = field(default_factory=list)
     assigned: bool = False
     editable: bool = False  # one entry the rules let the contractor change, or room for one
+    # Why the rules would refuse a change here (None: they would not); a hold comes first.
+    refusal: DomainError | None = None
+
+    @property
+    def held(self) -> bool:
+        """Read-only because of a hold on the project."""
+        return not self.editable and getattr(self.refusal, "code", None) == "project_frozen"
 
     @property
     def minutes(self) -> int:
@@ -63,6 +70,8 @@ class Row:
     hold: Hold | None
     cells: list[Cell]
     standing: Standing = field(default_factory=lambda: Standing(None))
+    # The hold's rule, said beside the grid and by every cell it makes read-only.
+    hold_hint: str | None = None
 
     @property
     def total(self) -> int:
@@ -157,23 +166,26 @@ def week(
         mine = [a for a, p in assignments if p.id == pid]
         for cell in cells:
             cell.assigned = any(a.covers(cell.day) for a in mine)
-        rows[pid] = Row(project, held.get(pid), cells, Standing(project, held.get(pid), mine))
+        hold = held.get(pid)
+        rows[pid] = Row(project, hold, cells, Standing(project, hold, mine))
+        if hold is not None:
+            rows[pid].hold_hint = f"{project.code} is {hold_rule(hold, user)}."
     for entry in found:
         rows[entry.project_id].cells[(entry.work_date - monday).days].entries.append(entry)
     rules = {"today": today or local_today(user), "backdating_days": backdating_days}
     for row in rows.values():
         for cell in row.cells:
-            cell.editable = _takes_input(user, row, cell, **rules)
+            cell.refusal = _refusal(user, row, cell, **rules)
+            # Several entries on one day are changed one by one on the entries page.
+            cell.editable = cell.refusal is None and len(cell.entries) <= 1
     return Week(monday, days, list(rows.values()))
 
 
-def _takes_input(user: User, row: Row, cell: Cell, **rules: Any) -> bool:
-    """Whether the cell is an input: the rules would let this contractor change it now."""
-    if len(cell.entries) > 1:
-        return False  # several entries on one day are changed one by one on the entries page
-    if cell.single is not None:
-        return change_refusal(user, user, cell.single, row.standing, **rules) is None
-    return create_refusal(user, user, row.standing, cell.day, **rules) is None
+def _refusal(user: User, row: Row, cell: Cell, **rules: Any) -> DomainError | None:
+    """Why the rules would not let this contractor change the cell now (its first entry)."""
+    if cell.entries:
+        return change_refusal(user, user, cell.entries[0], row.standing, **rules)
+    return create_refusal(user, user, row.standing, cell.day, **rules)
 
 
 def _cell_minutes(typed: str) -> int | None:

@@ -6,12 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_login import current_user
 
 from tracker.clock import zone
 from tracker.db import get_session
-from tracker.services import durations, notifications, reassignment, validation
+from tracker.services import durations, hold_banners, notifications, reassignment, validation
 
 # Navigation per role (every endpoint named here exists: the app registers them all).
 NAV: dict[str, list[tuple[str, str]]] = {
@@ -52,7 +52,7 @@ def _context() -> dict[str, Any]:
         "nav": NAV.get(current_user.role, []),
         # Holds in force on the contractor's projects, shown on every page while they last.
         "banners": (
-            banners(reassignment.held_assignments(db, current_user))
+            keyed(db, banners(reassignment.held_assignments(db, current_user)))
             if current_user.is_contractor
             else []
         ),
@@ -69,10 +69,31 @@ def banners(held: list[Any]) -> list[dict[str, Any]]:
     for item in held:
         banner = grouped.setdefault(
             item.hold.incident_id,
-            {"incident_id": item.hold.incident_id, "hold": item.hold, "projects": []},
+            {"incident_id": item.hold.incident_id, "hold": item.hold, "projects": [], "holds": []},
         )
         banner["projects"].append(item.project)
+        banner["holds"].append(item.hold.id)
     return list(grouped.values())
+
+
+def keyed(db: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each banner with its key (what the reader saw) and whether they folded it away.
+
+    A banner folds only for the key it had when folded: a new update or a new hold opens it.
+    """
+    if not found:
+        return found
+    latest = hold_banners.latest_updates(db, [b["incident_id"] for b in found])
+    folded = hold_banners.folded(request.cookies.get(hold_banners.COOKIE))
+    for banner in found:
+        banner["key"] = hold_banners.banner_key(
+            current_user.id,
+            banner["incident_id"],
+            latest.get(banner["incident_id"]),
+            banner["holds"],
+        )
+        banner["folded"] = banner["key"] in folded
+    return found
 
 
 def hours(minutes: int | None) -> str:
