@@ -291,7 +291,7 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
 
 def sign_out(page: Page) -> None:
     """Sign out with the header button."""
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url("**/login")
 
 

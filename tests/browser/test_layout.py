@@ -71,6 +71,6 @@ def test_main_pages_fit_a_phone_for_every_role(scenario: Scenario, page: Page) -
     for user, extra in scenario.main_pages():
         sign_in(page, user.email)
         problems += _check(page, [href for _label, href in nav_paths(page)] + extra)
-        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Sign out", exact=True).click()
     problems += _check(page, ["/login"])
     assert problems == [], "\n".join(problems)

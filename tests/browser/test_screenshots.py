@@ -53,11 +53,11 @@ def test_screenshots_of_every_main_page(scenario: Scenario, page: Page) -> None:
     written += _photograph(
         page, "contractor", _pages_of(page, ["/entries/new", f"/timesheet?week={last_week}"])
     )
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     sign_in(page, scenario.newcomer.email)
     written += _photograph(page, "newcomer", _pages_of(page, []))
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     sign_in(page, scenario.admin.email)
     written += _photograph(
@@ -76,11 +76,11 @@ def test_screenshots_of_every_main_page(scenario: Scenario, page: Page) -> None:
             ],
         ),
     )
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     sign_in(page, scenario.payroll.email)
     written += _photograph(page, "payroll", _pages_of(page, ["/", "/payroll?preset=last_week"]))
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     written += _photograph(page, "anonymous", ["/login"])
     assert len(written) >= 20, written
