@@ -75,3 +75,12 @@ user_fk_or_none = Annotated[
     int | None, mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=True)
 ]
 project_fk = Annotated[int, mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"))]
+
+
+def client_key(value: str | None) -> str:
+    """A client's name as it is matched everywhere: trimmed and case-folded in Python.
+
+    Stored beside the name (``client_key`` columns) so SQLite and PostgreSQL compare the same
+    key: SQL ``lower()`` folds only ASCII on SQLite ("ÉCOLE" and "école" would differ there).
+    """
+    return (value or "").strip().casefold()[:200]

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from tracker.clock import utcnow
 from tracker.models.base import (
     Base,
     UTCDateTime,
     bool_false,
+    client_key,
     intpk,
     one_of,
     timestamp,
@@ -46,6 +47,7 @@ class Incident(Base):
     allow_same_client: Mapped[bool_false]
     scope: Mapped[str] = mapped_column(String(10))
     client: Mapped[str | None] = mapped_column(String(200))  # the client as typed (scope client)
+    client_key: Mapped[str | None] = mapped_column(String(200))  # written with client
     review_by: Mapped[dt.date]
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_by_id: Mapped[user_fk_or_none]
@@ -53,6 +55,11 @@ class Incident(Base):
     lifted_by_id: Mapped[user_fk_or_none]
     note: Mapped[str | None] = mapped_column(Text)
     affected_count: Mapped[int] = mapped_column(default=0)
+
+    @validates("client")
+    def set_client_key(self, _key: str, value: str | None) -> str | None:
+        self.client_key = client_key(value) if value is not None else None
+        return value
 
     @property
     def is_active(self) -> bool:

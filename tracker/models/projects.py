@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tracker.clock import utcnow
 from tracker.models.base import (
@@ -14,6 +14,7 @@ from tracker.models.base import (
     UTCDateTime,
     bool_false,
     bool_true,
+    client_key,
     created_at,
     intpk,
     money,
@@ -46,6 +47,8 @@ class Project(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     client: Mapped[str] = mapped_column(String(200), default="")
+    # Written with ``client`` (see ``set_client_key``): what incidents match the client on.
+    client_key: Mapped[str] = mapped_column(String(200), default="", index=True)
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
     seats: Mapped[int | None]
     skills: Mapped[tags]
@@ -58,6 +61,11 @@ class Project(Base):
     holds: Mapped[list[Hold]] = relationship(
         back_populates="project", order_by="Hold.started_at.desc()", lazy="raise_on_sql"
     )
+
+    @validates("client")
+    def set_client_key(self, _key: str, value: str) -> str:
+        self.client_key = client_key(value)
+        return value
 
 
 class Assignment(Base):

@@ -24,12 +24,13 @@ from tracker.models import (
     Project,
     User,
 )
+from tracker.models.base import client_key as models_client_key
 from tracker.services import inputs
 
 
 def client_key(value: str | None) -> str:
-    """A client's name as incidents compare it: trimmed, case-insensitive."""
-    return (value or "").strip().casefold()
+    """A client's name as incidents compare it: trimmed, case-folded (the stored key)."""
+    return models_client_key(value)
 
 
 def client_incident(session: Session, client: str | None) -> Incident | None:
@@ -41,7 +42,7 @@ def client_incident(session: Session, client: str | None) -> Incident | None:
         .where(
             Incident.scope == "client",
             Incident.lifted_at.is_(None),
-            func.lower(func.trim(Incident.client)) == (client or "").strip().lower(),
+            Incident.client_key == client_key(client),
         )
         .order_by(Incident.id)
         .limit(1)

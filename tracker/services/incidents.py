@@ -69,7 +69,7 @@ CHANGEABLE = ("title", "reason", "review_by", "incident_ref")
 
 
 def _client_matches(client: str) -> Any:
-    return func.lower(func.trim(Project.client)) == client.strip().lower()
+    return Project.client_key == incident_reads.client_key(client)
 
 
 # ---------------------------------------------------------------- input

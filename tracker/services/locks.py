@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.errors import NotFound
 from tracker.models import Project
+from tracker.models.base import client_key
 
 # Two-key advisory locks: (namespace, id). Namespaces keep the key spaces apart.
 PROJECT_ENTRIES = 1
@@ -74,14 +75,14 @@ def projects_rows(session: Session, project_ids: list[int]) -> list[Project]:
 def client(session: Session, name: str) -> None:
     """Serialise a client-wide incident's start with a project joining that client.
 
-    Keyed on the client's name as incidents compare it (trimmed, lower case), so a project
+    Keyed on the client's name as incidents compare it (``client_key``), so a project
     created for a client while its incident starts is either seen by the start or sees the
     incident. Taken before any project lock.
     """
     if is_postgres(session):
         session.execute(
-            text("SELECT pg_advisory_xact_lock(:ns, hashtext(lower(trim(:name))))"),
-            {"ns": CLIENT, "name": name},
+            text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"),
+            {"ns": CLIENT, "key": client_key(name)},
         )
 
 

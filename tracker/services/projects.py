@@ -167,6 +167,7 @@ def add_projects(session: Session, actor: User | None, items: list[dict[str, Any
             **defaults,
             "open_to_reassignment": True,
             **values,
+            "client_key": incident_reads.client_key(values.get("client", "")),
             "status": "open",
             "created_at": now,
             "updated_at": None,
