@@ -186,3 +186,25 @@ def test_the_contractor_finds_every_incident_that_affected_them_from_notificatio
     assert f"/incidents/{incident_id}" in listed
     assert "over since" in listed
     assert FORM["title"] not in listed
+
+
+def test_each_incident_notification_links_to_that_incident_page(client, auth, make, api):
+    admin, person, _other, _made, _unrelated = _acme(make, projects=2)
+    fields = {k: v for k, v in FORM.items() if k != "scope"}
+    incident_id = api(admin).post("/incidents", json=fields).json["incident"]["id"]
+    api(admin).post(f"/incidents/{incident_id}/updates", json={"message": "Talks go on."})
+    lone = make.project(code="LONE", client="Other")
+    make.assign(lone, person)
+    held = api(admin).post(
+        f"/projects/{lone.id}/freeze", json={"reason": "audit", "notice": "Paused for an audit."}
+    )
+    assert held.status_code == 200, held.json
+    lone_incident = held.json["hold"]["incident_id"]
+    auth.login(person)
+    page = client.get("/notifications").get_data(as_text=True)
+    link = '<a href="/incidents/{}">Open this stop of work: its notice and updates</a>'
+    assert page.count(link.format(incident_id)) == 2  # started and updated: once each
+    assert page.count(link.format(lone_incident)) == 1
+    assert client.get(f"/incidents/{incident_id}").status_code == 200
+    listed = api(person).get("/notifications").json["notifications"]
+    assert sorted({n["incident_id"] for n in listed}) == sorted({incident_id, lone_incident})

@@ -183,7 +183,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "AuditList": _list("events", "AuditEvent"),
     "Notification": _obj(
-        {"id": INTEGER, "kind": STRING, "message": STRING, "created_at": TIMESTAMP, "read": BOOLEAN}
+        {
+            "id": INTEGER,
+            "kind": STRING,
+            "message": STRING,
+            "incident_id": {"type": ["integer", "null"]},
+            "created_at": TIMESTAMP,
+            "read": BOOLEAN,
+        }
     ),
     "NotificationList": _list("notifications", "Notification"),
     "ImportFile": {

@@ -99,6 +99,7 @@ def notification(n: Notification) -> dict[str, Any]:
         "message": n.message,
         "project_id": n.project_id,
         "hold_id": n.hold_id,
+        "incident_id": n.incident_id,
         "entry_id": n.entry_id,
         "created_at": ts(n.created_at),
         "read": n.read_at is not None,

@@ -24,6 +24,8 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(Text)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     hold_id: Mapped[int | None] = mapped_column(ForeignKey("holds.id"))
+    # The incident the notification is about: the notifications page links to its page.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("time_entries.id"))
     created_at: Mapped[created_at]
     read_at: Mapped[timestamp]

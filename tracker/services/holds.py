@@ -194,7 +194,13 @@ def freeze_project(
         message += " You can still log hours for days before the hold started."
     email = notices.started_email(project, hold)
     affected = notifications.notify_project(
-        session, project.id, kind="hold_started", message=message, hold_id=hold.id, email=email
+        session,
+        project.id,
+        kind="hold_started",
+        message=message,
+        hold_id=hold.id,
+        incident_id=hold.incident_id,
+        email=email,
     )
     hold.affected_count = affected
     project.status = "frozen"
@@ -276,7 +282,13 @@ def end_hold(
     project.updated_at = now
     email = notices.lifted_email(project, hold, closed=closing)
     notified = notifications.notify_project(
-        session, project.id, kind="hold_lifted", message=message, hold_id=hold.id, email=email
+        session,
+        project.id,
+        kind="hold_lifted",
+        message=message,
+        hold_id=hold.id,
+        incident_id=hold.incident_id,
+        email=email,
     )
     notices.publish_lifted(session, project, hold, notified)
     audit.record(

@@ -336,6 +336,7 @@ def _tell(
         kind=kind,
         message=message,
         email=email,
+        incident_id=incident.id,
     )
 
 

@@ -47,6 +47,7 @@ def notify_people(
     project_id: int | None = None,
     hold_id: int | None = None,
     entry_id: int | None = None,
+    incident_id: int | None = None,
     optional: bool = False,
     dedupe_prefix: str | None = None,
 ) -> int:
@@ -65,11 +66,11 @@ def notify_people(
         literal(project_id, Integer()),
         literal(hold_id, Integer()),
         literal(entry_id, Integer()),
+        literal(incident_id, Integer()),
         literal(now, UTCDateTime()),
     )
-    statement = insert(Notification).from_select(
-        ["user_id", "kind", "message", "project_id", "hold_id", "entry_id", "created_at"], rows
-    )
+    columns = ["user_id", "kind", "message", "project_id", "hold_id", "entry_id", "incident_id"]
+    statement = insert(Notification).from_select([*columns, "created_at"], rows)
     # preserve_rowcount: SQLAlchemy keeps the count of an INSERT … SELECT only when asked.
     result = session.execute(statement.execution_options(preserve_rowcount=True))
     if email is not None:
@@ -84,6 +85,7 @@ def notify_project(
     kind: str,
     message: str,
     hold_id: int | None = None,
+    incident_id: int | None = None,
     email: outbox.Email | None = None,
 ) -> int:
     """Notify every contractor with an active assignment on the project; returns how many.
@@ -98,6 +100,7 @@ def notify_project(
         email=email,
         project_id=project_id,
         hold_id=hold_id,
+        incident_id=incident_id,
     )
 
 

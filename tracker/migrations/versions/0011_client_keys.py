@@ -1,5 +1,6 @@
 """client_key on projects and incidents: the client's name case-folded in Python, one key on
-SQLite and PostgreSQL alike (SQLite's lower() folds ASCII only).
+SQLite and PostgreSQL alike (SQLite's lower() folds ASCII only); notifications.incident_id, so a
+notification about an incident links to its page.
 
 Revision ID: 0011
 Revises: 0007
@@ -44,9 +45,23 @@ def upgrade() -> None:
         batch.add_column(sa.Column("client_key", sa.String(length=200), nullable=True))
     _backfill("projects")
     _backfill("incidents")
+    with op.batch_alter_table("notifications") as batch:
+        batch.add_column(sa.Column("incident_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            batch.f("fk_notifications_incident_id_incidents"), "incidents", ["incident_id"], ["id"]
+        )
+    # Notifications about a hold name its incident (every hold belongs to one since 0005).
+    op.execute(
+        "UPDATE notifications SET incident_id ="
+        " (SELECT holds.incident_id FROM holds WHERE holds.id = notifications.hold_id)"
+        " WHERE hold_id IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("notifications") as batch:
+        batch.drop_constraint(batch.f("fk_notifications_incident_id_incidents"), type_="foreignkey")
+        batch.drop_column("incident_id")
     with op.batch_alter_table("incidents") as batch:
         batch.drop_column("client_key")
     with op.batch_alter_table("projects") as batch:
