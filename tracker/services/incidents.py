@@ -267,6 +267,9 @@ def start_incident(
     to_freeze, skipped = _partition(locks.projects_rows(session, ids))
     if not to_freeze:
         raise _nothing_to_freeze("client" if client is not None else "project_ids", skipped)
+    # Started once every project lock is held: an entry committed before carries an earlier
+    # created_at, and every later one is refused.
+    now = utcnow()
     incident = Incident(
         scope="client" if client is not None else "projects",
         client=client,
