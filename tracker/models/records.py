@@ -16,7 +16,11 @@ class Notification(Base):
     """A message to one user: hold started or lifted, reassignment confirmed, entry rejected."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_user_read", "user_id", "read_at", "id"),
+        # A person's notifications newest first (the page's order).
+        Index("ix_notifications_user_created", "user_id", "created_at", "id"),
+    )
 
     id: Mapped[intpk]
     user_id: Mapped[user_fk]
