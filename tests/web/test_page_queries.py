@@ -192,9 +192,7 @@ def world(db: Any, make: Any) -> World:
     return World(db, make)
 
 
-def test_every_main_page_runs_the_same_number_of_statements_at_any_size(
-    app, auth, client, world
-):
+def test_every_main_page_runs_the_same_number_of_statements_at_any_size(app, auth, client, world):
     small = _counts(app, auth, client, world)
     world.grow(people=3, days=8)
     large = _counts(app, auth, client, world)
