@@ -38,9 +38,10 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     __table_args__ = (
-        Index("ix_audit_events_target", "target_type", "target_id"),
-        Index("ix_audit_events_actor_at", "actor_id", "at"),
-        Index("ix_audit_events_action_at", "action", "at"),
+        # Each filter of the audit page, in its newest-first keyset order (id).
+        Index("ix_audit_events_target_id", "target_type", "target_id", "id"),
+        Index("ix_audit_events_actor_id", "actor_id", "id"),
+        Index("ix_audit_events_action_id", "action", "id"),
     )
 
     id: Mapped[intpk]
