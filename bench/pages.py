@@ -131,6 +131,8 @@ def _arrange(today: dt.date) -> dict[str, Any]:
             session.add(IncidentContractor(incident_id=incident.id, user_id=person.id))
         session.flush()
         return {
+            "admin_id": admin.id,
+            "contractor_id": people[0].id,
             "admin": admin.email,
             "payroll": payer.email,
             "contractor": people[0].email,
@@ -173,9 +175,12 @@ def _insert_history(
                 "WITH c AS (SELECT array_agg(id ORDER BY id) AS ids FROM users) "
                 "INSERT INTO audit_events (at, actor_id, action, target_type, target_id, origin,"
                 " data) "
-                "SELECT now() - make_interval(secs => g), c.ids[1 + g % cardinality(c.ids)],"
+                "SELECT now() - make_interval(secs => g),"
+                " CASE WHEN g % 1000 = 0 THEN c.ids[1] ELSE c.ids[3 + g % (cardinality(c.ids) - 2)]"
+                " END,"
+                " CASE WHEN g % 10007 = 0 THEN 'hold.started' ELSE"
                 " (ARRAY['entry.created', 'entry.approved', 'user.login', 'entry.changed'])"
-                "[1 + g % 4], 'time_entry', g, '127.0.0.1', '{}' "
+                "[1 + g % 4] END, 'time_entry', g % 50000, '127.0.0.1', '{}' "
                 "FROM generate_series(:lo + 1, :hi) AS g, c"
             ),
             {"lo": lo, "hi": hi},
@@ -225,7 +230,11 @@ def _pages(ids: dict[str, Any], today: dt.date) -> list[tuple[str, str]]:
         ("admin", "/"),
         ("admin", "/admin/approvals"),
         ("admin", f"/admin/approvals?status=approved&week={week}"),
+        ("admin", f"/admin/approvals?status=approved&user_id={ids['contractor_id']}"),
         ("admin", "/admin/audit/"),
+        ("admin", "/admin/audit/?action=hold.started"),
+        ("admin", f"/admin/audit/?actor_id={ids['admin_id']}"),
+        ("admin", "/admin/audit/?target_type=time_entry&target_id=123"),
         ("admin", "/admin/projects/"),
         ("admin", f"/admin/projects/{ids['project']}"),
         ("admin", "/admin/users/"),
@@ -234,6 +243,7 @@ def _pages(ids: dict[str, Any], today: dt.date) -> list[tuple[str, str]]:
         ("admin", f"/admin/incidents/{ids['incident']}"),
         ("admin", f"/admin/incidents/{ids['incident']}/report"),
         ("admin", "/admin/outbox"),
+        ("admin", "/admin/outbox?status=dead"),
         ("admin", "/admin/imports/"),
         ("payroll", "/payroll"),
         ("payroll", "/payroll/batches"),
