@@ -147,7 +147,8 @@ def _arrange(today: dt.date) -> dict[str, Any]:
 def _insert_history(
     today: dt.date, entries: tuple[int, int], events: tuple[int, int], viewer_email: str
 ) -> None:
-    """Entries and events numbered first+1..last (set-based); higher numbers are older."""
+    """Entries and events numbered first+1..last (set-based); higher numbers are older, and
+    get lower ids (inserted oldest first), as a real history does."""
     first, last = entries
     with get_engine().begin() as connection:
         params = {"first": first, "last": last, "today": today, "small": SMALL_ENTRIES}
@@ -187,7 +188,7 @@ def _insert_history(
                 " (ARRAY['entry.created', 'entry.approved', 'user.login', 'entry.changed'])"
                 "[1 + g % 4] END, 'time_entry',"
                 " CASE WHEN g <= :small THEN 1 + g % 150 ELSE 1 + g % 50000 END, '127.0.0.1', '{}' "
-                "FROM generate_series(:lo + 1, :hi) AS g, c"
+                "FROM generate_series(:lo + 1, :hi) AS g, c ORDER BY g DESC"
             ),
             {"lo": lo, "hi": hi, "small": SMALL_EVENTS},
         )
@@ -205,7 +206,7 @@ def _insert_history(
                 " 1, now() - make_interval(secs => g), now() - make_interval(secs => g),"
                 " CASE WHEN g % 50 = 0 OR g <= 20 OR (g <= :small / 10 AND g % 10 = 0) THEN NULL"
                 "      ELSE now() - make_interval(secs => g) END "
-                "FROM generate_series(:lo / 10 + 1, :hi / 10) AS g, c"
+                "FROM generate_series(:lo / 10 + 1, :hi / 10) AS g, c ORDER BY g DESC"
             ),
             {"lo": lo, "hi": hi, "small": SMALL_EVENTS},
         )
