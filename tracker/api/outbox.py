@@ -47,7 +47,9 @@ register_schema(
         "type": "object",
         "properties": {
             "deliveries": {"type": "array", "items": {"$ref": "#/components/schemas/Delivery"}},
+            # Each status counted up to 1,000; counts_capped names those holding more.
             "counts": {"type": "object", "additionalProperties": _int},
+            "counts_capped": {"type": "array", "items": {"enum": ["pending", "sent", "dead"]}},
             "next_cursor": _nstr,
         },
     },
@@ -87,10 +89,12 @@ def list_outbox() -> Any:
     )
     more = len(items) > limit
     items = items[:limit]
+    found = outbox_admin.counts(db)
     return jsonify(
         {
             "deliveries": [delivery(m) for m in items],
-            "counts": outbox_admin.counts(db),
+            "counts": found.by_status,
+            "counts_capped": sorted(found.capped),
             "next_cursor": str(items[-1].id) if more else None,
         }
     )

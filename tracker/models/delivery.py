@@ -64,6 +64,8 @@ class OutboxMessage(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # The admin list by status newest first, and its capped counts per status.
+        Index("ix_outbox_status_id", "status", "id"),
         # Reminders and digests are written once per person and period; most rows have none.
         Index(
             "uq_outbox_dedupe_key",

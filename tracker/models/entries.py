@@ -36,7 +36,9 @@ class TimeEntry(Base):
         ),
         CheckConstraint("minutes > 0 OR is_correction", name="only_corrections_negative"),
         CheckConstraint("hourly_rate >= 0", name="rate_not_negative"),
-        Index("ix_time_entries_user_day", "user_id", "work_date"),
+        # A person's entries newest first (the lists' keyset order ends in id), and by status.
+        Index("ix_time_entries_user_day_id", "user_id", "work_date", "id"),
+        Index("ix_time_entries_user_status_day", "user_id", "status", "work_date", "id"),
         Index("ix_time_entries_project_day", "project_id", "work_date"),
         Index("ix_time_entries_day_status", "work_date", "status"),
         Index("ix_time_entries_export_batch_id", "export_batch_id"),

@@ -16,7 +16,11 @@ class Notification(Base):
     """A message to one user: hold started or lifted, reassignment confirmed, entry rejected."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_user_read", "user_id", "read_at", "id"),
+        # A person's notifications newest first (the page's order).
+        Index("ix_notifications_user_created", "user_id", "created_at", "id"),
+    )
 
     id: Mapped[intpk]
     user_id: Mapped[user_fk]
@@ -36,9 +40,10 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     __table_args__ = (
-        Index("ix_audit_events_target", "target_type", "target_id"),
-        Index("ix_audit_events_actor_at", "actor_id", "at"),
-        Index("ix_audit_events_action_at", "action", "at"),
+        # Each filter of the audit page, in its newest-first keyset order (id).
+        Index("ix_audit_events_target_id", "target_type", "target_id", "id"),
+        Index("ix_audit_events_actor_id", "actor_id", "id"),
+        Index("ix_audit_events_action_id", "action", "id"),
     )
 
     id: Mapped[intpk]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -46,14 +47,50 @@ def shown_recipient(message: OutboxMessage) -> str:
     return f"{parts.scheme}://{parts.netloc}{tail}"
 
 
-def counts(session: Session) -> dict[str, int]:
-    """How many deliveries are pending, sent and dead."""
-    found = dict(
-        session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        ).all()
+# Counts per status stop here: a page never counts a whole delivery history.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many deliveries are pending, sent and dead, each counted up to ``COUNT_CAP``;
+    ``capped`` names the statuses that hold more than that."""
+
+    by_status: dict[str, int]
+    capped: frozenset[str]
+
+    def shown(self, status: str | None = None) -> str:
+        """One status's count as lists show it (``1000+`` past the cap); None: all of them."""
+        if status is None:
+            total = sum(self.by_status.values())
+            return f"{total}+" if self.capped else str(total)
+        count = self.by_status[status]
+        return f"{count}+" if status in self.capped else str(count)
+
+
+def counts(session: Session) -> Counts:
+    """How many deliveries are pending, sent and dead, in one statement that reads at most
+    ``COUNT_CAP + 1`` index entries per status (``ix_outbox_status_id``)."""
+    statuses = ("pending", "sent", "dead")
+    found = session.execute(
+        select(
+            *(
+                select(func.count())
+                .select_from(
+                    select(OutboxMessage.id)
+                    .where(OutboxMessage.status == status)
+                    .limit(COUNT_CAP + 1)
+                    .subquery()
+                )
+                .scalar_subquery()
+                for status in statuses
+            )
+        )
+    ).one()
+    return Counts(
+        by_status={s: min(int(n), COUNT_CAP) for s, n in zip(statuses, found, strict=True)},
+        capped=frozenset(s for s, n in zip(statuses, found, strict=True) if n > COUNT_CAP),
     )
-    return {status: int(found.get(status, 0)) for status in ("pending", "sent", "dead")}
 
 
 def retry(session: Session, actor: User | None, message_id: int) -> OutboxMessage:
