@@ -8,7 +8,7 @@ from tracker import migrate
 
 def test_0011_keys_existing_clients_the_same_on_both_databases(empty_database):  # noqa: F811
     url = empty_database
-    migrate.upgrade(url, "0007")
+    migrate.upgrade(url, "0010")
     for code, client in (("A1", "ÉCOLE"), ("A2", " école "), ("A3", "")):
         _query(
             url,
@@ -26,7 +26,7 @@ def test_0011_keys_existing_clients_the_same_on_both_databases(empty_database): 
 
 def test_0011_links_existing_hold_notifications_to_their_incident(empty_database):  # noqa: F811
     url = empty_database
-    migrate.upgrade(url, "0007")
+    migrate.upgrade(url, "0010")
     _query(
         url,
         "INSERT INTO users (email, name, role, active, timezone, skills, session_token,"

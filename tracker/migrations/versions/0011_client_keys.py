@@ -3,7 +3,7 @@ SQLite and PostgreSQL alike (SQLite's lower() folds ASCII only); notifications.i
 notification about an incident links to its page.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-07 11:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from tracker.models.base import client_key
 
 revision: str = "0011"
-down_revision: str | None = "0007"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
