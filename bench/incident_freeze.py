@@ -34,6 +34,7 @@ from tracker import create_app, migrate
 from tracker.db import unit_of_work
 from tracker.errors import ProjectFrozen
 from tracker.models import Incident, Project, User
+from tracker.models.base import client_key
 from tracker.services import entries, incidents
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -48,12 +49,12 @@ def _arrange() -> list[int]:
     with unit_of_work() as session:
         session.execute(
             text(
-                "INSERT INTO projects (code, name, client, status, skills, hourly_rate, currency,"
-                " open_to_reassignment, created_at) SELECT 'ACME' || n, 'Acme project ' || n,"
-                " :client, 'open', '[]', 40, 'EUR', true, now()"
-                " FROM generate_series(1, :count) AS n"
+                "INSERT INTO projects (code, name, client, client_key, status, skills,"
+                " hourly_rate, currency, open_to_reassignment, created_at)"
+                " SELECT 'ACME' || n, 'Acme project ' || n, :client, :key, 'open', '[]', 40,"
+                " 'EUR', true, now() FROM generate_series(1, :count) AS n"
             ),
-            {"client": CLIENT, "count": PROJECTS},
+            {"client": CLIENT, "key": client_key(CLIENT), "count": PROJECTS},
         )
         session.execute(
             text(
