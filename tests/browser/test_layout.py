@@ -29,8 +29,6 @@ SCROLLING_TABLES = (
     "/admin/holds",
     "/admin/projects/",
     "/notifications",
-    # The offers page is being reworked with the hold pages; its cards come with that work.
-    "/offers",
 )
 _WIDER_TABLES = """() => [...document.querySelectorAll('.table-scroll')]
   .filter(el => el.scrollWidth > el.clientWidth + 1)
