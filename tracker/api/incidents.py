@@ -340,7 +340,7 @@ def lift(incident_id: int) -> Any:
 @api_roles("admin")
 @doc(response="IncidentReport", errors=(404,))
 def report(incident_id: int) -> Any:
-    """The incident report (rule 28) as JSON."""
+    """The incident report as JSON."""
     db = get_session()
     incident = incident_reads.get_incident(db, incident_id)
     return jsonify(

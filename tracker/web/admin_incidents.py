@@ -1,6 +1,6 @@
 """Admin: incidents — start one for a client or chosen projects (with a confirmation step
 showing how many projects and people it stops), post updates, see who acknowledged, lift all
-or some projects, move the review date, and the incident report (rule 28)."""
+or some projects, move the review date, and the incident report."""
 
 from __future__ import annotations
 
