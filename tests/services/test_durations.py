@@ -60,7 +60,6 @@ def test_every_accepted_form_gives_whole_minutes(typed, minutes):
         None,
         [],
         "12:30:00",
-        "٣",
     ],
 )
 def test_other_input_is_refused_naming_the_accepted_forms(typed):
@@ -82,3 +81,29 @@ def test_minutes_from_the_api_must_be_whole():
     for bad in (7.5, "450", True, None):
         with pytest.raises(Invalid):
             durations.parse_minutes(bad)
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [
+        ("٧٫٥", 450),  # Arabic-Indic digits with the Arabic decimal separator
+        ("٧,٥", 450),
+        ("٧.٥", 450),
+        ("٧:٣٠", 450),
+        ("٧h٣٠", 450),
+        ("٤٥٠m", 450),
+        ("۷٫۵", 450),  # the Persian (extended Arabic-Indic) digits
+        ("७.५", 450),  # Devanagari digits
+        ("1٢", 720),  # digits of two scripts in one number
+        ("٣", 180),
+    ],
+)
+def test_digits_of_other_scripts_read_like_ascii_digits(typed, minutes):
+    assert durations.parse_hours(typed) == minutes
+
+
+@pytest.mark.parametrize("typed", ["²", "7²", "①", "٧٫٥٫٣", "٧٬٥", "٫"])
+def test_characters_that_only_look_like_digits_are_refused_with_the_forms(typed):
+    with pytest.raises(Invalid) as refused:
+        durations.parse_hours(typed)
+    assert refused.value.fields["hours"] == [durations.FORMS_MESSAGE]

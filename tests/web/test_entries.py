@@ -78,6 +78,16 @@ def test_logging_hours_saves_the_entry_and_shows_it_in_the_week(client, casey, d
     assert "Logged 7.50 h on CHORDUS" in week
 
 
+def test_hours_typed_in_arabic_indic_digits_are_logged_like_any_other(client, casey, db):
+    _contractor, project = casey
+    day = yesterday().isoformat()
+    response = client.post(
+        "/entries/new", data={"project_id": project.id, "work_date": day, "hours": "٧٫٥"}
+    )
+    assert response.status_code == 302
+    assert db.scalar(select(TimeEntry.minutes)) == 450
+
+
 @pytest.mark.parametrize(
     ("typed", "field_id", "message"),
     [

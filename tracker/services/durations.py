@@ -1,13 +1,16 @@
 """Durations typed by people or scripts, parsed into whole minutes.
 
 Accepted: decimal hours (``7.5``, ``7,5``), ``h:mm`` (``7:30``), natural forms (``7h30``, ``2h``,
-``2h38m``, ``450m``), and numbers of hours from the API (``7.5``). Anything else, or anything that
-is not a whole number of minutes, is refused with a message naming the forms that work.
+``2h38m``, ``450m``), and numbers of hours from the API (``7.5``). Digits may be typed in any
+script's decimal digits (Arabic-Indic ``٧٫٥`` and ``٧:٣٠`` are ``7.5`` and ``7:30``), with the
+Arabic decimal separator ``٫``. Anything else, or anything that is not a whole number of
+minutes, is refused with a message naming the forms that work.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,6 +24,25 @@ _HMM = re.compile(r"^(\d+):([0-5]\d)$", re.ASCII)
 _NATURAL = re.compile(r"^(\d+)h(?:([0-5]?\d)m?)?$", re.ASCII)
 _MINUTES = re.compile(r"^(\d+)m(?:in)?$", re.ASCII)
 _MAX_DIGITS = 7  # nobody works a million hours; keeps Decimal and int parsing cheap
+
+
+# The Arabic decimal separator, as Arabic keyboards type it between digits.
+_DECIMAL_SEPARATORS = {"\u066b": "."}
+
+
+def _ascii_digits(text: str) -> str:
+    """Decimal digits of any script as ASCII digits (``٧٫٥`` → ``7.5``); anything else kept.
+
+    Only real decimal digits (category Nd) are read: a superscript ``²`` or a circled ``①`` is
+    no digit here and makes the value refused.
+    """
+    if text.isascii():
+        return text
+    return "".join(
+        _DECIMAL_SEPARATORS.get(ch)
+        or (str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch)
+        for ch in text
+    )
 
 
 def _from_hours(hours: Decimal, field: str) -> int:
@@ -46,7 +68,7 @@ def parse_hours(value: Any, field: str = "hours", allow_negative: bool = False) 
         return _from_hours(number, field)
     if not isinstance(value, str):
         raise Invalid.field(field, FORMS_MESSAGE)
-    text = re.sub(r"\s+", "", value).lower()
+    text = _ascii_digits(re.sub(r"\s+", "", value)).lower()
     sign = 1
     if allow_negative and text.startswith("-"):
         sign, text = -1, text[1:]
