@@ -2,8 +2,8 @@
 
 Accepted: decimal hours (``7.5``, ``7,5``), ``h:mm`` (``7:30``), natural forms (``7h30``, ``2h``,
 ``2h38m``, ``450m``), and numbers of hours from the API (``7.5``). Digits may be typed in any
-script's decimal digits (Arabic-Indic ``٧٫٥`` and ``٧:٣٠`` are ``7.5`` and ``7:30``), with the
-Arabic decimal separator ``٫``. Anything else, or anything that is not a whole number of
+script's decimal digits (Arabic-Indic seven, decimal separator U+066B, five is ``7.5``; seven,
+colon, three, zero is ``7:30``). Anything else, or anything that is not a whole number of
 minutes, is refused with a message naming the forms that work.
 """
 
@@ -31,10 +31,11 @@ _DECIMAL_SEPARATORS = {"\u066b": "."}
 
 
 def _ascii_digits(text: str) -> str:
-    """Decimal digits of any script as ASCII digits (``٧٫٥`` → ``7.5``); anything else kept.
+    """Decimal digits of any script as ASCII digits, and the Arabic decimal separator as a
+    point; anything else kept.
 
-    Only real decimal digits (category Nd) are read: a superscript ``²`` or a circled ``①`` is
-    no digit here and makes the value refused.
+    Only real decimal digits (category Nd) are read: a superscript two or a circled one is no
+    digit here and makes the value refused.
     """
     if text.isascii():
         return text
