@@ -7,6 +7,7 @@ JSON API, the CLI and payroll files do not translate anything (they stay languag
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,20 @@ def select_locale() -> str:
         return DEFAULT_LANGUAGE
     if current_user.is_authenticated and current_user.language in LANGUAGES:
         return str(current_user.language)
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    return browser_language(request.accept_languages)
+
+
+def browser_language(accepted: Iterable[tuple[str, float]]) -> str:
+    """The first shipped language of Accept-Language, by quality, by its primary subtag.
+
+    Werkzeug's best_match would prefer an exact "en;q=0.3" to "es-MX" (q=1), so the match is
+    by language, in the browser's order: "es-MX, en;q=0.3" is Spanish.
+    """
+    for value, _quality in accepted:
+        code = value.replace("_", "-").split("-")[0].strip().lower()
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
 
 
 def page_language() -> str:
