@@ -27,9 +27,10 @@ def _ids(path: Path, locale: str | None = None) -> dict[str, str]:
 def test_the_committed_template_matches_what_the_code_marks(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     fresh = tmp_path / "messages.pot"
+    keywords = ["-k", "_l", "-k", "lazy_gettext"]
+    options = ["--no-location", "--sort-output", "--omit-header", "-o", str(fresh)]
     CommandLineInterface().run(
-        ["pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext"]
-        + ["--no-location", "--sort-output", "--omit-header", "-o", str(fresh), "."]
+        ["pybabel", "-q", "extract", "-F", "babel.cfg", *keywords, *options, "."]
     )
     assert sorted(_ids(fresh)) == sorted(_ids(TRANSLATIONS_DIR / "messages.pot")), (
         "run `make messages` and translate the new strings"
