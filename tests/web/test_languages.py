@@ -60,6 +60,7 @@ def test_the_account_choice_beats_the_browser(client, auth, db, make):
         follow_redirects=True,
     )
     assert done.status_code == 200
+    assert "تم حفظ لغتك." in done.get_data(as_text=True)  # "Your language is saved."
     db.refresh(person)
     assert person.language == "ar"
     html = client.get("/account/", headers={"Accept-Language": "es"}).get_data(as_text=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh as refresh_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
@@ -193,6 +194,7 @@ def set_language() -> Any:
     if form.validate_on_submit():
         with unit_of_work() as db:
             users.set_own_language(db, me(), form.language.data)
+        refresh_locale()  # the confirmation already speaks the language just picked
         flash(_("Your language is saved."), "success")
         return redirect(url_for("account.index"))
     return _page(), 422
