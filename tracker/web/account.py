@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh as refresh_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh as refresh_locale
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
