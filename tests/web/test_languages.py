@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import select
 
+from tests.dates import days_ago
 from tracker.models import AuditEvent
 
 
@@ -110,3 +111,15 @@ def test_the_api_stays_language_neutral(client, auth, make):
     body = response.get_json()
     assert body is not None
     assert not re.search(r"[\u0600-\u06ff]", response.get_data(as_text=True))
+
+
+def test_a_notice_an_admin_typed_is_shown_as_typed_with_its_own_direction(client, auth, db, make):
+    notice = "توقفوا عن العمل على CHORDUS حتى إشعار آخر."  # Arabic with a Latin project code
+    person = make.contractor()
+    project = make.project(code="CHORDUS", name="Core banking")
+    make.assign(project, person, start_date=days_ago(10))
+    make.hold(project, notice=notice)
+    auth.login(person)
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert _html_tag(page) == '<html lang="en" dir="ltr">'
+    assert f'<p class="notice" dir="auto">{notice}</p>' in page
