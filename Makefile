@@ -16,6 +16,8 @@ PIP_READY := $(VENV)/.pip
 RUNTIME := $(VENV)/.runtime
 DEVELOPMENT := $(VENV)/.development
 EDITABLE := $(VENV)/.editable
+# The compiled catalogs (.mo), built from the committed .po files; never committed themselves.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard tracker/translations/*/LC_MESSAGES/messages.po))
 
 # The port `make run` serves on.
 PORT ?= 5000
@@ -59,11 +61,25 @@ $(EDITABLE): pyproject.toml setup.py $(RUNTIME)
 	$(BIN)/pip install --no-deps --no-build-isolation -e .
 	touch $@
 
+# One compiled catalog per language, rebuilt when its .po changes.
+tracker/translations/%/LC_MESSAGES/messages.mo: tracker/translations/%/LC_MESSAGES/messages.po $(RUNTIME)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
 ## runtime: what the app needs to run, and nothing else
-runtime: $(EDITABLE)
+runtime: $(EDITABLE) translations
 
 ## venv: the runtime plus the development tools (tests, linters, supply-chain commands)
-venv: $(EDITABLE) $(DEVELOPMENT)
+venv: $(EDITABLE) $(DEVELOPMENT) translations
+
+## translations: compile the catalogs (tracker/translations/*/LC_MESSAGES/messages.mo)
+translations: $(CATALOGS)
+
+## messages: extract the strings marked for translation and merge them into every catalog
+messages: $(RUNTIME)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header -o tracker/translations/messages.pot .
+	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations \
+		--no-location --width 100 --ignore-obsolete
 
 ## install: the runtime, plus instance/ with a migrated SQLite database and a setup link
 install: runtime

@@ -31,7 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=_instance_path(),
         instance_relative_config=True,
     )
-    from tracker import config, db, ratelimit, readiness, routing, security
+    from tracker import config, db, i18n, ratelimit, readiness, routing, security
     from tracker.services import mail, passwords
 
     config.load_config(app, test_config)
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     readiness.init_app(app)
     security.init_app(app)
     ratelimit.init_app(app)
+    i18n.init_app(app)
 
     from tracker import api, cli, web
 

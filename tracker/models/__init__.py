@@ -28,6 +28,8 @@ from tracker.models.projects import ORIGINS, PROJECT_STATUSES, Assignment, Hold,
 from tracker.models.records import AuditEvent, Notification
 from tracker.models.users import (
     AUTH_FAILURE_KINDS,
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
     ROLE_NAMES,
     ROLES,
     SECOND_FACTOR_ROLES,
@@ -40,10 +42,12 @@ from tracker.models.users import (
 
 __all__ = [
     "AUTH_FAILURE_KINDS",
+    "DEFAULT_LANGUAGE",
     "DELIVERY_KINDS",
     "DELIVERY_STATUSES",
     "ENTRY_STATUSES",
     "INCIDENT_SCOPES",
+    "LANGUAGES",
     "ORIGINS",
     "PROJECT_STATUSES",
     "ROLES",

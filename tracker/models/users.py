@@ -30,6 +30,9 @@ ROLE_NAMES = {
     "payroll": ("Payroll", "Payroll"),
 }
 ROLES = tuple(ROLE_NAMES)
+# The languages pages are shown in, by code, each named in itself (the account page's choices).
+LANGUAGES = {"en": "English", "ar": "العربية", "es": "Español"}
+DEFAULT_LANGUAGE = "en"
 # The roles a configured second factor is required for (REQUIRE_MFA).
 SECOND_FACTOR_ROLES = ("admin", "payroll")
 # What a signed-in user can fail at: the second sign-in step, or re-entering their password.
@@ -52,6 +55,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool_true]
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language pages are shown in; None: the browser's Accept-Language decides.
+    language: Mapped[str | None] = mapped_column(String(16))
     skills: Mapped[tags]
     hourly_rate: Mapped[money_or_none]
     # Rotated on logout, password change, role change and disable: old sessions stop working.

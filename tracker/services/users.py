@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
 from tracker.errors import Duplicate, Invalid, NotFound
-from tracker.models import ROLES, SetupLink, User, utcnow
+from tracker.models import DEFAULT_LANGUAGE, LANGUAGES, ROLES, SetupLink, User, utcnow
 from tracker.services import audit, bulk, inputs, passwords, tokens, validation
 
 USERS = cast(Table, User.__table__)
@@ -236,6 +236,32 @@ def update_user(session: Session, actor: User | None, user: User, **changes: Any
 def set_own_timezone(session: Session, user: User, timezone: Any) -> User:
     """A user sets the timezone their dates and times are in. Raises Invalid."""
     return update_user(session, user, user, timezone=timezone)
+
+
+def language(value: Any) -> str | None:
+    """A language code for the pages: "" or None follows the browser; an unknown code is the
+    default language (a stale or hand-made form value is never an error)."""
+    code = str(value or "").strip().lower()
+    if not code:
+        return None
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def set_own_language(session: Session, user: User, value: Any) -> User:
+    """A user picks the language of their pages (None: the browser's Accept-Language decides)."""
+    before = user.language
+    user.language = language(value)
+    if user.language != before:
+        audit.record(
+            session,
+            user,
+            "user.update",
+            user,
+            target_id=user.id,
+            **audit.changes({"language": before}, {"language": user.language}),
+        )
+    session.flush()
+    return user
 
 
 def _keep_an_admin(session: Session, actor: User | None, user: User, clean: dict[str, Any]) -> None:

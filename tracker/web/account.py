@@ -1,17 +1,20 @@
-"""Account: change your password and timezone, manage your API tokens."""
+"""Account: change your password, timezone and language, manage your API tokens."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh as refresh_locale
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
-from tracker.models import ROLES
+from tracker.models import LANGUAGES, ROLES
 from tracker.security import start_session
 from tracker.services import passwords, reminders, tokens, users, validation
 from tracker.web.access import me, recent_login, roles
@@ -50,6 +53,21 @@ def _timezone_form(data: dict[str, Any] | None = None) -> TimezoneForm:
     return form
 
 
+class LanguageForm(FlaskForm):
+    # Any value reaches the users service, which turns an unknown code into the default.
+    language = SelectField(
+        _l("Language"),
+        description=_l("The language of your pages. Automatic follows your browser."),
+        validate_choice=False,
+    )
+
+
+def _language_form(data: dict[str, Any] | None = None) -> LanguageForm:
+    form = LanguageForm(prefix="lg", data=data)
+    form.language.choices = [("", _("Automatic (your browser's language)")), *LANGUAGES.items()]
+    return form
+
+
 class RemindersForm(FlaskForm):
     reminders = BooleanField("Weekly reminder")
 
@@ -73,6 +91,7 @@ def _page(**extra: Any) -> Any:
         reminders_form=_reminders_form(),
         timezone_form=extra.pop("timezone_form", None)
         or _timezone_form({"timezone": me().timezone}),
+        language_form=_language_form({"language": me().language or ""}),
         **extra,
     )
 
@@ -165,3 +184,17 @@ def set_reminders() -> Any:
             "success",
         )
     return redirect(url_for("account.index"))
+
+
+@bp.route("/language", methods=["POST"])
+@roles(*ROLES)
+def set_language() -> Any:
+    """Pick the language of your pages, or follow the browser's."""
+    form = _language_form()
+    if form.validate_on_submit():
+        with unit_of_work() as db:
+            users.set_own_language(db, me(), form.language.data)
+        refresh_locale()  # the confirmation already speaks the language just picked
+        flash(_("Your language is saved."), "success")
+        return redirect(url_for("account.index"))
+    return _page(), 422

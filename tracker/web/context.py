@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.clock import zone
@@ -14,30 +15,30 @@ from tracker.db import get_session
 from tracker.services import durations, hold_banners, notifications, reassignment, validation
 
 # Navigation per role (every endpoint named here exists: the app registers them all).
-NAV: dict[str, list[tuple[str, str]]] = {
+NAV: dict[str, list[tuple[str, Any]]] = {
     "contractor": [
-        ("home.index", "Dashboard"),
-        ("entries.new", "Log hours"),
-        ("timesheet.week", "Timesheet"),
-        ("entries.index", "Entries"),
-        ("offers.index", "Offers"),
-        ("account.index", "Account"),
+        ("home.index", _l("Dashboard")),
+        ("entries.new", _l("Log hours")),
+        ("timesheet.week", _l("Timesheet")),
+        ("entries.index", _l("Entries")),
+        ("offers.index", _l("Offers")),
+        ("account.index", _l("Account")),
     ],
     "admin": [
-        ("home.index", "Overview"),
-        ("admin_projects.index", "Projects"),
-        ("admin_users.index", "Users"),
-        ("approvals.index", "Approvals"),
-        ("holds.index", "Holds"),
-        ("admin_incidents.index", "Incidents"),
-        ("payroll.index", "Payroll"),
-        ("admin_outbox.index", "Delivery"),
-        ("admin_audit.index", "Audit log"),
+        ("home.index", _l("Overview")),
+        ("admin_projects.index", _l("Projects")),
+        ("admin_users.index", _l("Users")),
+        ("approvals.index", _l("Approvals")),
+        ("holds.index", _l("Holds")),
+        ("admin_incidents.index", _l("Incidents")),
+        ("payroll.index", _l("Payroll")),
+        ("admin_outbox.index", _l("Delivery")),
+        ("admin_audit.index", _l("Audit log")),
     ],
     "payroll": [
-        ("payroll.index", "Payroll"),
-        ("payroll.batches", "Batches"),
-        ("account.index", "Account"),
+        ("payroll.index", _l("Payroll")),
+        ("payroll.batches", _l("Batches")),
+        ("account.index", _l("Account")),
     ],
 }
 
