@@ -25,7 +25,8 @@ RTL_LANGUAGES = frozenset({"ar"})
 
 def select_locale() -> str:
     """The language of this request's pages."""
-    if not has_request_context():
+    if not has_request_context() or request.blueprint == "api":
+        # The JSON API answers in English whoever calls (its codes and messages are a contract).
         return DEFAULT_LANGUAGE
     if current_user.is_authenticated and current_user.language in LANGUAGES:
         return str(current_user.language)
