@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+import re
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel.dates import format_skeleton, format_time
+from babel.numbers import format_currency, format_decimal
 from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.clock import zone
+from tracker.clock import page_locale, weekday_text, zone
 from tracker.db import get_session
 from tracker.services import durations, hold_banners, notifications, reassignment, validation
 
@@ -97,8 +100,23 @@ def keyed(db: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
+# What the page shows follows its language (CLDR, through Babel, with Babel's default digits:
+# Latin digits in Arabic too); English is written as it always was. What a form field holds
+# (hours_field) and what a datetime= attribute says stay ASCII: they are read back.
+_STAMP_PARTS = re.compile(r"%Y-%m-%d|%H:%M:%S|%H:%M")
+
+
 def hours(minutes: int | None) -> str:
-    """Minutes as hours with two decimals: 450 → "7.50"."""
+    """Minutes as hours with two decimals: 450 → "7.50" ("7,50" in Spanish)."""
+    if minutes is None:
+        return ""
+    text = durations.hours_text(minutes)
+    locale = page_locale()
+    return text if locale is None else format_decimal(Decimal(text), "0.00", locale=locale)
+
+
+def hours_field(minutes: int | None) -> str:
+    """Minutes as the hours a form field holds and reads back, in every language: "7.50"."""
     return "" if minutes is None else durations.hours_text(minutes)
 
 
@@ -112,23 +130,66 @@ def hmm(minutes: int | None) -> str:
 
 
 def local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC instant in the signed-in user's timezone, with the zone's abbreviation."""
+    """A UTC instant in the signed-in user's timezone, with the zone's abbreviation.
+
+    In English as ``fmt`` says; in another language its date ("%Y-%m-%d") and time of day
+    ("%H:%M", "%H:%M:%S") are written the way that language writes them: "2 dic 2026 14:05 CET".
+    """
     if value is None:
         return ""
     viewer = current_user if current_user and current_user.is_authenticated else None
     shown = value.astimezone(zone(viewer))
-    return f"{shown.strftime(fmt)} {shown.tzname()}"
+    locale = page_locale()
+    if locale is None:
+        return f"{shown.strftime(fmt)} {shown.tzname()}"
+    pieces = _STAMP_PARTS.split(fmt)
+    text = shown.strftime(pieces[0])
+    for part, rest in zip(_STAMP_PARTS.findall(fmt), pieces[1:], strict=True):
+        if part == "%Y-%m-%d":
+            text += format_skeleton("yMMMd", shown.date(), locale=locale)
+        else:
+            length = "medium" if part.endswith("%S") else "short"
+            text += format_time(shown.time(), length, locale=locale)
+        text += shown.strftime(rest)
+    return f"{text} {shown.tzname()}"
+
+
+def day(value: dt.date | None) -> str:
+    """A date in a table: "2026-12-02" in English, "2 dic 2026" in Spanish."""
+    if value is None:
+        return ""
+    locale = page_locale()
+    return value.isoformat() if locale is None else format_skeleton("yMMMd", value, locale=locale)
+
+
+def weekday(value: dt.date, width: str = "abbreviated") -> str:
+    """The day of the week in the page's language: "Mon", or "Monday" when ``width="wide"``."""
+    return weekday_text(value, width)
 
 
 def money(value: Decimal | str | None, currency: str = "") -> str:
-    """An amount with two decimals and its currency: 1234.5 → "1,234.50 EUR"."""
-    return validation.money_text(value, currency)
+    """An amount with two decimals and its currency: 1234.5 → "1,234.50 EUR".
+
+    In another language, as CLDR writes an amount with its currency code there: Spanish
+    "1.234,50 EUR" (a no-break space before the code). Always two decimals, rounded half-up.
+    """
+    locale = page_locale()
+    if value is None or locale is None:
+        return validation.money_text(value, currency)
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if not currency:
+        return format_decimal(amount, "#,##0.00", locale=locale)
+    pattern = locale.currency_formats["standard"].pattern.replace("¤", "¤¤")
+    return format_currency(amount, currency, pattern, locale=locale, currency_digits=False)
 
 
 def init_app(app: Flask) -> None:
     """Install the context processor and the filters."""
     app.context_processor(_context)
     app.add_template_filter(hours)
+    app.add_template_filter(hours_field)
     app.add_template_filter(hmm)
     app.add_template_filter(local)
+    app.add_template_filter(day)
+    app.add_template_filter(weekday)
     app.add_template_filter(money)

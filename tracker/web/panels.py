@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tracker.clock import local_today
+from tracker.clock import local_today, weekday_text
 from tracker.db import get_session
 from tracker.models import Project, User
 from tracker.security import login_is_recent
@@ -81,7 +81,7 @@ def _week_panel(user: User) -> dict[str, Any]:
         bars.append(
             {
                 "day": day,
-                "label": day.strftime("%a"),
+                "label": weekday_text(day),
                 "minutes": minutes,
                 "x": round(i * slot + slot * 0.2),
                 "width": round(slot * 0.6),

@@ -18,7 +18,7 @@ from tracker.errors import Invalid
 from tracker.services import timesheet
 from tracker.services.timesheet import Cell, Row, Week
 from tracker.web.access import me, roles
-from tracker.web.context import hours
+from tracker.web.context import hours_field
 from tracker.web.forms import EmptyForm, flash_error, message, record
 
 bp = Blueprint("timesheet", __name__)
@@ -35,7 +35,7 @@ def _layout(week: Week) -> dict[str, dict[str, Any]]:
         for cell in row.cells:
             cells[cell_name(row, cell)] = {
                 "editable": cell.editable,
-                "value": hours(cell.minutes) if cell.entries else "",
+                "value": hours_field(cell.minutes) if cell.entries else "",
                 "error": None,
             }
     return cells
