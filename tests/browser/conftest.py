@@ -318,19 +318,129 @@ def horizontal_overflow(page: Page) -> int:
 
 _WIDE = """() => {
   const limit = document.documentElement.clientWidth;
-  const inScroller = el => el.parentElement.closest('.table-scroll') !== null
-    && !['absolute', 'fixed'].includes(getComputedStyle(el).position);
+  // Inside a frame that scrolls or clips sideways (.table-scroll, a chart's figure), an element
+  // may reach past the screen: the frame is what must fit.
+  const framed = el => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(a).overflowX)) return true;
+    }
+    return false;
+  };
+  const inScroller = el => framed(el) && !['absolute', 'fixed'].includes(getComputedStyle(el).position);
+  // A positioned element put wholly off the screen on purpose (the skip link) is no overflow.
+  const parked = (el, r) => ['absolute', 'fixed'].includes(getComputedStyle(el).position)
+    && (r.right <= 0 || r.left >= limit);
   return [...document.querySelectorAll('body *')]
-    .filter(el => !inScroller(el) && el.getBoundingClientRect().right > limit + 0.5)
+    .filter(el => {
+      const r = el.getBoundingClientRect();
+      return !inScroller(el) && !parked(el, r) && (r.right > limit + 0.5 || r.left < -0.5);
+    })
     .slice(0, 8)
-    .map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' → '
+    .map(el => el.tagName.toLowerCase() + (el.getAttribute('class') ? '.' + el.getAttribute('class') : '') + ' → '
+               + Math.round(el.getBoundingClientRect().left) + '..'
                + Math.round(el.getBoundingClientRect().right) + 'px');
 }"""
 
 
 def too_wide(page: Page) -> list[str]:
-    """Elements (outside .table-scroll) that reach past the viewport's right edge."""
+    """Elements (outside .table-scroll) that reach past the viewport's left or right edge."""
     return list(page.evaluate(_WIDE))
+
+
+# Things a person reads or presses, drawn on top of each other (compared line box by line box,
+# so a link wrapping over two lines is two boxes). Hidden and clipped things do not count.
+_OVERLAPS = """() => {
+  const shown = el => {
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.display === 'none' || s.visibility === 'hidden' || s.clipPath !== 'none') return false;
+    }
+    return true;
+  };
+  const boxes = [...document.querySelectorAll(
+      'a, button, input, select, textarea, label, h1, h2, h3, th, .badge, .stat, .who')]
+    .filter(el => !el.closest('svg') && shown(el))
+    .map(el => ({el, rects: [...el.getClientRects()].filter(r => r.width > 1 && r.height > 1)}))
+    .filter(b => b.rects.length);
+  const name = el => el.tagName.toLowerCase() + (el.getAttribute('class') ? '.' + el.getAttribute('class') : '')
+    + ' "' + (el.textContent || el.value || '').trim().slice(0, 30) + '"';
+  const found = [];
+  for (let i = 0; i < boxes.length && found.length < 8; i++) {
+    for (let j = i + 1; j < boxes.length && found.length < 8; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
+      if (a.el.tagName === 'LABEL' && a.el.control === b.el) continue;
+      const hit = a.rects.some(p => b.rects.some(q =>
+        Math.min(p.right, q.right) - Math.max(p.left, q.left) > 2
+        && Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top) > 2));
+      if (hit) found.push(name(a.el) + ' over ' + name(b.el));
+    }
+  }
+  return found;
+}"""
+
+
+def overlapping(page: Page) -> list[str]:
+    """Pairs of readable or pressable elements drawn over each other (empty when none)."""
+    return list(page.evaluate(_OVERLAPS))
+
+
+# Pages whose tables may scroll sideways inside .table-scroll (reference tables, many columns).
+SCROLLING_TABLES = (
+    "/admin/audit/",
+    "/admin/outbox",
+    "/admin/webhooks",
+    "/admin/users/",
+    "/admin/holds",
+    "/admin/projects/",
+    "/notifications",
+)
+_WIDER_TABLES = """() => [...document.querySelectorAll('.table-scroll')]
+  .filter(el => el.scrollWidth > el.clientWidth + 1)
+  .map(el => (el.querySelector('caption') || el.querySelector('th') || el).textContent.trim()
+             .slice(0, 40) + ': ' + el.scrollWidth + 'px')"""
+
+
+def may_scroll(path: str) -> bool:
+    """Whether the page at ``path`` is one whose tables may scroll sideways in their frame."""
+    return any(
+        path == p
+        or (p.endswith("/") and path.startswith(p) and path.count("/") <= 3)
+        or (not p.endswith("/") and path.startswith(p))
+        for p in SCROLLING_TABLES
+    )
+
+
+def layout_problems(page: Page, path: str) -> list[str]:
+    """The page just loaded at ``path``: a line for it being wider than the screen, for a
+    table that scrolls sideways where its rows should be cards, and for things drawn over
+    each other. Empty when the page fits."""
+    problems = []
+    extra = horizontal_overflow(page)
+    if extra > 0:
+        problems.append(f"{path}: {extra}px too wide: {too_wide(page)}")
+    outside = too_wide(page)
+    if outside and not extra:
+        problems.append(f"{path}: cut off at the edge: {outside}")
+    wide = [] if may_scroll(path) else page.evaluate(_WIDER_TABLES)
+    if wide:
+        problems.append(f"{path}: a table scrolls sideways: {wide}")
+    drawn_over = overlapping(page)
+    if drawn_over:
+        problems.append(f"{path}: overlapping: {drawn_over}")
+    return problems
+
+
+def check_pages(page: Page, paths: list[str]) -> list[str]:
+    """Visit each path (once) and collect its layout problems (see layout_problems)."""
+    problems = []
+    for path in dict.fromkeys(paths):
+        response = page.goto(path)
+        if response is None or not response.ok:
+            problems.append(f"{path}: answered {response.status if response else None}")
+            continue
+        problems += layout_problems(page, path)
+    return problems
 
 
 class Scenario:
