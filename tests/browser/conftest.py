@@ -45,6 +45,8 @@ CHROMIUM_ARGS = [
 SECRET = "browser-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 PASSWORD = "browser password 1234"
 PHONE = {"width": 390, "height": 844}
+# Where ``make screenshots`` and the right-to-left checks save pictures (git-ignored).
+SCREENSHOTS = ROOT / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 
 # A main-document answer with a 4xx status (a refused form) makes Chromium log "Failed to load
@@ -278,6 +280,12 @@ def second_page(browser: Browser, live: Server) -> Iterator[Page]:
     finally:
         context.close()
     assert holder.problems == [], "\n".join([*holder.problems, server_errors(live)])
+
+
+def screenshot_name(who: str, path: str, size: dict[str, int]) -> str:
+    """``<who>-<page>-<width>.png`` for a page of the app."""
+    cleaned = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
+    return f"{who}-{cleaned or 'home'}-{size['width']}.png"
 
 
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:

@@ -8,21 +8,24 @@ linked), plus the detail and form pages people spend time on. Files are named
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import DESKTOP, PHONE, ROOT, Scenario, monday, nav_paths, sign_in
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    Scenario,
+    monday,
+    nav_paths,
+    screenshot_name,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
-OUT = ROOT / "screenshots"
-
-
-def _slug(path: str) -> str:
-    cleaned = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
-    return cleaned or "home"
+OUT = SCREENSHOTS
 
 
 def _photograph(page: Page, who: str, paths: list[str]) -> list[str]:
@@ -35,7 +38,7 @@ def _photograph(page: Page, who: str, paths: list[str]) -> list[str]:
             response = page.goto(path)
             assert response is not None, path
             assert response.ok, f"{path} answered {response.status}"
-            name = f"{who}-{_slug(path)}-{size['width']}.png"
+            name = screenshot_name(who, path, size)
             page.screenshot(path=str(OUT / name), full_page=True)
             written.append(name)
     return written
