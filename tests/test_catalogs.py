@@ -1,5 +1,6 @@
 """The message catalogues: the committed template is what the code and templates mark today,
-every language translates every message with its placeholders intact, and nothing is stale."""
+every language translates every message with its placeholders intact, and nothing is stale;
+plural messages have every form the language's plural rule asks for."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.frontend import CommandLineInterface
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from tracker.i18n import TRANSLATIONS_DIR
@@ -46,3 +48,40 @@ def test_every_message_is_translated_with_its_placeholders(code):
     assert untranslated == []
     for msgid, text in catalog.items():
         assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(msgid)), msgid
+
+
+def _catalog(code: str):
+    with (TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f, locale=code)
+
+
+def _written_plural_forms(code: str) -> str:
+    """The Plural-Forms header as the file writes it (Babel would fill in a missing one)."""
+    text = (TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    header = text.split("\n\n", 1)[0]
+    joined = "".join(re.findall(r'^"(.*)"$', header, flags=re.MULTILINE))
+    found = re.search(r"Plural-Forms: (.*?)\\n", joined)
+    assert found, f"{code}: no Plural-Forms header"
+    return found.group(1)
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_plural_forms_are_the_languages_own_and_every_form_is_filled(code):
+    catalog = _catalog(code)
+    # The rule CLDR gives the language (through Babel): Arabic has six forms (zero, one, two,
+    # few, many, other), Spanish three (one, many for round millions, other).
+    nplurals, rule = get_plural(code)
+    assert _written_plural_forms(code) == f"nplurals={nplurals}; plural={rule};"
+    if code == "ar":
+        assert nplurals == 6
+    with (TRANSLATIONS_DIR / "messages.pot").open("rb") as f:
+        template = {m.id for m in read_po(f) if m.id and m.pluralizable}
+    plurals = {m.id: m for m in catalog if m.id and m.pluralizable}
+    assert sorted(plurals) == sorted(template), "missing or stale plural entries"
+    for (singular, plural), message in plurals.items():
+        forms = list(message.string)
+        assert len(forms) == nplurals, (singular, forms)
+        assert all(form.strip() for form in forms), f"an empty form in {singular!r}"
+        expected = sorted(PLACEHOLDER.findall(plural))
+        for n, form in enumerate(forms):
+            assert sorted(PLACEHOLDER.findall(form)) == expected, (singular, n, form)
