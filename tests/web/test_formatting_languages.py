@@ -168,3 +168,12 @@ def test_the_api_answers_with_ascii_numbers_and_english_dates_whatever_the_langu
     )
     assert refused.status_code in (409, 422), refused.json
     assert day_text(future, today()) in str(refused.json)
+
+
+def test_arrows_point_along_the_line_in_either_direction(client, auth, make):
+    auth.login(make.admin())
+    english = _page(client.get("/admin/projects/new", headers={"Accept-Language": "en"}))
+    assert re.search(r'<a href="/admin/projects/?">← ', english)
+    arabic = _page(client.get("/admin/projects/new", headers={"Accept-Language": "ar"}))
+    assert re.search(r'<a href="/admin/projects/?">→ ', arabic)
+    assert "←" not in arabic

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from tracker.clock import page_locale, weekday_text, zone
 from tracker.db import get_session
+from tracker.i18n import RTL_LANGUAGES, page_language
 from tracker.services import durations, hold_banners, notifications, reassignment, validation
 
 # Navigation per role (every endpoint named here exists: the app registers them all).
@@ -46,8 +47,17 @@ NAV: dict[str, list[tuple[str, Any]]] = {
 }
 
 
+def arrows() -> dict[str, str]:
+    """Arrows that point along the line: towards its start ("← Projects", a way back) and
+    towards its end ("Next week →", "before → after"). Right to left, they point the other way.
+    """
+    if page_language() in RTL_LANGUAGES:
+        return {"start_arrow": "→", "end_arrow": "←"}
+    return {"start_arrow": "←", "end_arrow": "→"}
+
+
 def _context() -> dict[str, Any]:
-    base = {"url_endpoints": current_app.view_functions}
+    base = {"url_endpoints": current_app.view_functions, **arrows()}
     if not current_user.is_authenticated:
         return {**base, "nav": [], "banners": [], "unread": 0}
     db = get_session()
