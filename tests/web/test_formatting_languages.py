@@ -177,3 +177,16 @@ def test_arrows_point_along_the_line_in_either_direction(client, auth, make):
     arabic = _page(client.get("/admin/projects/new", headers={"Accept-Language": "ar"}))
     assert re.search(r'<a href="/admin/projects/?">→ ', arabic)
     assert "←" not in arabic
+
+
+def test_the_weekly_grid_names_its_days_in_spanish_and_still_starts_on_monday(
+    client, auth, make
+):
+    contractor = make.contractor()
+    make.assign(make.project(code="ALPHA"), contractor)
+    auth.login(contractor)
+    page = _page(client.get("/timesheet", headers={"Accept-Language": "es"}))
+    days = re.findall(r'<abbr title="([^"]+)">([^<]+)</abbr>', page)
+    assert days[0] == ("lunes", "lun")
+    assert days[-1] == ("domingo", "dom")
+    assert len(days) == 7
