@@ -334,17 +334,17 @@ _WIDE = """() => {
     }
     return false;
   };
-  const inScroller = el => framed(el) && !['absolute', 'fixed'].includes(getComputedStyle(el).position);
+  const placed = el => ['absolute', 'fixed'].includes(getComputedStyle(el).position);
+  const inScroller = el => framed(el) && !placed(el);
   // A positioned element put wholly off the screen on purpose (the skip link) is no overflow.
-  const parked = (el, r) => ['absolute', 'fixed'].includes(getComputedStyle(el).position)
-    && (r.right <= 0 || r.left >= limit);
+  const parked = (el, r) => placed(el) && (r.right <= 0 || r.left >= limit);
   return [...document.querySelectorAll('body *')]
     .filter(el => {
       const r = el.getBoundingClientRect();
       return !inScroller(el) && !parked(el, r) && (r.right > limit + 0.5 || r.left < -0.5);
     })
     .slice(0, 8)
-    .map(el => el.tagName.toLowerCase() + (el.getAttribute('class') ? '.' + el.getAttribute('class') : '') + ' → '
+    .map(el => el.tagName.toLowerCase() + '.' + (el.getAttribute('class') || '') + ' → '
                + Math.round(el.getBoundingClientRect().left) + '..'
                + Math.round(el.getBoundingClientRect().right) + 'px');
 }"""
@@ -370,7 +370,7 @@ _OVERLAPS = """() => {
     .filter(el => !el.closest('svg') && shown(el))
     .map(el => ({el, rects: [...el.getClientRects()].filter(r => r.width > 1 && r.height > 1)}))
     .filter(b => b.rects.length);
-  const name = el => el.tagName.toLowerCase() + (el.getAttribute('class') ? '.' + el.getAttribute('class') : '')
+  const name = el => el.tagName.toLowerCase() + '.' + (el.getAttribute('class') || '')
     + ' "' + (el.textContent || el.value || '').trim().slice(0, 30) + '"';
   const found = [];
   for (let i = 0; i < boxes.length && found.length < 8; i++) {

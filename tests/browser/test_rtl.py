@@ -7,6 +7,7 @@ The pictures go to screenshots/ as ``rtl-<who>-<page>-<width>.png``."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -78,11 +79,14 @@ def _header_problems(page: Page, path: str) -> list[str]:
     if items:
         if abs(items[0]["right"] - found["listRight"]) > 1:
             problems.append(f"{path}: the first link is not at the navigation's right: {found}")
-        for before, after in zip(items, items[1:], strict=False):
+        for before, after in pairwise(items):
             if abs(before["top"] - after["top"]) < 2 and not after["right"] <= before["left"] + 1:
                 problems.append(f"{path}: navigation links run left to right: {found}")
                 break
-        if abs(items[0]["top"] - found["brandTop"]) < 20 and found["listRight"] > found["brandLeft"]:
+        if (
+            abs(items[0]["top"] - found["brandTop"]) < 20
+            and found["listRight"] > found["brandLeft"]
+        ):
             problems.append(f"{path}: the navigation is not left of the brand: {found}")
     return problems
 
@@ -140,7 +144,8 @@ def test_a_stored_arabic_choice_mirrors_the_pages_whatever_the_browser(
     # The weekly grid keeps the ISO week: Monday is the first day, drawn at the right.
     headers = page.locator("table.timesheet thead th.num")
     first, last = headers.first.bounding_box(), headers.nth(6).bounding_box()
-    assert first is not None and last is not None
+    assert first is not None
+    assert last is not None
     assert first["x"] > last["x"], "Monday should be right of Sunday"
 
 

@@ -63,7 +63,10 @@ def test_spanish_uses_a_decimal_comma_and_spanish_months(speaking):
         assert weekday(WEDNESDAY, "wide") == "miércoles"
         assert day_text(WEDNESDAY, WEDNESDAY) == "2 dic"
         assert day_text(WEDNESDAY) == "2 dic 2026"
-        assert span_text(dt.date(2026, 11, 30), dt.date(2026, 12, 6)) == "30 nov\u2009–\u20096 dic 2026"
+        assert (
+            span_text(dt.date(2026, 11, 30), dt.date(2026, 12, 6))
+            == "30 nov\u2009–\u20096 dic 2026"
+        )
 
 
 def test_arabic_uses_arabic_months_and_latin_digits(speaking):
@@ -127,7 +130,8 @@ def test_the_dashboard_week_chart_names_the_days_in_arabic(client, auth, make, d
     auth.login(contractor)
     page = _page(client.get("/"))
     labels = re.findall(r'<text x="\d+" y="\d+" text-anchor="middle">([^<]+)</text>', page)
-    assert "الاثنين" in labels and "الأحد" in labels
+    assert "الاثنين" in labels
+    assert "الأحد" in labels
     assert "7.50" in labels  # the bar's value, Latin digits
     assert f'datetime="{monday().isoformat()}"' in page
 
@@ -146,9 +150,7 @@ def test_amounts_on_the_approvals_page_follow_the_language(client, auth, make):
     assert "1,234.50 EUR" not in spanish
 
 
-def test_the_api_answers_with_ascii_numbers_and_english_dates_whatever_the_language(
-    api, make
-):
+def test_the_api_answers_with_ascii_numbers_and_english_dates_whatever_the_language(api, make):
     contractor = make.contractor()
     project = make.project(code="ALPHA", hourly_rate="1234.50")
     make.assign(project, contractor)
@@ -179,9 +181,7 @@ def test_arrows_point_along_the_line_in_either_direction(client, auth, make):
     assert "←" not in arabic
 
 
-def test_the_weekly_grid_names_its_days_in_spanish_and_still_starts_on_monday(
-    client, auth, make
-):
+def test_the_weekly_grid_names_its_days_in_spanish_and_still_starts_on_monday(client, auth, make):
     contractor = make.contractor()
     make.assign(make.project(code="ALPHA"), contractor)
     auth.login(contractor)
