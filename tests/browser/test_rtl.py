@@ -109,7 +109,9 @@ def _check_in_arabic(page: Page, who: str, paths: list[str]) -> list[str]:
             problems += layout_problems(page, where)
             if page.locator("header.site nav").count():
                 problems += _header_problems(page, where)
-            page.screenshot(path=str(SCREENSHOTS / screenshot_name(f"rtl-{who}", path, size)))
+            page.screenshot(
+                path=str(SCREENSHOTS / screenshot_name(f"rtl-{who}", path, size)), full_page=True
+            )
     return problems
 
 
@@ -188,6 +190,20 @@ def test_an_arabic_contractor_logs_hours_with_arabic_digits_and_reads_the_hold(
     row = contractor.locator("main table tbody tr", has_text="مراجعة الشيفرة")
     expect(row).to_contain_text("CHORDUS")
     expect(row).to_contain_text("7.50")
+    # The dashboard's week chart runs right to left, Monday at the right edge.
+    contractor.goto("/")
+    texts = contractor.locator("svg.week-chart text")
+    monday_label = texts.filter(has_text=re.compile("^الاثنين$"))
+    sunday_label = texts.filter(has_text=re.compile("^الأحد$"))
+    expect(monday_label).to_have_count(1)
+    monday_box, sunday_box = monday_label.bounding_box(), sunday_label.bounding_box()
+    assert monday_box is not None
+    assert sunday_box is not None
+    assert monday_box["x"] > sunday_box["x"]
+    assert layout_problems(contractor, "/ with this week's chart") == []
+    contractor.screenshot(
+        path=str(SCREENSHOTS / screenshot_name("rtl-journey", "/", DESKTOP)), full_page=True
+    )
 
     # The contractor starts a second entry; meanwhile the admin puts the project on hold.
     contractor.goto("/entries/new")
@@ -222,5 +238,5 @@ def test_an_arabic_contractor_logs_hours_with_arabic_digits_and_reads_the_hold(
     assert re.search(r"/incidents/\d+", contractor.url)
     assert layout_problems(contractor, contractor.url) == []
     contractor.screenshot(
-        path=str(SCREENSHOTS / screenshot_name("rtl-journey", "/incident", PHONE)), full_page=True
+        path=str(SCREENSHOTS / screenshot_name("rtl-journey", "/incident", DESKTOP)), full_page=True
     )
