@@ -409,9 +409,13 @@ _WIDER_TABLES = """() => [...document.querySelectorAll('.table-scroll')]
              .slice(0, 40) + ': ' + el.scrollWidth + 'px')"""
 
 
+# ... and an incident's report (one row of eight columns per affected contractor).
+_SCROLLING_PAGES = re.compile(r"^/admin/incidents/\d+/report$")
+
+
 def may_scroll(path: str) -> bool:
     """Whether the page at ``path`` is one whose tables may scroll sideways in their frame."""
-    return any(
+    return _SCROLLING_PAGES.match(path) is not None or any(
         path == p
         or (p.endswith("/") and path.startswith(p) and path.count("/") <= 3)
         or (not p.endswith("/") and path.startswith(p))
