@@ -13,7 +13,7 @@ import pytest
 
 from tests.dates import monday, today, yesterday
 from tracker.clock import day_text, span_text, weekday_text
-from tracker.web.context import day, hours, hours_field, local, money, weekday
+from tracker.web.context import day, hours, hours_field, local, money, number, weekday
 
 INSTANT = dt.datetime(2026, 12, 2, 13, 5, 9, tzinfo=dt.UTC)
 WEDNESDAY = dt.date(2026, 12, 2)
@@ -38,6 +38,8 @@ def test_english_is_written_exactly_as_before(speaking):
         assert money(Decimal("0.005"), "USD") == "0.01 USD"
         assert money("1234.5") == "1,234.50"
         assert money(None, "EUR") == ""
+        assert number(1234567) == "1,234,567"
+        assert number(Decimal("12.5"), 1) == "12.5"
         assert local(INSTANT) == "2026-12-02 13:05 UTC"
         assert local(INSTANT, "%Y-%m-%d|%H:%M:%S") == "2026-12-02|13:05:09 UTC"
         assert day(WEDNESDAY) == "2026-12-02"
@@ -56,6 +58,8 @@ def test_spanish_uses_a_decimal_comma_and_spanish_months(speaking):
         assert money("1234.5", "EUR") == "1.234,50\xa0EUR"
         assert money("1234567.125", "USD") == "1.234.567,13\xa0USD"  # half-up, as payroll pays
         assert money("1234.5") == "1.234,50"
+        assert number(1234567) == "1.234.567"
+        assert number(Decimal("12.5"), 1) == "12,5"
         assert local(INSTANT) == "2 dic 2026 13:05 UTC"
         assert local(INSTANT, "%Y-%m-%d|%H:%M:%S") == "2 dic 2026|13:05:09 UTC"
         assert day(WEDNESDAY) == "2 dic 2026"

@@ -177,6 +177,17 @@ def weekday(value: dt.date, width: str = "abbreviated") -> str:
     return weekday_text(value, width)
 
 
+def number(value: int | Decimal | None, decimals: int = 0) -> str:
+    """A count or a quantity with thousands grouped: 12345 → "12,345" ("12.345" in Spanish)."""
+    if value is None:
+        return ""
+    locale = page_locale()
+    if locale is None:
+        return f"{value:,.{decimals}f}" if decimals else f"{round(value):,}"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, pattern, locale=locale)
+
+
 def money(value: Decimal | str | None, currency: str = "") -> str:
     """An amount with two decimals and its currency: 1234.5 → "1,234.50 EUR".
 
@@ -202,4 +213,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local)
     app.add_template_filter(day)
     app.add_template_filter(weekday)
+    app.add_template_filter(number)
     app.add_template_filter(money)
