@@ -48,7 +48,7 @@ def whole_number(
     *,
     minimum: int | None = None,
     maximum: int | None = None,
-    message: str | None = None,
+    message: Any = None,
     text: bool = True,
 ) -> int:
     """An integer (from JSON or Python) or, unless ``text`` is False, text of ASCII digits with
@@ -62,7 +62,9 @@ def whole_number(
     elif text and isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
         number = int(value.strip())
     if number is None:
-        raise Invalid.field(field, message or _("Give a whole number, like 42."))
+        raise Invalid.field(
+            field, message if message is not None else _("Give a whole number, like 42.")
+        )
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         if message is None:
             message = _range_message(minimum, maximum)
@@ -93,7 +95,12 @@ def identifier(value: Any, field: str, message: str | None = None) -> int:
     """An id given as an integer (JSON, or a value a page already converted), from 1 to
     ``ID_MAX``: an id some row could have. Raises Invalid."""
     return whole_number(
-        value, field, minimum=1, maximum=ID_MAX, message=message or str(ID_MESSAGE), text=False
+        value,
+        field,
+        minimum=1,
+        maximum=ID_MAX,
+        message=message if message is not None else ID_MESSAGE,
+        text=False,
     )
 
 
@@ -101,15 +108,26 @@ def id_param(value: Any, field: str, message: str | None = None) -> int | None:
     """An id from a query string or form (ASCII digits), or None when absent. Raises Invalid."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return whole_number(value, field, minimum=1, maximum=ID_MAX, message=message or str(ID_MESSAGE))
+    return whole_number(
+        value,
+        field,
+        minimum=1,
+        maximum=ID_MAX,
+        message=message if message is not None else ID_MESSAGE,
+    )
 
 
 def id_or_none(value: Any) -> int | None:
     """The value as an id some row could have, else None (a form's select, a lenient filter)."""
-    try:
-        return id_param(value, "id")
-    except Invalid:
+    # Read without building a refusal: the signed-in user is loaded through here, before the
+    # language of any message could be known.
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
         return None
+    return number if 1 <= number <= ID_MAX else None
 
 
 def find(session: Session, model: type[T], value: Any, **options: Any) -> T | None:

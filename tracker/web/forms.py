@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from flask import flash
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, ValidationError
 
@@ -61,15 +62,24 @@ def message(refusal: DomainError) -> str:
 
 
 def flash_error(refusal: DomainError, prefix: str = "") -> None:
-    """Flash the refusal as one sentence (after ``prefix``, e.g. "Nothing was changed: ")."""
+    """Flash the refusal as one sentence.
+
+    ``prefix`` is a translated sentence that holds the refusal as ``%(reason)s``, e.g.
+    ``_("Nothing was changed: %(reason)s")``; text without that placeholder goes before it.
+    """
     record(refusal)
-    flash(f"{prefix}{message(refusal)}", "error")
+    reason = message(refusal)
+    if "%(reason)s" in prefix:
+        flash(prefix.replace("%(reason)s", reason), "error")
+    else:
+        flash(f"{prefix}{reason}", "error")
 
 
 def flash_form_errors(form: FlaskForm) -> None:
     """Flash a form's own shape errors, one per field, on a page that does not show the form."""
     for name, errors in form.errors.items():
-        flash(f"{getattr(form, name).label.text}: {errors[0]}", "error")
+        label = getattr(form, name).label.text
+        flash(_("%(field)s: %(error)s", field=label, error=errors[0]), "error")
 
 
 def show_error(
