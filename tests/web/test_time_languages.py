@@ -122,7 +122,8 @@ def test_the_daily_limit_in_arabic(client, auth, db, make, casey):
     assert response.status_code == 422
     error = field_error(response, "hours")
     assert "سيتجاوز هذا 24 ساعة" in error
-    assert "20.00" in error and "4.00" in error
+    assert "20.00" in error
+    assert "4.00" in error
 
 
 @pytest.mark.parametrize(
@@ -142,7 +143,8 @@ def test_bad_hours_are_refused_beside_the_field_with_the_forms_that_work(
     assert response.status_code == 422
     error = field_error(response, "hours")
     assert words in error
-    assert "7:30" in error and "450m" in error  # the examples are kept as typed
+    assert "7:30" in error
+    assert "450m" in error
 
 
 def test_the_log_form_labels_are_translated(client, auth, make, casey):
@@ -213,7 +215,8 @@ def test_the_offers_page_in_arabic_and_spanish(client, auth, db, make, casey):
     assert "Proyectos a los que puedes moverte" in spanish
     assert "2 plazas libres" in spanish
     assert "Unirte a LEDGER…" in spanish
-    assert "Ledger migration" in spanish and "Acme Bank" in spanish
+    assert "Ledger migration" in spanish
+    assert "Acme Bank" in spanish
     _speaks(db, contractor, "ar")
     arabic = text(client.get("/offers"))
     assert "مشاريع يمكنك الانتقال إليها" in arabic  # "Projects you can move to"
