@@ -223,3 +223,53 @@ def test_the_offers_page_in_arabic_and_spanish(client, auth, db, make, casey):
     assert "مقعدان شاغران" in arabic  # "2 free seats", in the dual
     assert "الانضمام إلى LEDGER…" in arabic
     assert "Ledger migration" in arabic
+
+
+@pytest.fixture
+def held_world(make):
+    """A contractor on a held project with an offer open to them, and an admin."""
+    contractor = make.contractor(name="Casey Ruiz")
+    held = make.project(code="CHORDUS", name="Core banking")
+    offer = make.project(code="LEDGER", name="Ledger migration", seats=2)
+    make.assign(held, contractor)
+    make.entry(contractor, held, work_date=yesterday(), minutes=90)
+    hold = make.hold(held, notice="The client is investigating.", allow_backfill=True)
+    return {
+        "contractor": contractor,
+        "admin": make.admin(),
+        "held": held,
+        "offer": offer,
+        "hold": hold,
+    }
+
+
+@pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("es", "ltr")])
+def test_every_time_page_renders_in_the_language(client, auth, held_world, language, direction):
+    held, offer = held_world["held"], held_world["offer"]
+    pages = {
+        "contractor": [
+            "/",
+            "/entries",
+            "/entries/new",
+            "/timesheet",
+            "/offers",
+            f"/offers/{held.id}/{offer.id}",
+        ],
+        "admin": [
+            "/admin/approvals",
+            "/admin/entries/new",
+            "/admin/holds",
+            f"/admin/projects/{held.id}",
+            f"/admin/holds/projects/{held.id}/unfreeze",
+        ],
+    }
+    for role, paths in pages.items():
+        auth.login(held_world[role])
+        for path in paths:
+            response = client.get(path, headers={"Accept-Language": language})
+            assert response.status_code == 200, path
+            page = text(response)
+            assert f'<html lang="{language}" dir="{direction}">' in page, path
+            assert "is on hold since" not in page, path
+            assert "CHORDUS" in page, path
+        auth.logout()
