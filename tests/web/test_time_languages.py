@@ -273,3 +273,26 @@ def test_every_time_page_renders_in_the_language(client, auth, held_world, langu
             assert "is on hold since" not in page, path
             assert "CHORDUS" in page, path
         auth.logout()
+
+
+def test_freezing_a_project_in_arabic_counts_people_in_arabic_plurals(client, auth, db, make):
+    project = make.project(code="CHORDUS", name="Core banking")
+    for _n in range(2):
+        make.assign(project, make.contractor())
+    admin = _speaks(db, make.admin(), "ar")
+    auth.login(admin)
+    form = {"notice": "توقف العمل بسبب حادثة.", "reason": "Breach", "incident_ref": "INC-9"}
+    review = client.post(f"/admin/holds/projects/{project.id}/freeze", data=form)
+    assert review.status_code == 200
+    page = text(review)
+    assert "سيتأثر متعاقدان." in page  # "2 contractors will be affected", in the dual
+    assert '<p class="notice" dir="auto">توقف العمل بسبب حادثة.</p>' in page
+    done = client.post(
+        f"/admin/holds/projects/{project.id}/freeze",
+        data={**form, "action": "confirm"},
+        follow_redirects=True,
+    )
+    shown = text(done)
+    assert "CHORDUS مُجمَّد منذ" in shown
+    assert "أُبلغ متعاقدان." in shown  # "2 contractors were notified."
+    assert "رفع التجميد" in shown  # "Lift the hold"
