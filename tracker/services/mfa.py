@@ -113,7 +113,7 @@ def enable(session: Session, user: User, code: str) -> list[str]:
     if step is None:
         raise Invalid.field("code", _("That code does not match; check the time on your phone."))
     _remember_step(session, user, step)  # the code just typed cannot then sign anyone in
-    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _code in range(RECOVERY_CODES)]
     user.totp_secret, user.totp_pending_secret = secret, None
     user.recovery_codes = [_hash_code(c) for c in codes]
     audit.record(session, user, "mfa.enable", user)
