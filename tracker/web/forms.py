@@ -41,8 +41,9 @@ ERROR_FIELDS: dict[type[DomainError], str] = {
 }
 # Service field names that a form shows under another name.
 FIELD_ALIASES = {"minutes": "hours"}
-# For Length(max=…, message=TOO_LONG): WTForms' own Arabic catalog lacks most plural forms.
-TOO_LONG = _l("Use at most %(max)d characters.")
+# For Length(max=…, message=TOO_LONG): WTForms' words, in our catalogs, since its own Arabic
+# catalog lacks most plural forms.
+TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
 
 
 class EmptyForm(FlaskForm):
