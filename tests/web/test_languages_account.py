@@ -266,3 +266,19 @@ def test_an_unknown_browser_language_gets_english_everywhere(client, make):
     assert _error_of(empty.get_data(as_text=True), "email") == "This field is required."
     missing = client.get("/no/such/page", headers=unknown).get_data(as_text=True)
     assert "<h1>Not found</h1>" in missing
+
+
+def test_a_page_that_needs_signing_in_says_so_in_the_browser_language(client):
+    spanish = {"Accept-Language": "es"}
+    response = client.get("/account/", headers=spanish, follow_redirects=True)
+    assert "Inicia sesión para continuar." in _flashes(response.get_data(as_text=True))
+
+
+def test_an_http_error_page_is_translated_too(client, auth, db, make):
+    auth.login(_speaking(db, make, "ar"))
+    response = client.get("/notifications/read-all")
+    assert response.status_code == 405
+    page = response.get_data(as_text=True)
+    assert "<h1>غير مسموح هنا</h1>" in page
+    assert "هذا العنوان لا يقبل هذا النوع من الطلبات." in page
+    assert "Method Not Allowed" not in page
