@@ -282,3 +282,45 @@ def test_an_http_error_page_is_translated_too(client, auth, db, make):
     assert "<h1>غير مسموح هنا</h1>" in page
     assert "هذا العنوان لا يقبل هذا النوع من الطلبات." in page
     assert "Method Not Allowed" not in page
+
+
+def test_too_many_sign_in_attempts_are_refused_in_the_browser_language(client, make):
+    person = make.contractor()
+    spanish = {"Accept-Language": "es"}
+    for _attempt in range(5):
+        client.post("/login", data={"email": person.email, "password": "wrong"}, headers=spanish)
+    blocked = client.post(
+        "/login", data={"email": person.email, "password": PASSWORD}, headers=spanish
+    )
+    assert blocked.status_code == 429
+    assert "Demasiados intentos de inicio de sesión." in _flashes(blocked.get_data(as_text=True))
+
+
+def test_a_used_setup_link_says_so_in_arabic_with_the_sign_in_link_intact(client):
+    response = client.get("/setup/not-a-real-token", headers={"Accept-Language": "ar"})
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "<h1>لم يعد هذا الرابط يعمل</h1>" in page
+    assert "انتهت صلاحية هذا الرابط أو سبق استخدامه." in page
+    assert '<a href="/login">سجّل الدخول</a>' in page
+
+
+def test_confirming_the_password_and_signing_out_everywhere_speak_arabic(client, auth, db, make):
+    auth.login(_speaking(db, make, "ar"))
+    with client.session_transaction() as session:
+        session["auth_at"] -= 16 * 60  # the sign-in is no longer recent
+    asked = client.post("/account/tokens", data={"tk-name": "x"}, follow_redirects=True)
+    page = asked.get_data(as_text=True)
+    assert "<h1>أكّد هويتك</h1>" in page
+    assert "أكّد كلمة المرور، ثم كرّر الإجراء." in _flashes(page)
+    wrong = client.post("/reauth", data={"password": "not mine at all"})
+    assert _error_of(wrong.get_data(as_text=True), "password") == "هذه ليست كلمة مرورك."
+    out = client.post(
+        "/logout",
+        data={"revoke_tokens": "1"},
+        headers={"Accept-Language": "ar"},
+        follow_redirects=True,
+    )
+    assert "تم تسجيل خروجك من كل مكان، وأُلغيت رموز الواجهة البرمجية الخاصة بك." in _flashes(
+        out.get_data(as_text=True)
+    )
