@@ -324,3 +324,38 @@ def test_confirming_the_password_and_signing_out_everywhere_speak_arabic(client,
     assert "تم تسجيل خروجك من كل مكان، وأُلغيت رموز الواجهة البرمجية الخاصة بك." in _flashes(
         out.get_data(as_text=True)
     )
+
+
+HOMES = {
+    "contractor": ("مرحبًا، Ana Lima", "مشاريعك", "لست مُعيَّنًا على أي مشروع بعد."),
+    "admin": ("<h1>نظرة عامة</h1>", "المشاريع المفتوحة", "لا توجد مشاريع بعد."),
+    "payroll": ("<h1>الرواتب</h1>",),
+}
+
+
+@pytest.mark.parametrize("role", sorted(HOMES))
+def test_every_role_s_home_reads_in_arabic(client, auth, db, make, role):
+    person = make.user(role, name="Ana Lima")
+    person.language = "ar"
+    db.commit()
+    auth.login(person)
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for text in HOMES[role]:
+        assert text in page, text
+
+
+def test_the_admin_overview_names_statuses_in_spanish_and_projects_as_typed(client, auth, db, make):
+    admin = make.admin()
+    admin.language = "es"
+    db.commit()
+    make.project(code="ORBIT", name="Órbita baja", client="ACME")
+    held = make.project(code="CHORDUS", name="Core banking")
+    make.hold(held)
+    auth.login(admin)
+    page = client.get("/").get_data(as_text=True)
+    assert "<h2>Suspendido</h2>" in page
+    assert '<span aria-hidden="true">●</span> Abierto</span>' in page
+    assert '<span dir="auto">Órbita baja</span>' in page
+    assert '<td data-label="Cliente" dir="auto">ACME</td>' in page
