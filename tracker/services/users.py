@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
+from flask_babel import gettext as _
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
@@ -313,7 +314,7 @@ def change_own_password(
     if isinstance(current, str):
         current = passwords.check(user.password_hash, current)
     if not current.still_matches(user.password_hash):
-        raise Invalid.field("current_password", "This is not your current password.")
+        raise Invalid.field("current_password", _("This is not your current password."))
     set_password(session, user, user, new)
 
 
@@ -397,9 +398,9 @@ def find_setup_link(session: Session, token: str) -> SetupLink:
     """The unused, unexpired link for a token. Raises NotFound (used, expired or unknown)."""
     link = session.scalar(select(SetupLink).where(SetupLink.token_hash == _hash(token)))
     if link is None or link.used_at is not None or link.expires_at <= utcnow():
-        raise NotFound("This link has expired or has already been used.")
+        raise NotFound(_("This link has expired or has already been used."))
     if link.purpose == "first_admin" and not needs_first_admin(session):
-        raise NotFound("This link has expired or has already been used.")
+        raise NotFound(_("This link has expired or has already been used."))
     return link
 
 
@@ -424,7 +425,7 @@ def use_setup_link(
         .values(used_at=utcnow())
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise NotFound("This link has expired or has already been used.")
+        raise NotFound(_("This link has expired or has already been used."))
     if link.user_id is None:
         user = create_user(
             session,

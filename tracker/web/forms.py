@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from flask import flash
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, ValidationError
 
@@ -41,6 +42,9 @@ ERROR_FIELDS: dict[type[DomainError], str] = {
 }
 # Service field names that a form shows under another name.
 FIELD_ALIASES = {"minutes": "hours"}
+# For Length(max=…, message=TOO_LONG): WTForms' words, in our catalogs, since its own Arabic
+# catalog lacks most plural forms.
+TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
 
 
 class EmptyForm(FlaskForm):
