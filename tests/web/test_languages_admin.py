@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.dates import days_ago
-from tracker.models import AuditEvent, OutboxMessage, User
+from tracker.models import Assignment, AuditEvent, OutboxMessage, User
 from tracker.services import holds
 
 ARABIC = {"Accept-Language": "ar"}
@@ -253,3 +253,40 @@ def test_the_api_import_answer_is_english_for_an_arabic_admin(client, db, make):
         {"line": 2, "column": "role", "message": "Choose contractor, admin or payroll."}
     ]
     assert not re.search(r"[\u0600-\u06ff]", str(body))
+
+
+def test_the_api_refuses_a_project_in_english_for_an_arabic_admin(client, db, make):
+    admin = make.admin()
+    _speaks(db, admin, "ar")
+    make.project(code="TAKEN")
+    headers = {"Authorization": f"Bearer {make.token(admin)}", **ARABIC}
+    new = {"code": "taken", "name": "Again", "hourly_rate": "40.00"}
+    response = client.post("/api/v1/projects", json=new, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "code": ["A project with this code already exists."]
+    }
+    missing = client.get("/api/v1/projects/999999", headers=headers)
+    assert missing.status_code == 404
+    assert missing.get_json()["error"]["message"] == "No such project."
+
+
+def test_assigning_is_confirmed_and_bad_dates_refused_in_the_admin_language(
+    client, admin, db, make
+):
+    project, person = make.project(code="CHORDUS"), make.contractor(name="Ana Lima")
+    _speaks(db, admin, "es")
+    done = client.post(
+        f"/admin/projects/{project.id}/assign",
+        data={"user_id": str(person.id), "start_date": days_ago(20).isoformat()},
+        follow_redirects=True,
+    )
+    assert "Ana Lima ahora está en CHORDUS." in _html(done)
+    assignment = db.scalar(select(Assignment).where(Assignment.user_id == person.id))
+    _speaks(db, admin, "ar")
+    url = f"/admin/projects/assignments/{assignment.id}/dates"
+    bad = {"start_date": days_ago(5).isoformat(), "end_date": days_ago(10).isoformat()}
+    page = _html(client.post(url, data=bad), 422)
+    assert "تواريخ Ana Lima على CHORDUS" in page  # "Dates of Ana Lima on CHORDUS"
+    assert "تاريخ الانتهاء يسبق تاريخ البدء." in page  # "The end date is before the start date."
+    assert f'value="{days_ago(5).isoformat()}"' in page  # the typed date comes back as typed
