@@ -316,7 +316,7 @@ def change_own_password(
     if isinstance(current, str):
         current = passwords.check(user.password_hash, current)
     if not current.still_matches(user.password_hash):
-        raise Invalid.field("current_password", "This is not your current password.")
+        raise Invalid.field("current_password", _("This is not your current password."))
     set_password(session, user, user, new)
 
 
