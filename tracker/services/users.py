@@ -35,7 +35,7 @@ def get_user(session: Session, user_id: int) -> User:
     """The user with that id. Raises NotFound."""
     user = inputs.find(session, User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user
 
 
@@ -82,7 +82,9 @@ def list_users(session: Session, role: str | None = None) -> list[User]:
 def _role(value: Any) -> str:
     role = str(value or "").strip().lower()
     if role not in ROLES:
-        raise Invalid.field("role", f"Choose {', '.join(ROLES[:-1])} or {ROLES[-1]}.")
+        raise Invalid.field(
+            "role", _("Choose %(roles)s or %(last)s.", roles=", ".join(ROLES[:-1]), last=ROLES[-1])
+        )
     return role
 
 
@@ -155,7 +157,7 @@ def create_user(
         hourly_rate=hourly_rate,
     )
     if find_by_email(session, values["email"]) is not None:
-        raise Duplicate({"email": ["A user with this email already exists."]})
+        raise Duplicate({"email": [_("A user with this email already exists.")]})
     if password:
         values.update(password_hash=_hash_of(password), password_changed_at=utcnow())
     return session.get_one(User, add_users(session, actor, [values])[0])
@@ -269,7 +271,7 @@ def _keep_an_admin(session: Session, actor: User | None, user: User, clean: dict
     """Refuse a self-disable, and a change that would leave the portal without an active admin."""
     disabling = user.active and clean.get("active") is False
     if disabling and actor is not None and actor.id == user.id:
-        raise Invalid.field("active", "You cannot disable your own account.")
+        raise Invalid.field("active", _("You cannot disable your own account."))
     demoting = "role" in clean and clean["role"] != "admin"
     if user.role != "admin" or not user.active or not (disabling or demoting):
         return
@@ -282,7 +284,7 @@ def _keep_an_admin(session: Session, actor: User | None, user: User, clean: dict
     others = [i for i in session.scalars(query) if i != user.id]
     if not others:
         field = "active" if disabling else "role"
-        raise Invalid.field(field, "This is the only active admin; make another admin first.")
+        raise Invalid.field(field, _("This is the only active admin; make another admin first."))
 
 
 def set_password(
@@ -367,7 +369,7 @@ def create_setup_links(
         for user_id in people:
             if user_id is not None:
                 tokens.revoke_all(session, actor, session.get_one(User, user_id), "password reset")
-    raw = [secrets.token_urlsafe(32) for _ in people]
+    raw = [secrets.token_urlsafe(32) for _person in people]
     now = utcnow()
     expires = now + dt.timedelta(hours=hours)
     rows: list[dict[str, Any]] = [

@@ -53,7 +53,7 @@ class MoveForm(FlaskForm):
 
     to_project_id = SelectField(_l("Move to"), coerce=int)
     who = RadioField(
-        _l("Who"),
+        _l("Who to move"),
         choices=[
             SelectChoice("all", _l("Everyone on this project")),
             SelectChoice("chosen", _l("Only the ones ticked below")),
