@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 
 class DomainError(Exception):
     """A rule refused the action. Subclasses fix the code and the HTTP status."""
@@ -16,6 +18,7 @@ class DomainError(Exception):
     status = 422
 
     def __init__(self, message: str, **extra: Any) -> None:
+        message = str(message)  # a lazily translated text becomes the reader's words now
         super().__init__(message)
         self.message = message
         self.extra = extra
@@ -38,9 +41,10 @@ class Invalid(DomainError):
     status = 422
 
     def __init__(self, fields: dict[str, list[str]], message: str | None = None) -> None:
+        fields = {name: [str(text) for text in texts] for name, texts in fields.items()}
         self.fields = fields
         if message is None:
-            first = next(iter(fields.items()), ("input", ["is invalid"]))
+            first = next(iter(fields.items()), ("input", [_("The input is not valid.")]))
             message = f"{first[0]}: {first[1][0]}"
         super().__init__(message, fields=fields)
 

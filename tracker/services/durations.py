@@ -14,10 +14,13 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from tracker.errors import Invalid
 from tracker.services import payroll_csv
 
-FORMS_MESSAGE = "Enter hours as 7.5, 7,5, 7:30, 7h30, 2h, 2h38m or 450m (whole minutes only)."
+FORMS_MESSAGE = _l("Enter hours as 7.5, 7,5, 7:30, 7h30, 2h, 2h38m or 450m (whole minutes only).")
 
 _DECIMAL = re.compile(r"^(\d+(?:[.,]\d*)?|[.,]\d+)$", re.ASCII)
 _HMM = re.compile(r"^(\d+):([0-5]\d)$", re.ASCII)
@@ -46,35 +49,42 @@ def _ascii_digits(text: str) -> str:
     )
 
 
+def forms_message() -> str:
+    """The forms of hours that work, in the reader's language."""
+    return str(FORMS_MESSAGE)
+
+
 def _from_hours(hours: Decimal, field: str) -> int:
     minutes = hours * 60
     if minutes != minutes.to_integral_value():
-        raise Invalid.field(field, f"That is not a whole number of minutes. {FORMS_MESSAGE}")
+        raise Invalid.field(
+            field, _("That is not a whole number of minutes. %(forms)s", forms=forms_message())
+        )
     return int(minutes)
 
 
 def parse_hours(value: Any, field: str = "hours", allow_negative: bool = False) -> int:
     """Whole minutes from a typed duration or an API number of hours. Raises Invalid."""
     if isinstance(value, bool) or value is None:
-        raise Invalid.field(field, FORMS_MESSAGE)
+        raise Invalid.field(field, forms_message())
     if isinstance(value, int | float | Decimal):
         try:
             number = Decimal(str(value))
         except InvalidOperation:
-            raise Invalid.field(field, FORMS_MESSAGE) from None
+            raise Invalid.field(field, forms_message()) from None
         if not number.is_finite() or (number < 0 and not allow_negative):
-            raise Invalid.field(field, FORMS_MESSAGE)
+            raise Invalid.field(field, forms_message())
         if abs(number) >= 10**_MAX_DIGITS:
-            raise Invalid.field(field, FORMS_MESSAGE)
+            raise Invalid.field(field, forms_message())
         return _from_hours(number, field)
     if not isinstance(value, str):
-        raise Invalid.field(field, FORMS_MESSAGE)
+        raise Invalid.field(field, forms_message())
     text = _ascii_digits(re.sub(r"\s+", "", value)).lower()
     sign = 1
     if allow_negative and text.startswith("-"):
         sign, text = -1, text[1:]
     if not text or len(text) > 16:
-        raise Invalid.field(field, FORMS_MESSAGE)
+        raise Invalid.field(field, forms_message())
     if _DECIMAL.match(text):
         return sign * _from_hours(Decimal(text.replace(",", ".")), field)
     match = _HMM.match(text) or _NATURAL.match(text)
@@ -83,7 +93,7 @@ def parse_hours(value: Any, field: str = "hours", allow_negative: bool = False) 
     match = _MINUTES.match(text)
     if match:
         return sign * int(match.group(1))
-    raise Invalid.field(field, FORMS_MESSAGE)
+    raise Invalid.field(field, forms_message())
 
 
 def hours_text(minutes: int) -> str:
@@ -96,5 +106,5 @@ def parse_minutes(value: Any, field: str = "minutes") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        raise Invalid.field(field, "Give minutes as a whole number, like 450.")
+        raise Invalid.field(field, _("Give minutes as a whole number, like 450."))
     return value

@@ -17,6 +17,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -120,13 +121,13 @@ def log_time(
     """
     owner = user or actor
     if owner.id != actor.id and not actor.is_admin:
-        raise Forbidden("You can only log your own time.")
+        raise Forbidden(_("You can only log your own time."))
     if corrects_entry_id is not None and not actor.is_admin:
-        raise Forbidden("Only an admin can make a correction entry.")
-    project_id = inputs.identifier(project_id, "project_id", "Choose a project.")
+        raise Forbidden(_("Only an admin can make a correction entry."))
+    project_id = inputs.identifier(project_id, "project_id", _("Choose a project."))
     if corrects_entry_id is not None:
         corrects_entry_id = inputs.identifier(
-            corrects_entry_id, "corrects_entry_id", "Give the entry number, like 42."
+            corrects_entry_id, "corrects_entry_id", _("Give the entry number, like 42.")
         )
     correcting = corrects_entry_id is not None
     read = lock_for_new_entry(
@@ -147,9 +148,9 @@ def log_time(
     if correcting:
         corrected = session.get(TimeEntry, corrects_entry_id)
         if corrected is None or corrected.user_id != owner.id:
-            raise NotFound("The entry to correct does not exist for this contractor.")
+            raise NotFound(_("The entry to correct does not exist for this contractor."))
         if corrected.project_id != project.id:
-            raise Invalid.field("project_id", "A correction is on the project of the entry.")
+            raise Invalid.field("project_id", _("A correction is on the project of the entry."))
     check_daily_limit(session, owner, day, amount_minutes, locked_total=read.day_total)
     if corrected is not None:
         rate, currency = corrected.hourly_rate, corrected.currency  # corrects at the paid rate
@@ -181,7 +182,7 @@ def owner_of(session: Session, entry: TimeEntry) -> User:
     """The contractor the entry belongs to. Raises NotFound."""
     owner = session.get(User, entry.user_id)
     if owner is None:  # the foreign key makes this impossible; fail closed all the same
-        raise NotFound("No such entry.")
+        raise NotFound(_("No such entry."))
     return owner
 
 
@@ -189,7 +190,7 @@ def contractor_for(session: Session, user_id: Any) -> User:
     """The contractor an admin logs time for, by id. Raises Invalid naming ``user_id``."""
     owner = users.find_user(session, user_id)
     if owner is None or not owner.is_contractor:
-        raise Invalid.field("user_id", "Choose a contractor.")
+        raise Invalid.field("user_id", _("Choose a contractor."))
     return owner
 
 
@@ -197,7 +198,7 @@ def get_entry(session: Session, viewer: User, entry_id: int) -> TimeEntry:
     """The entry; NotFound when it is someone else's (unless the viewer is an admin)."""
     entry = inputs.find(session, TimeEntry, entry_id)
     if entry is None or (not viewer.is_admin and entry.user_id != viewer.id):
-        raise NotFound("No such entry.")
+        raise NotFound(_("No such entry."))
     return entry
 
 
@@ -220,7 +221,7 @@ def update_entry(
     validation.refuse_unknown(changes, UPDATABLE)
     current = get_entry(session, actor, entry_id)
     target_id = inputs.identifier(
-        changes.get("project_id", current.project_id), "project_id", "Choose a project."
+        changes.get("project_id", current.project_id), "project_id", _("Choose a project.")
     )
     entry, found = lock_entry_and_projects(session, entry_id, {current.project_id, target_id})
     if "project_id" not in changes:
@@ -289,7 +290,7 @@ def delete_entry(
         select(TimeEntry.id).where(TimeEntry.corrects_entry_id == entry.id).limit(1)
     )
     if corrected_by is not None:
-        raise EntryLocked("This entry has a correction entry and can no longer be deleted.")
+        raise EntryLocked(_("This entry has a correction entry and can no longer be deleted."))
     for note in session.scalars(select(Notification).where(Notification.entry_id == entry.id)):
         note.entry_id = None  # the message stays; the entry it named is gone
     before = audit.snapshot(entry, *ENTRY_FIELDS)

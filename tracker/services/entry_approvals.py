@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +25,9 @@ from tracker.services import audit, durations, inputs, notices, notifications, o
 
 # What the decider saw of an entry: its ``updated_at`` (None: never changed since it was logged).
 Seen = Mapping[int, dt.datetime | None]
-CHANGED = "Nothing was decided: this entry changed after you loaded it. Load it again and check."
+CHANGED = _l(
+    "Nothing was decided: this entry changed after you loaded it. Load it again and check."
+)
 
 
 @dataclass
@@ -42,13 +46,13 @@ def seen_at(value: object, field_name: str = "updated_at") -> dt.datetime | None
         return None
     if not isinstance(value, str) or len(value) > 40:
         raise Invalid.field(
-            field_name, "Give the updated_at you were shown, like 2026-12-07T09:30:00Z."
+            field_name, _("Give the updated_at you were shown, like 2026-12-07T09:30:00Z.")
         )
     try:
         when = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         raise Invalid.field(
-            field_name, "Give the updated_at you were shown, like 2026-12-07T09:30:00Z."
+            field_name, _("Give the updated_at you were shown, like 2026-12-07T09:30:00Z.")
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
@@ -66,19 +70,22 @@ def _same(current: dt.datetime | None, seen: dt.datetime | None) -> bool:
 
 
 def _why(entry: TimeEntry) -> str:
-    return (
-        f"changed since it was shown (now {durations.hours_text(entry.minutes)} h "
-        f"on {entry.work_date.isoformat()}, {entry.status})"
+    statuses = {"submitted": _("submitted"), "approved": _("approved"), "rejected": _("rejected")}
+    return _(
+        "changed since it was shown (now %(hours)s h on %(day)s, %(status)s)",
+        hours=durations.hours_text(entry.minutes),
+        day=entry.work_date.isoformat(),
+        status=statuses.get(entry.status, entry.status),
     )
 
 
 def _for_review(session: Session, actor: User, entry_ids: list[int], seen: Seen | None) -> Review:
     """Lock the entries and sort them into those to decide and those changed since seen."""
     if not actor.is_admin:
-        raise Forbidden("Only admins approve or reject time.")
+        raise Forbidden(_("Only admins approve or reject time."))
     ids = sorted({inputs.identifier(i, "entry_ids") for i in entry_ids})
     if not ids:
-        raise Invalid.field("entry_ids", "Choose at least one entry.")
+        raise Invalid.field("entry_ids", _("Choose at least one entry."))
     query = select(TimeEntry).where(TimeEntry.id.in_(ids)).order_by(TimeEntry.id)
     if is_postgres(session):
         query = query.with_for_update()
@@ -87,11 +94,16 @@ def _for_review(session: Session, actor: User, entry_ids: list[int], seen: Seen 
     present = {e.id for e in found}
     for missing in (i for i in ids if i not in present):
         if seen is None or missing not in seen:
-            raise NotFound("Some of these entries no longer exist.")
-        review.changed[missing] = "deleted since it was shown"
+            raise NotFound(_("Some of these entries no longer exist."))
+        review.changed[missing] = _("deleted since it was shown")
     for entry in found:
         if entry.exported:
-            raise EntryLocked(f"Entry {entry.id} has been exported to payroll and cannot change.")
+            raise EntryLocked(
+                _(
+                    "Entry %(id)s has been exported to payroll and cannot change.",
+                    id=entry.id,
+                )
+            )
         if seen is not None and entry.id in seen and not _same(entry.updated_at, seen[entry.id]):
             review.changed[entry.id] = _why(entry)
         else:
@@ -101,7 +113,7 @@ def _for_review(session: Session, actor: User, entry_ids: list[int], seen: Seen 
 
 def _refuse_changed(review: Review, skip_changed: bool) -> None:
     if review.changed and not skip_changed:
-        raise EntryChanged(CHANGED, review.changed)
+        raise EntryChanged(str(CHANGED), review.changed)
 
 
 def review_approve(
@@ -141,7 +153,7 @@ def review_reject(
     ``review_approve``). Raises Forbidden, NotFound, Invalid, EntryLocked, EntryChanged."""
     text = validation.plain_text(reason, "reason", validation.DESCRIPTION_MAX, multiline=True)
     if not text:
-        raise Invalid.field("reason", "Say why the time is rejected; the contractor sees it.")
+        raise Invalid.field("reason", _("Say why the time is rejected; the contractor sees it."))
     review = _for_review(session, actor, entry_ids, seen)
     _refuse_changed(review, skip_changed)
     found = review.decided

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -39,7 +40,7 @@ def list_entries(
     """
     limit = inputs.whole_number(limit, "limit", minimum=1, maximum=MAX_LIMIT)
     if status is not None and status not in ENTRY_STATUSES:
-        raise Invalid.field("status", "Use submitted, approved or rejected.")
+        raise Invalid.field("status", _("Use submitted, approved or rejected."))
     query = (
         select(TimeEntry)
         .options(joinedload(TimeEntry.project), joinedload(TimeEntry.user))

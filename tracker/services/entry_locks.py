@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
@@ -155,11 +156,11 @@ def lock_entry_and_projects(
     for _round in range(2):
         entry = _lock_entry(session, entry_id)
         if entry is None:
-            raise NotFound("No such entry.")
+            raise NotFound(_("No such entry."))
         if entry.project_id in found:
             return entry, found
         found.update(lock_projects(session, {entry.project_id}))
-    raise EntryLocked("This entry is being changed by someone else right now; try again.")
+    raise EntryLocked(_("This entry is being changed by someone else right now; try again."))
 
 
 def _day_total(session: Session, user_id: int, day: dt.date, exclude: int | None) -> int:
@@ -196,7 +197,11 @@ def check_daily_limit(
     if total + minutes > DAY_LIMIT:
         left = max(DAY_LIMIT - total, 0)
         raise DailyLimit(
-            f"That would make more than 24 hours on {day_text(day)}: "
-            f"{hours_text(total)} h are already logged that day, so at most {hours_text(left)} h "
-            "fit.",
+            _(
+                "That would make more than 24 hours on %(day)s: %(total)s h are already logged "
+                "that day, so at most %(left)s h fit.",
+                day=day_text(day),
+                total=hours_text(total),
+                left=hours_text(left),
+            ),
         )

@@ -13,6 +13,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from tracker.clock import day_text, local_today, zone
 from tracker.errors import (
     DomainError,
@@ -30,7 +33,11 @@ from tracker.services import durations, inputs
 from tracker.services.holds import hold_detail
 
 DEFAULT_BACKDATING_DAYS = 14
-NOT_ASSIGNED = "You are not assigned to this project."
+
+
+def not_assigned_message() -> str:
+    """The refusal of someone who is not on the project, in the reader's language."""
+    return _("You are not assigned to this project.")
 
 
 @dataclass
@@ -65,20 +72,22 @@ def parse_day(value: Any, field: str = "work_date") -> dt.date:
 def parse_duration(minutes: Any, hours: Any, allow_negative: bool = False) -> int:
     """Minutes from either ``minutes`` or ``hours``, within the per-entry range. Raises Invalid."""
     if minutes is not None and hours not in (None, ""):
-        raise Invalid.field("hours", "Give either hours or minutes, not both.")
+        raise Invalid.field("hours", _("Give either hours or minutes, not both."))
     if minutes is not None:
         name, value = "minutes", durations.parse_minutes(minutes)
     elif hours is None or (isinstance(hours, str) and not hours.strip()):
-        raise Invalid.field("hours", f"Enter the time worked. {durations.FORMS_MESSAGE}")
+        raise Invalid.field(
+            "hours", _("Enter the time worked. %(forms)s", forms=durations.forms_message())
+        )
     else:
         name, value = "hours", durations.parse_hours(hours, allow_negative=allow_negative)
     if allow_negative:
         if value == 0 or abs(value) > 1440:
-            raise Invalid.field(name, "A correction is between -24 and 24 hours, and not zero.")
+            raise Invalid.field(name, _("A correction is between -24 and 24 hours, and not zero."))
     elif value <= 0:
-        raise Invalid.field(name, "The time worked must be more than zero.")
+        raise Invalid.field(name, _("The time worked must be more than zero."))
     elif value > 1440:
-        raise Invalid.field(name, "One entry can be at most 24 hours.")
+        raise Invalid.field(name, _("One entry can be at most 24 hours."))
     return value
 
 
@@ -92,10 +101,24 @@ def hold_message(
     incident page, which show it already.
     """
     if hold is None:
-        return f"{project.code} is on hold; no hours can be logged until it is lifted."
+        return _(
+            "%(code)s is on hold; no hours can be logged until it is lifted.", code=project.code
+        )
     reader = reader or owner
-    where = "The incident" if reader.is_admin else "Notice, updates and offers"
-    return f"{project.code} is {hold_rule(hold, owner, reader)}. {where}: {incident_link(hold)}"
+    rule = hold_rule(hold, owner, reader)
+    if reader.is_admin:
+        return _(
+            "%(code)s is %(rule)s. The incident: %(link)s",
+            code=project.code,
+            rule=rule,
+            link=incident_link(hold),
+        )
+    return _(
+        "%(code)s is %(rule)s. Notice, updates and offers: %(link)s",
+        code=project.code,
+        rule=rule,
+        link=incident_link(hold),
+    )
 
 
 def hold_rule(hold: Hold, owner: User, reader: User | None = None) -> str:
@@ -107,13 +130,21 @@ def hold_rule(hold: Hold, owner: User, reader: User | None = None) -> str:
     reader = reader or owner
     since = hold.started_at.astimezone(zone(reader))
     today = local_today(reader)
-    when = f"{day_text(since.date(), today)} {since:%H:%M} {since.tzname()}"
+    day = day_text(since.date(), today)
+    time = f"{since:%H:%M} {since.tzname()}"
     if hold.allow_backfill and not reader.is_admin:
         start = hold.started_at.astimezone(zone(owner)).date()
-        rule = f"only days before {day_text(start, today)} can still take new hours"
-    else:
-        rule = "no hours can be logged or changed until it is lifted"
-    return f"on hold since {when}: {rule}"
+        return _(
+            "on hold since %(day)s %(time)s: only days before %(start)s can still take new hours",
+            day=day,
+            time=time,
+            start=day_text(start, today),
+        )
+    return _(
+        "on hold since %(day)s %(time)s: no hours can be logged or changed until it is lifted",
+        day=day,
+        time=time,
+    )
 
 
 def incident_link(hold: Hold) -> str:
@@ -164,11 +195,11 @@ def check_open(
     project = standing.project
     if project is None:
         if actor.is_admin:
-            raise Invalid.field("project_id", "No such project.")
-        raise NotAssigned(NOT_ASSIGNED)
+            raise Invalid.field("project_id", _("No such project."))
+        raise NotAssigned(not_assigned_message())
     if not actor.is_admin and not standing.assignments:
         # Someone never on the project learns nothing about it, not even its hold.
-        raise NotAssigned(NOT_ASSIGNED)
+        raise NotAssigned(not_assigned_message())
     if project.status == "frozen":
         hold = standing.hold
         if creating and hold is not None:
@@ -190,7 +221,7 @@ def check_open(
             user_id=owner.id,
         )
     if project.status == "closed":
-        raise ProjectClosed(f"{project.code} is closed; it no longer takes time.")
+        raise ProjectClosed(_("%(code)s is closed; it no longer takes time.", code=project.code))
     return project
 
 
@@ -210,32 +241,77 @@ def check_assigned(
     yours = viewer is None or viewer.id == user.id
     covering = next((a for a in assignments if a.covers(day)), None)
     if covering is None:
-        said = day_text(day, today or day)
-        who, their = ("You are", "your") if yours else (f"{user.name} is", "their")
         refusal = NotAssignedOnDay if assignments else NotAssigned
-        raise refusal(
-            f"{who} not on {project.code} on {said}{_nearest(assignments, day, their, today)}"
-        )
+        raise refusal(_not_on_day(user, project, day, assignments, today, yours))
     if today is not None and day > today:
-        whose = "" if yours else f" for {user.name}"
-        raise FutureDate(
-            f"{day_text(day, today)} is in the future (today is {day_text(today, today)}"
-            f"{whose}, in {user.timezone}); log time once the day has come.",
-        )
+        said, now = day_text(day, today), day_text(today, today)
+        if yours:
+            text = _(
+                "%(day)s is in the future (today is %(today)s, in %(zone)s); log time once the "
+                "day has come.",
+                day=said,
+                today=now,
+                zone=user.timezone,
+            )
+        else:
+            text = _(
+                "%(day)s is in the future (today is %(today)s for %(name)s, in %(zone)s); log "
+                "time once the day has come.",
+                day=said,
+                today=now,
+                name=user.name,
+                zone=user.timezone,
+            )
+        raise FutureDate(text)
     return covering
 
 
-def _nearest(assignments: list[Assignment], day: dt.date, their: str, today: dt.date | None) -> str:
-    """The end of the sentence: when the nearest assignment starts or ended, and who fixes it."""
+def _not_on_day(
+    user: User,
+    project: Project,
+    day: dt.date,
+    assignments: list[Assignment],
+    today: dt.date | None,
+    yours: bool,
+) -> str:
+    """Not on the project that day; and when the nearest assignment starts or ended, and who
+    fixes it."""
     later = [a.start_date for a in assignments if a.start_date > day]
     earlier = [a.end_date for a in assignments if a.end_date is not None and a.end_date < day]
+    names = {"code": project.code, "day": day_text(day, today or day), "name": user.name}
     if later:
-        when = f": {their} assignment starts on {day_text(min(later), today or day)}"
-    elif earlier:
-        when = f": {their} assignment ended on {day_text(max(earlier), today or day)}"
-    else:
-        return "."
-    return f"{when}. An admin can correct the dates if that is wrong."
+        start = day_text(min(later), today or day)
+        if yours:
+            return _(
+                "You are not on %(code)s on %(day)s: your assignment starts on %(start)s. An "
+                "admin can correct the dates if that is wrong.",
+                start=start,
+                **names,
+            )
+        return _(
+            "%(name)s is not on %(code)s on %(day)s: their assignment starts on %(start)s. An "
+            "admin can correct the dates if that is wrong.",
+            start=start,
+            **names,
+        )
+    if earlier:
+        end = day_text(max(earlier), today or day)
+        if yours:
+            return _(
+                "You are not on %(code)s on %(day)s: your assignment ended on %(end)s. An admin "
+                "can correct the dates if that is wrong.",
+                end=end,
+                **names,
+            )
+        return _(
+            "%(name)s is not on %(code)s on %(day)s: their assignment ended on %(end)s. An "
+            "admin can correct the dates if that is wrong.",
+            end=end,
+            **names,
+        )
+    if yours:
+        return _("You are not on %(code)s on %(day)s.", **names)
+    return _("%(name)s is not on %(code)s on %(day)s.", **names)
 
 
 def check_window(actor: User, day: dt.date, today: dt.date, days: int) -> None:
@@ -244,9 +320,14 @@ def check_window(actor: User, day: dt.date, today: dt.date, days: int) -> None:
         return
     if day < today - dt.timedelta(days=days):
         raise PeriodLocked(
-            f"{day_text(day, today)} is more than {days} days ago; that period is closed for "
-            "changes. "
-            "Ask an admin if hours from then are missing.",
+            ngettext(
+                "%(day)s is more than %(num)d day ago; that period is closed for changes. Ask "
+                "an admin if hours from then are missing.",
+                "%(day)s is more than %(num)d days ago; that period is closed for changes. Ask "
+                "an admin if hours from then are missing.",
+                days,
+                day=day_text(day, today),
+            )
         )
 
 
@@ -254,8 +335,10 @@ def check_correction(actor: User, entry: TimeEntry) -> None:
     """A correction entry is the admin's: its contractor may not change it. Raises EntryLocked."""
     if entry.is_correction and not actor.is_admin:
         raise EntryLocked(
-            "This is a correction an admin made to your hours; only an admin can change or "
-            "remove it. Ask an admin if it looks wrong."
+            _(
+                "This is a correction an admin made to your hours; only an admin can change or "
+                "remove it. Ask an admin if it looks wrong."
+            )
         )
 
 
@@ -263,11 +346,13 @@ def check_locked(actor: User, entry: TimeEntry) -> None:
     """Exported entries are read-only for everyone, approved ones for contractors."""
     if entry.exported:
         raise EntryLocked(
-            "This entry has been exported to payroll and can no longer change; "
-            "an admin can add a correction entry instead."
+            _(
+                "This entry has been exported to payroll and can no longer change; an admin can "
+                "add a correction entry instead."
+            )
         )
     if entry.status == "approved" and not actor.is_admin:
-        raise EntryLocked("This entry is approved and can no longer be changed; ask an admin.")
+        raise EntryLocked(_("This entry is approved and can no longer be changed; ask an admin."))
 
 
 def create_refusal(

@@ -23,6 +23,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Integer, and_, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
@@ -109,10 +110,19 @@ def check_can_freeze(session: Session, project: Project) -> None:
     """Refuse a freeze of a project that is not open. Raises AlreadyFrozen, ProjectClosed."""
     if project.status == "frozen":
         hold = active_hold(session, project)
-        since = f" since {_when(hold.started_at)}" if hold else ""
-        raise AlreadyFrozen(f"Project {project.code} is already on hold{since}.")
+        if hold is None:
+            raise AlreadyFrozen(_("Project %(code)s is already on hold.", code=project.code))
+        raise AlreadyFrozen(
+            _(
+                "Project %(code)s is already on hold since %(when)s.",
+                code=project.code,
+                when=_when(hold.started_at),
+            )
+        )
     if project.status == "closed":
-        raise ProjectClosed(f"Project {project.code} is closed; it cannot be put on hold.")
+        raise ProjectClosed(
+            _("Project %(code)s is closed; it cannot be put on hold.", code=project.code)
+        )
 
 
 def clean_freeze_input(
@@ -230,7 +240,7 @@ def unfreeze_project(
     project = _locked_project(session, project.id)
     hold = active_hold(session, project) if project.status == "frozen" else None
     if hold is None:
-        raise NotFrozen(f"Project {project.code} is not on hold.").logged(
+        raise NotFrozen(_("Project %(code)s is not on hold.", code=project.code)).logged(
             "project.unfreeze_refused",
             actor.id if actor else None,
             target_type="project",

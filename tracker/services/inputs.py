@@ -18,6 +18,8 @@ import datetime as dt
 import re
 from typing import Any, TypeVar
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from tracker.errors import Invalid
@@ -26,9 +28,9 @@ T = TypeVar("T")
 
 # Every id column is a PostgreSQL ``integer`` (SQLite's are 64-bit; the narrower one rules).
 ID_MAX = 2**31 - 1
-ID_MESSAGE = f"Give an id: a whole number from 1 to {ID_MAX:,}."
-DATE_MESSAGE = "Enter a date like 2026-12-01."
-WEEK_MESSAGE = "Give an ISO week like 2026-W49."
+ID_MESSAGE = _l("Give an id: a whole number from 1 to %(max)s.", max=f"{ID_MAX:,}")
+DATE_MESSAGE = _l("Enter a date like 2026-12-01.")
+WEEK_MESSAGE = _l("Give an ISO week like 2026-W49.")
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,18}")  # 18 digits: beyond any range asked for, still cheap
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -46,7 +48,7 @@ def whole_number(
     *,
     minimum: int | None = None,
     maximum: int | None = None,
-    message: str | None = None,
+    message: Any = None,
     text: bool = True,
 ) -> int:
     """An integer (from JSON or Python) or, unless ``text`` is False, text of ASCII digits with
@@ -60,14 +62,26 @@ def whole_number(
     elif text and isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
         number = int(value.strip())
     if number is None:
-        raise Invalid.field(field, message or "Give a whole number, like 42.")
+        raise Invalid.field(
+            field, message if message is not None else _("Give a whole number, like 42.")
+        )
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         if message is None:
-            low = "" if minimum is None else f" from {minimum:,}"
-            high = "" if maximum is None else f" to {maximum:,}"
-            message = f"Give a whole number{low}{high}."
+            message = _range_message(minimum, maximum)
         raise Invalid.field(field, message)
     return number
+
+
+def _range_message(minimum: int | None, maximum: int | None) -> str:
+    if minimum is not None and maximum is not None:
+        return _(
+            "Give a whole number from %(min)s to %(max)s.", min=f"{minimum:,}", max=f"{maximum:,}"
+        )
+    if minimum is not None:
+        return _("Give a whole number from %(min)s.", min=f"{minimum:,}")
+    if maximum is not None:
+        return _("Give a whole number up to %(max)s.", max=f"{maximum:,}")
+    return _("Give a whole number.")
 
 
 def optional_whole_number(value: Any, field: str, **limits: Any) -> int | None:
@@ -81,7 +95,12 @@ def identifier(value: Any, field: str, message: str | None = None) -> int:
     """An id given as an integer (JSON, or a value a page already converted), from 1 to
     ``ID_MAX``: an id some row could have. Raises Invalid."""
     return whole_number(
-        value, field, minimum=1, maximum=ID_MAX, message=message or ID_MESSAGE, text=False
+        value,
+        field,
+        minimum=1,
+        maximum=ID_MAX,
+        message=message if message is not None else ID_MESSAGE,
+        text=False,
     )
 
 
@@ -89,15 +108,26 @@ def id_param(value: Any, field: str, message: str | None = None) -> int | None:
     """An id from a query string or form (ASCII digits), or None when absent. Raises Invalid."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return whole_number(value, field, minimum=1, maximum=ID_MAX, message=message or ID_MESSAGE)
+    return whole_number(
+        value,
+        field,
+        minimum=1,
+        maximum=ID_MAX,
+        message=message if message is not None else ID_MESSAGE,
+    )
 
 
 def id_or_none(value: Any) -> int | None:
     """The value as an id some row could have, else None (a form's select, a lenient filter)."""
-    try:
-        return id_param(value, "id")
-    except Invalid:
+    # Read without building a refusal: the signed-in user is loaded through here, before the
+    # language of any message could be known.
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
         return None
+    return number if 1 <= number <= ID_MAX else None
 
 
 def find(session: Session, model: type[T], value: Any, **options: Any) -> T | None:
@@ -109,7 +139,7 @@ def find(session: Session, model: type[T], value: Any, **options: Any) -> T | No
 def date(value: Any, field: str, message: str | None = None) -> dt.date:
     """A date object (not a datetime), or text ``YYYY-MM-DD``. Raises Invalid."""
     if isinstance(value, dt.datetime):
-        raise Invalid.field(field, "Give a date like 2026-12-01, without a time.")
+        raise Invalid.field(field, _("Give a date like 2026-12-01, without a time."))
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and _DATE.fullmatch(value.strip()):
@@ -117,7 +147,7 @@ def date(value: Any, field: str, message: str | None = None) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:  # 2026-02-30, month 13, year 0
             pass
-    raise Invalid.field(field, message or DATE_MESSAGE)
+    raise Invalid.field(field, message or str(DATE_MESSAGE))
 
 
 def optional_date(value: Any, field: str, message: str | None = None) -> dt.date | None:
@@ -147,15 +177,17 @@ def iso_week(value: Any, field: str = "week") -> dt.date:
             raise ValueError(value)
         monday = dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
     except ValueError:
-        raise Invalid.field(field, WEEK_MESSAGE) from None
+        raise Invalid.field(field, str(WEEK_MESSAGE)) from None
     if monday > LAST_WEEK:
-        raise Invalid.field(field, f"Give an ISO week up to {week_label(LAST_WEEK)}.")
+        raise Invalid.field(
+            field, _("Give an ISO week up to %(week)s.", week=week_label(LAST_WEEK))
+        )
     return monday
 
 
 def week_label(monday: dt.date) -> str:
     """``2026-W49`` for the week holding that day."""
-    year, week, _ = monday.isocalendar()
+    year, week, _weekday = monday.isocalendar()
     return f"{year:04d}-W{week:02d}"
 
 
@@ -167,7 +199,7 @@ def week_step(monday: dt.date, weeks: int) -> dt.date | None:
 
 def cursor(value: Any, field: str = "cursor") -> tuple[dt.date, int]:
     """A keyset cursor ``<YYYY-MM-DD>_<id>``, as this app hands them out. Raises Invalid."""
-    message = "This cursor is not valid; start from the first page."
+    message = _("This cursor is not valid; start from the first page.")
     day, sep, ident = value.partition("_") if isinstance(value, str) else ("", "", "")
     if not sep:
         raise Invalid.field(field, message)

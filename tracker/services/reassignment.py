@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -188,7 +189,7 @@ def _check_visible(session: Session, actor: User, target: Project) -> None:
         return
     offerable = target.status == "open" and target.open_to_reassignment
     if not offerable and not assignments.is_assigned(session, actor, target):
-        raise NotFound("No such project.")
+        raise NotFound(_("No such project."))
 
 
 def _check_target(
@@ -199,7 +200,7 @@ def _check_target(
     A hold's notice goes only to an admin or to a contractor on the project now.
     """
     if target.status == "closed":
-        raise ProjectClosed(f"Project {target.code} is closed and takes nobody new.")
+        raise ProjectClosed(_("Project %(code)s is closed and takes nobody new.", code=target.code))
     if target.status == "frozen" or target.id == held_project_id:
         hold = holds.active_hold(session, target)
         extra: dict[str, object] = {}
@@ -210,10 +211,10 @@ def _check_target(
         )
         if hold is not None and shown:
             extra["hold"] = holds.hold_detail(hold)
-        raise ProjectFrozen(f"Project {target.code} is on hold itself.", **extra)
+        raise ProjectFrozen(_("Project %(code)s is on hold itself.", code=target.code), **extra)
     if not target.open_to_reassignment:
         raise NotOpenToReassignment(
-            f"Project {target.code} does not take people from held projects."
+            _("Project %(code)s does not take people from held projects.", code=target.code)
         )
 
 
@@ -283,10 +284,13 @@ def _accept(session: Session, actor: User, from_project_id: int, to_project_id: 
     hold = _active_hold(session, from_project_id)
     held = session.get(Project, from_project_id)
     if held is None or not assignments.is_assigned(session, actor, held, active=True):
-        raise NotOnHold("You can only move from a project you are on while it is on hold.")
+        raise NotOnHold(_("You can only move from a project you are on while it is on hold."))
     if hold is None:
         raise NotOnHold(
-            f"Project {held.code} is not on hold any more; there is nothing to move from."
+            _(
+                "Project %(code)s is not on hold any more; there is nothing to move from.",
+                code=held.code,
+            )
         )
     target = locks.project_row(session, to_project_id)  # seats are counted under it
     _check_visible(session, actor, target)
@@ -295,8 +299,11 @@ def _accept(session: Session, actor: User, from_project_id: int, to_project_id: 
         session, [from_project_id]
     ):
         raise NotOpenToReassignment(
-            f"Project {target.code} does not take people from this hold: its client's work is "
-            "stopped too."
+            _(
+                "Project %(code)s does not take people from this hold: its client's work is "
+                "stopped too.",
+                code=target.code,
+            )
         )
     assignment = assignments.assign(
         session, actor, target, actor, origin="reassignment", from_hold=hold
@@ -362,14 +369,16 @@ def move(
     Raises NotOnHold (the project is not on hold), NotFound, ProjectClosed, ProjectFrozen,
     NotOpenToReassignment, Invalid (an id list that is not a list of integers).
     """
-    message = "Give a list of user ids (integers), or leave it out."
+    message = _("Give a list of user ids (integers), or leave it out.")
     if user_ids is not None:
         if not isinstance(user_ids, list):
             raise Invalid.field("user_ids", message)
         user_ids = [inputs.identifier(i, "user_ids", message) for i in user_ids]
     hold = _active_hold(session, held_project.id)
     if hold is None:
-        raise NotOnHold(f"Project {held_project.code} is not on hold, so nobody can be moved.")
+        raise NotOnHold(
+            _("Project %(code)s is not on hold, so nobody can be moved.", code=held_project.code)
+        )
     target = locks.project_row(session, to_project.id)
     _check_target(session, target, held_project.id)
     on_held = {user.id: user for user in movable(session, held_project)}

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -156,7 +157,7 @@ def week(
             .order_by(Assignment.end_date.is_not(None), Assignment.id.desc())
         )
     )
-    by_project: dict[int, Project] = {p.id: p for _, p in assignments}
+    by_project: dict[int, Project] = {p.id: p for _assignment, p in assignments}
     for entry in found:
         by_project.setdefault(entry.project_id, entry.project)
     held = holds.active_holds(session, by_project)
@@ -169,7 +170,9 @@ def week(
         hold = held.get(pid)
         rows[pid] = Row(project, hold, cells, Standing(project, hold, mine))
         if hold is not None:
-            rows[pid].hold_hint = f"{project.code} is {hold_rule(hold, user)}."
+            rows[pid].hold_hint = _(
+                "%(code)s is %(rule)s.", code=project.code, rule=hold_rule(hold, user)
+            )
     for entry in found:
         rows[entry.project_id].cells[(entry.work_date - monday).days].entries.append(entry)
     rules = {"today": today or local_today(user), "backdating_days": backdating_days}

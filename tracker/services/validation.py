@@ -15,6 +15,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from babel.numbers import list_currencies
+from flask_babel import gettext as _
 
 from tracker.errors import Invalid
 from tracker.services import inputs
@@ -33,9 +34,9 @@ def email(value: Any, field: str = "email") -> str:
     """A lower-cased email address of at most 254 characters."""
     text = str(value or "").strip().lower()
     if not text:
-        raise Invalid.field(field, "Enter an email address.")
+        raise Invalid.field(field, _("Enter an email address."))
     if len(text) > 254 or not EMAIL_RE.match(text):
-        raise Invalid.field(field, "Enter a valid email address, like name@example.com.")
+        raise Invalid.field(field, _("Enter a valid email address, like name@example.com."))
     return text
 
 
@@ -58,18 +59,25 @@ def plain_text(
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise Invalid.field(field, "Must be text.")
+        raise Invalid.field(field, _("Must be text."))
     text = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
     text = text.strip()
     if required and not text:
-        raise Invalid.field(field, "This field is required.")
+        raise Invalid.field(field, _("This field is required."))
     if len(text) > max_length:
-        raise Invalid.field(field, f"At most {max_length:,} characters (this has {len(text):,}).")
+        raise Invalid.field(
+            field,
+            _(
+                "At most %(max)s characters (this has %(count)s).",
+                max=f"{max_length:,}",
+                count=f"{len(text):,}",
+            ),
+        )
     if not multiline and "\n" in text:
-        raise Invalid.field(field, "Must be a single line.")
+        raise Invalid.field(field, _("Must be a single line."))
     allowed = {"\n", "\t"} if multiline else set()
     if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
-        raise Invalid.field(field, "Contains control characters; remove them and try again.")
+        raise Invalid.field(field, _("Contains control characters; remove them and try again."))
     return text
 
 
@@ -86,7 +94,7 @@ def project_code(value: Any, field: str = "code") -> str:
     code = str(value or "").strip().upper()
     if not CODE_RE.match(code):
         raise Invalid.field(
-            field, "Use 2–20 letters, digits, - or _, starting with a letter (e.g. CHORDUS)."
+            field, _("Use 2–20 letters, digits, - or _, starting with a letter (e.g. CHORDUS).")
         )
     return code
 
@@ -95,22 +103,22 @@ def money(value: Any, field: str = "hourly_rate", required: bool = True) -> Deci
     """A non-negative amount with at most two decimals."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise Invalid.field(field, "Enter an amount, like 45.00.")
+            raise Invalid.field(field, _("Enter an amount, like 45.00."))
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise Invalid.field(field, "Enter an amount, like 45.00.")
+        raise Invalid.field(field, _("Enter an amount, like 45.00."))
     try:
         amount = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
-        raise Invalid.field(field, "Enter an amount, like 45.00.") from None
+        raise Invalid.field(field, _("Enter an amount, like 45.00.")) from None
     if not amount.is_finite():
-        raise Invalid.field(field, "Enter an amount, like 45.00.")
+        raise Invalid.field(field, _("Enter an amount, like 45.00."))
     if amount < 0:
-        raise Invalid.field(field, "Cannot be negative.")
+        raise Invalid.field(field, _("Cannot be negative."))
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise Invalid.field(field, "Use at most two decimals (cents).")
+        raise Invalid.field(field, _("Use at most two decimals (cents)."))
     if amount > MAX_RATE:
-        raise Invalid.field(field, "Too large.")
+        raise Invalid.field(field, _("Too large."))
     return amount.quantize(Decimal("0.01"))
 
 
@@ -134,10 +142,14 @@ def currency(value: Any, field: str = "currency") -> str:
     """An ISO 4217 code such as EUR, one the currency data (CLDR, through Babel) knows."""
     code = str(value or "").strip().upper()
     if not CURRENCY_RE.match(code):
-        raise Invalid.field(field, "Use a three-letter ISO currency code, like EUR or USD.")
+        raise Invalid.field(field, _("Use a three-letter ISO currency code, like EUR or USD."))
     if code not in _currencies():
         raise Invalid.field(
-            field, f"Unknown currency {code!r}; use an ISO currency code, like EUR or USD."
+            field,
+            _(
+                "Unknown currency %(code)s; use an ISO currency code, like EUR or USD.",
+                code=repr(code),
+            ),
         )
     return code
 
@@ -157,7 +169,8 @@ def timezone(value: Any, field: str = "timezone") -> str:
     name = str(value or "UTC").strip()
     if name not in _zones():
         raise Invalid.field(
-            field, f"Unknown timezone {name!r}; use an IANA name like Europe/Berlin."
+            field,
+            _("Unknown timezone %(name)s; use an IANA name like Europe/Berlin.", name=repr(name)),
         )
     return name
 
@@ -168,16 +181,16 @@ def skills(value: Any, field: str = "skills") -> list[str]:
         return []
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
-        raise Invalid.field(field, "Give skills as a list or comma-separated text.")
+        raise Invalid.field(field, _("Give skills as a list or comma-separated text."))
     result: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            raise Invalid.field(field, "Each skill must be text.")
+            raise Invalid.field(field, _("Each skill must be text."))
         tag = plain_text(item, field, 30).lower()
         if tag and tag not in result:
             result.append(tag)
     if len(result) > 50:
-        raise Invalid.field(field, "At most 50 skills.")
+        raise Invalid.field(field, _("At most 50 skills."))
     return result
 
 
@@ -186,19 +199,19 @@ def seats(value: Any, field: str = "seats") -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     number = inputs.whole_number(
-        value, field, message="Enter a whole number of seats, or leave empty for unlimited."
+        value, field, message=_("Enter a whole number of seats, or leave empty for unlimited.")
     )
     if number < 0:
-        raise Invalid.field(field, "Cannot be negative.")
+        raise Invalid.field(field, _("Cannot be negative."))
     if number > 1_000_000:
-        raise Invalid.field(field, "Too large.")
+        raise Invalid.field(field, _("Too large."))
     return number
 
 
 def boolean(value: Any, field: str) -> bool:
     """A JSON boolean (the API gives true/false)."""
     if not isinstance(value, bool):
-        raise Invalid.field(field, "Must be true or false.")
+        raise Invalid.field(field, _("Must be true or false."))
     return value
 
 
@@ -226,7 +239,7 @@ def refuse_unknown(names: Iterable[str], allowed: Collection[str]) -> None:
     """Refuse fields that cannot be set through this action, naming each. Raises Invalid."""
     unknown = sorted(set(names) - set(allowed))
     if unknown:
-        raise Invalid({name: ["This field cannot be changed here."] for name in unknown})
+        raise Invalid({name: [_("This field cannot be changed here.")] for name in unknown})
 
 
 def clean(
@@ -239,7 +252,7 @@ def clean(
     A field without a parser cannot be set this way; a ``required`` one must be given.
     """
     refuse_unknown(values, parsers)
-    missing = {name: ["This field is required."] for name in required if name not in values}
+    missing = {name: [_("This field is required.")] for name in required if name not in values}
     return collect(
         {name: partial(parsers[name], value) for name, value in values.items()},
         missing,

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker.clock import local_today, span_text
 from tracker.db import get_session, unit_of_work
@@ -71,11 +73,11 @@ def index() -> Any:
         action = request.form.get("action")
         reason = request.form.get("reason", "")
         if not form.validate():
-            flash("The form expired; nothing was changed. Try again.", "error")
+            flash(_("The form expired; nothing was changed. Try again."), "error")
         elif not ids:
-            flash("Tick at least one entry first.", "error")
+            flash(_("Tick at least one entry first."), "error")
         elif action not in ("approve", "reject"):
-            flash("Choose approve or reject.", "error")
+            flash(_("Choose approve or reject."), "error")
         else:
             try:
                 seen = _seen(ids)
@@ -87,7 +89,7 @@ def index() -> Any:
                             db, user, ids, reason, seen=seen, skip_changed=True
                         )
             except DomainError as exc:
-                flash_error(exc, "Nothing was changed: ")
+                flash_error(exc, _("Nothing was changed: %(reason)s"))
             else:
                 _report(action, review)
                 return redirect(request.full_path.rstrip("?"))
@@ -127,22 +129,42 @@ def _seen(ids: list[int]) -> dict[int, Any]:
 def _report(action: str, review: entries.Review) -> None:
     """Say what was decided and which entries were not, and why."""
     done = len(review.decided)
-    verb = "Approved" if action == "approve" else "Rejected"
     if done or not review.changed:
-        flash(f"{verb} {done} entr{'y' if done == 1 else 'ies'}.", "success")
+        if action == "approve":
+            text = ngettext("Approved %(num)d entry.", "Approved %(num)d entries.", done)
+        else:
+            text = ngettext("Rejected %(num)d entry.", "Rejected %(num)d entries.", done)
+        flash(text, "success")
     for entry_id, why in review.changed.items():
-        flash(f"Entry #{entry_id} was not {verb.lower()}: it was {why}. Check it again.", "error")
+        if action == "approve":
+            text = _(
+                "Entry #%(id)s was not approved: it was %(why)s. Check it again.",
+                id=entry_id,
+                why=why,
+            )
+        else:
+            text = _(
+                "Entry #%(id)s was not rejected: it was %(why)s. Check it again.",
+                id=entry_id,
+                why=why,
+            )
+        flash(text, "error")
 
 
 def _choices(db: Any) -> tuple[list[tuple[Any, str]], list[tuple[Any, str]]]:
-    people: list[tuple[Any, str]] = [("", "Choose a contractor…")]
+    people: list[tuple[Any, str]] = [("", _("Choose a contractor…"))]
     people += [
         (u.id, f"{u.name} ({u.email})") for u in users.list_users(db, "contractor") if u.active
     ]
     not_closed = tuple(s for s in PROJECT_STATUSES if s != "closed")
-    open_projects: list[tuple[Any, str]] = [("", "Choose a project…")]
+    open_projects: list[tuple[Any, str]] = [("", _("Choose a project…"))]
     open_projects += [
-        (p.id, f"{p.code} — {p.name}" + (" (on hold)" if p.status == "frozen" else ""))
+        (
+            p.id,
+            _("%(code)s — %(name)s (on hold)", code=p.code, name=p.name)
+            if p.status == "frozen"
+            else f"{p.code} — {p.name}",
+        )
         for p in projects.list_projects(db, me(), not_closed)
     ]
     return people, open_projects
@@ -172,7 +194,9 @@ def log_for() -> Any:
     if request.method == "POST" and form.validate():
         try:
             corrects = inputs.id_param(
-                form.corrects_entry_id.data, "corrects_entry_id", "Give the entry number, like 42."
+                form.corrects_entry_id.data,
+                "corrects_entry_id",
+                _("Give the entry number, like 42."),
             )
             with unit_of_work() as db:
                 owner = entries.contractor_for(db, form.user_id.data)
@@ -188,12 +212,16 @@ def log_for() -> Any:
             show_error(form, exc)
             status = exc.status
         else:
-            kind = "Correction" if entry.is_correction else "Entry"
-            flash(
-                f"{kind} of {hours(entry.minutes)} h logged for {owner.name} "
-                f"on {entry.work_date.isoformat()}.",
-                "success",
-            )
+            said = {
+                "hours": hours(entry.minutes),
+                "name": owner.name,
+                "day": entry.work_date.isoformat(),
+            }
+            if entry.is_correction:
+                text = _("Correction of %(hours)s h logged for %(name)s on %(day)s.", **said)
+            else:
+                text = _("Entry of %(hours)s h logged for %(name)s on %(day)s.", **said)
+            flash(text, "success")
             return redirect(url_for("approvals.index", user_id=owner.id, status=""))
     elif request.method == "POST":
         status = 422

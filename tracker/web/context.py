@@ -47,9 +47,17 @@ NAV: dict[str, list[tuple[str, Any]]] = {
 }
 
 
+# The roles as people read them (the stored codes stay English).
+ROLE_NAMES: dict[str, Any] = {
+    "contractor": _l("contractor"),
+    "admin": _l("admin"),
+    "payroll": _l("payroll"),
+}
+
+
 def arrows() -> dict[str, str]:
     """Arrows that point along the line: towards its start ("← Projects", a way back) and
-    towards its end ("Next week →", "before → after"). Right to left, they point the other way.
+    towards its end ("before → after"). Right to left, they point the other way.
     """
     if page_language() in RTL_LANGUAGES:
         return {"start_arrow": "→", "end_arrow": "←"}
@@ -57,7 +65,7 @@ def arrows() -> dict[str, str]:
 
 
 def _context() -> dict[str, Any]:
-    base = {"url_endpoints": current_app.view_functions, **arrows()}
+    base = {"url_endpoints": current_app.view_functions, "role_names": ROLE_NAMES, **arrows()}
     if not current_user.is_authenticated:
         return {**base, "nav": [], "banners": [], "unread": 0}
     db = get_session()

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from tracker.clock import local_today
 from tracker.db import get_session, unit_of_work
@@ -51,7 +52,12 @@ def new() -> Any:
             status = exc.status
         else:
             flash(
-                f"Logged {hours(entry.minutes)} h on {code} for {entry.work_date.isoformat()}.",
+                _(
+                    "Logged %(hours)s h on %(code)s for %(day)s.",
+                    hours=hours(entry.minutes),
+                    code=code,
+                    day=entry.work_date.isoformat(),
+                ),
                 "success",
             )
             return redirect(_week_url(entry.work_date))
@@ -131,7 +137,7 @@ def edit(entry_id: int) -> Any:
             show_error(form, exc)
             status = exc.status
         else:
-            flash("Entry saved.", "success")
+            flash(_("Entry saved."), "success")
             return redirect(_back(entry))
     elif request.method == "POST":
         status = 422
@@ -147,7 +153,7 @@ def delete(entry_id: int) -> Any:
     entry = entries.get_entry(get_session(), user, entry_id)
     back = _back(entry)
     if not form.validate():
-        flash("The form expired; try again.", "error")
+        flash(_("The form expired; try again."), "error")
         return redirect(back)
     try:
         with unit_of_work() as db:
@@ -155,5 +161,5 @@ def delete(entry_id: int) -> Any:
     except DomainError as exc:
         flash_error(exc)
         return redirect(back)
-    flash("Entry deleted.", "success")
+    flash(_("Entry deleted."), "success")
     return redirect(back)

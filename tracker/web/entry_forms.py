@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from tracker.clock import zone
+from tracker.clock import day_text, local_today, zone
 from tracker.models import User
 from tracker.services import entries, inputs
 
@@ -24,10 +26,12 @@ def int_or_none(value: Any) -> int | None:
 
 
 class EntryForm(FlaskForm):
-    project_id = SelectField("Project", coerce=int_or_none, validate_choice=False)
-    work_date = StringField("Work date", description="The day you worked, in your own timezone")
-    hours = StringField("Hours", description="e.g. 7.5, 7,5, 7:30, 7h30, 2h38m or 450m")
-    description = TextAreaField("What you worked on", validators=[Length(max=2000)])
+    project_id = SelectField(_l("Project"), coerce=int_or_none, validate_choice=False)
+    work_date = StringField(
+        _l("Work date"), description=_l("The day you worked, in your own timezone")
+    )
+    hours = StringField(_l("Hours"), description=_l("e.g. 7.5, 7,5, 7:30, 7h30, 2h38m or 450m"))
+    description = TextAreaField(_l("What you worked on"), validators=[Length(max=2000)])
 
     def values(self) -> dict[str, Any]:
         """What the entries service takes from the form, as typed (it checks them)."""
@@ -40,11 +44,12 @@ class EntryForm(FlaskForm):
 
 
 class AdminEntryForm(EntryForm):
-    user_id = SelectField("Contractor", coerce=int_or_none, validate_choice=False)
+    user_id = SelectField(_l("Contractor"), coerce=int_or_none, validate_choice=False)
     corrects_entry_id = StringField(
-        "Corrects entry #",
-        description="Only for a correction: the entry it corrects "
-        "(hours may then be negative, e.g. -1:30)",
+        _l("Corrects entry #"),
+        description=_l(
+            "Only for a correction: the entry it corrects (hours may then be negative, e.g. -1:30)"
+        ),
     )
 
 
@@ -53,17 +58,25 @@ def project_choices(
 ) -> list[tuple[Any, ...]]:
     """The contractor's projects to log time on; held ones noted, and disabled where no new
     time is taken (closed, or held without backfill). ``include`` keeps an entry's project."""
-    choices: list[tuple[Any, ...]] = [("", "Choose a project…")]
+    choices: list[tuple[Any, ...]] = [("", _("Choose a project…"))]
+    today = local_today(user)
     for option in entries.loggable_projects(session, user, include):
         project, hold = option.project, option.hold
-        label = f"{project.code} — {project.name}"
+        names = {"code": project.code, "name": project.name}
         if project.status == "closed":
-            label += " (closed)"
+            label = _("%(code)s — %(name)s (closed)", **names)
         elif hold is not None:
-            since = hold.started_at.astimezone(zone(user)).strftime("%Y-%m-%d")
-            label += f" (on hold since {since}" + (
-                "; only days before it)" if hold.allow_backfill else ")"
-            )
+            since = day_text(hold.started_at.astimezone(zone(user)).date(), today)
+            if hold.allow_backfill:
+                label = _(
+                    "%(code)s — %(name)s (on hold since %(since)s; only days before it)",
+                    since=since,
+                    **names,
+                )
+            else:
+                label = _("%(code)s — %(name)s (on hold since %(since)s)", since=since, **names)
+        else:
+            label = f"{project.code} — {project.name}"
         choices.append(
             (project.id, label) if option.takes_time else (project.id, label, {"disabled": True})
         )

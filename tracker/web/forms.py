@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from flask import flash
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, ValidationError
 
@@ -40,6 +42,9 @@ ERROR_FIELDS: dict[type[DomainError], str] = {
 }
 # Service field names that a form shows under another name.
 FIELD_ALIASES = {"minutes": "hours"}
+# For Length(max=…, message=TOO_LONG): WTForms' words, in our catalogs, since its own Arabic
+# catalog lacks most plural forms.
+TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
 
 
 class EmptyForm(FlaskForm):
@@ -61,15 +66,24 @@ def message(refusal: DomainError) -> str:
 
 
 def flash_error(refusal: DomainError, prefix: str = "") -> None:
-    """Flash the refusal as one sentence (after ``prefix``, e.g. "Nothing was changed: ")."""
+    """Flash the refusal as one sentence.
+
+    ``prefix`` is a translated sentence that holds the refusal as ``%(reason)s``, e.g.
+    ``_("Nothing was changed: %(reason)s")``; text without that placeholder goes before it.
+    """
     record(refusal)
-    flash(f"{prefix}{message(refusal)}", "error")
+    reason = message(refusal)
+    if "%(reason)s" in prefix:
+        flash(prefix.replace("%(reason)s", reason), "error")
+    else:
+        flash(f"{prefix}{reason}", "error")
 
 
 def flash_form_errors(form: FlaskForm) -> None:
     """Flash a form's own shape errors, one per field, on a page that does not show the form."""
     for name, errors in form.errors.items():
-        flash(f"{getattr(form, name).label.text}: {errors[0]}", "error")
+        label = getattr(form, name).label.text
+        flash(_("%(field)s: %(error)s", field=label, error=errors[0]), "error")
 
 
 def show_error(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from tracker.db import get_session
 from tracker.services import hold_banners, reassignment
@@ -42,7 +43,7 @@ def _store(value: str) -> Any:
 def fold() -> Any:
     """Fold the banner away until its incident has a new update or a new hold."""
     if not EmptyForm().validate():
-        flash("The form expired; the banner is still open. Try again.", "error")
+        flash(_("The form expired; the banner is still open. Try again."), "error")
         return redirect(_back())
     db = get_session()
     current = [b["key"] for b in keyed(db, banners(reassignment.held_assignments(db, me())))]
@@ -59,7 +60,7 @@ def fold() -> Any:
 def unfold() -> Any:
     """Show the banner in full again on every page."""
     if not EmptyForm().validate():
-        flash("The form expired; try again.", "error")
+        flash(_("The form expired; try again."), "error")
         return redirect(_back())
     cookie = request.cookies.get(hold_banners.COOKIE)
     return _store(hold_banners.unfold(cookie, request.form.get("key", "")))

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -21,37 +24,39 @@ bp = Blueprint("holds", __name__, url_prefix="/admin/holds")
 
 class FreezeForm(FlaskForm):
     notice = TextAreaField(
-        "Notice to contractors",
+        _l("Notice to contractors"),
         validators=[
-            DataRequired(message="Write the notice contractors will read."),
+            DataRequired(message=_l("Write the notice contractors will read.")),
             Length(max=holds.NOTICE_MAX),
         ],
-        description="Shown word for word to everyone on the project: what happened, what it "
-        "means for them, when they will hear more. At most 2,000 characters.",
+        description=_l(
+            "Shown word for word to everyone on the project: what happened, what it means for "
+            "them, when they will hear more. At most 2,000 characters."
+        ),
     )
     reason = TextAreaField(
-        "Internal reason",
+        _l("Internal reason"),
         validators=[
-            DataRequired(message="Give the reason (admins only see it)."),
+            DataRequired(message=_l("Give the reason (admins only see it).")),
             Length(max=holds.REASON_MAX),
         ],
-        description="Only admins see this.",
+        description=_l("Only admins see this."),
     )
     incident_ref = StringField(
-        "Incident reference",
+        _l("Incident reference"),
         validators=[Optional(), Length(max=holds.INCIDENT_REF_MAX)],
-        description="Optional, e.g. INC-2041",
+        description=_l("Optional, e.g. INC-2041"),
     )
     allow_backfill = BooleanField(
-        "Let contractors still log hours for days before the hold started (backfill)"
+        _l("Let contractors still log hours for days before the hold started (backfill)")
     )
 
 
 class UnfreezeForm(FlaskForm):
     note = TextAreaField(
-        "Closing note",
+        _l("Closing note"),
         validators=[Optional(), Length(max=holds.NOTE_MAX)],
-        description="Optional; contractors on the project read it with the lifted notice.",
+        description=_l("Optional; contractors on the project read it with the lifted notice."),
     )
 
 
@@ -110,16 +115,18 @@ def freeze(project_id: int) -> Any:
                 show_error(form, exc)
             else:
                 flash(
-                    f"{project.code} is on hold since {local(hold.started_at)}; "
-                    f"{_people(count)} notified.",
+                    ngettext(
+                        "%(code)s is on hold since %(when)s; %(count)s contractor was notified.",
+                        "%(code)s is on hold since %(when)s; %(count)s contractors were notified.",
+                        count,
+                        code=project.code,
+                        when=local(hold.started_at),
+                        count=f"{count:,}",
+                    ),
                     "success",
                 )
                 return redirect(url_for("admin_projects.detail", project_id=project.id))
     return render_template("holds/freeze.html", project=project, form=form, affected=affected)
-
-
-def _people(count: int) -> str:
-    return "1 contractor was" if count == 1 else f"{count:,} contractors were"
 
 
 @bp.route("/projects/<int:project_id>/unfreeze", methods=["GET", "POST"])
@@ -140,13 +147,16 @@ def unfreeze(project_id: int) -> Any:
             show_error(form, exc)
         else:
             flash(
-                f"The hold on {project.code} is lifted; the contractors on it were told and "
-                "can log time again.",
+                _(
+                    "The hold on %(code)s is lifted; the contractors on it were told and can log "
+                    "time again.",
+                    code=project.code,
+                ),
                 "success",
             )
             return redirect(url_for("admin_projects.detail", project_id=project.id))
     if hold is None and request.method == "GET":
-        flash(f"Project {project.code} is not on hold.", "error")
+        flash(_("Project %(code)s is not on hold.", code=project.code), "error")
         return redirect(url_for("admin_projects.detail", project_id=project.id))
     return render_template("holds/unfreeze.html", project=project, form=form, hold=hold)
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, widgets
 from wtforms.validators import DataRequired
@@ -19,12 +22,16 @@ from tracker.web.forms import flash_error, flash_form_errors
 
 bp = Blueprint("offers", __name__)
 
-# Why a contractor was not moved, in words an admin reads at a glance.
-SKIP_REASONS = {
-    "project_full": "no seat left on {target}",
-    "already_assigned": "already on {target}",
-    "not_on_hold": "not on {held} any more",
-}
+
+def skip_reason(code: str, target: str, held: str) -> str:
+    """Why a contractor was not moved, in words an admin reads at a glance."""
+    if code == "project_full":
+        return _("no seat left on %(target)s", target=target)
+    if code == "already_assigned":
+        return _("already on %(target)s", target=target)
+    if code == "not_on_hold":
+        return _("not on %(held)s any more", held=held)
+    return code
 
 
 class JoinForm(FlaskForm):
@@ -44,16 +51,16 @@ class MultiCheckboxField(SelectMultipleField):
 class MoveForm(FlaskForm):
     """The admin's bulk move from a held project."""
 
-    to_project_id = SelectField("Move to", coerce=int)
+    to_project_id = SelectField(_l("Move to"), coerce=int)
     who = RadioField(
-        "Who",
+        _l("Who to move"),
         choices=[
-            SelectChoice("all", "Everyone on this project"),
-            SelectChoice("chosen", "Only the ones ticked below"),
+            SelectChoice("all", _l("Everyone on this project")),
+            SelectChoice("chosen", _l("Only the ones ticked below")),
         ],
         default="all",
     )
-    user_ids = MultiCheckboxField("Contractors", coerce=int)
+    user_ids = MultiCheckboxField(_l("Contractors"), coerce=int)
 
 
 def _target_choices(held: Project) -> list[tuple[int, str]]:
@@ -61,11 +68,23 @@ def _target_choices(held: Project) -> list[tuple[int, str]]:
     choices = []
     for p, left in reassignment.move_targets(get_session(), held):
         if left is None:
-            seats = "no seat limit"
+            seats = _("no seat limit")
+        elif left == 0:
+            seats = _("full")
         else:
-            seats = "full" if left == 0 else f"{left} free seat{'s' if left != 1 else ''}"
+            seats = ngettext("%(num)d free seat", "%(num)d free seats", left)
+        rate = money(p.hourly_rate, p.currency)
         choices.append(
-            (p.id, f"{p.code} — {p.name} ({seats}, {money(p.hourly_rate, p.currency)}/h)")
+            (
+                p.id,
+                _(
+                    "%(code)s — %(name)s (%(seats)s, %(rate)s/h)",
+                    code=p.code,
+                    name=p.name,
+                    seats=seats,
+                    rate=rate,
+                ),
+            )
         )
     return choices
 
@@ -100,8 +119,10 @@ def confirm(from_project_id: int, to_project_id: int) -> Any:
     offer = reassignment.offer(get_session(), me(), from_project_id, to_project_id)
     if offer is None:
         flash(
-            "That project is not offered to you any more: it may have filled up or been put on "
-            "hold, or your own project's hold may have ended. Here are the offers open now.",
+            _(
+                "That project is not offered to you any more: it may have filled up or been put "
+                "on hold, or your own project's hold may have ended. Here are the offers open now."
+            ),
             "error",
         )
         return redirect(url_for("offers.index"))
@@ -115,23 +136,27 @@ def join() -> Any:
     """Join the confirmed project; the contractor can log time there at once."""
     form = JoinForm()
     if not form.validate_on_submit():
-        flash("The request was not complete; choose the project again.", "error")
+        flash(_("The request was not complete; choose the project again."), "error")
         return redirect(url_for("offers.index"))
     try:
         from_id, to_id = int(form.from_project_id.data), int(form.to_project_id.data)
     except (TypeError, ValueError):
-        flash("The request was not complete; choose the project again.", "error")
+        flash(_("The request was not complete; choose the project again."), "error")
         return redirect(url_for("offers.index"))
     try:
         with unit_of_work() as db:
             assignment = reassignment.accept(db, me(), from_project_id=from_id, to_project_id=to_id)
             project = projects.get_project(db, assignment.project_id)
     except DomainError as exc:
-        flash_error(exc, "You could not join: ")
+        flash_error(exc, _("You could not join: %(reason)s"))
         return redirect(url_for("offers.index"))
     flash(
-        f"You joined {project.code} — {project.name}. You can log hours on it now; you stay on "
-        "your held project too.",
+        _(
+            "You joined %(code)s — %(name)s. You can log hours on it now; you stay on your held "
+            "project too.",
+            code=project.code,
+            name=project.name,
+        ),
         "success",
     )
     return redirect(url_for("home.index"))
@@ -152,21 +177,21 @@ def admin_move(project_id: int) -> Any:
     if form.who.data == "chosen":
         chosen = list(form.user_ids.data or [])
         if not chosen:
-            flash("Tick at least one contractor, or choose everyone.", "error")
+            flash(_("Tick at least one contractor, or choose everyone."), "error")
             return back
     try:
         with unit_of_work() as db:
             target = projects.get_project(db, form.to_project_id.data)
             moved, skipped = reassignment.move(db, me(), held, target, chosen)
     except DomainError as exc:
-        flash_error(exc, "Nobody was moved: ")
+        flash_error(exc, _("Nobody was moved: %(reason)s"))
         return back
     people = users.by_ids(db, moved + [s[0] for s in skipped])
     reasons = [
         (
             people.get(uid),
             uid,
-            SKIP_REASONS.get(code, code).format(target=target.code, held=held.code),
+            skip_reason(code, target.code, held.code),
         )
         for uid, code in skipped
     ]

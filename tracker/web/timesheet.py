@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker.clock import local_today
 from tracker.db import get_session
@@ -72,7 +74,7 @@ def week() -> Any:
         return _render(grid, cells, today)
     if not EmptyForm().validate():
         db.rollback()
-        flash("The form expired; nothing was saved. Try again.", "error")
+        flash(_("The form expired; nothing was saved. Try again."), "error")
         return _render(grid, cells, today, 400)
     edits, names = [], []
     for row in grid.rows:
@@ -93,14 +95,20 @@ def week() -> Any:
         db.rollback()
         for refusal in refusals:
             record(refusal)
-        cells_text = "1 cell needs" if len(refusals) == 1 else f"{len(refusals)} cells need"
-        flash(f"Nothing was saved: {cells_text} a change (see below).", "error")
+        flash(
+            ngettext(
+                "Nothing was saved: %(num)d cell needs a change (see below).",
+                "Nothing was saved: %(num)d cells need a change (see below).",
+                len(refusals),
+            ),
+            "error",
+        )
         return _render(grid, cells, today, max(r.status for r in refusals))
     db.commit()
     flash(
-        f"Week saved ({changed} change{'s' if changed != 1 else ''})."
+        ngettext("Week saved (%(num)d change).", "Week saved (%(num)d changes).", changed)
         if changed
-        else "Nothing to save: no cell changed.",
+        else _("Nothing to save: no cell changed."),
         "success",
     )
     return redirect(url_for("timesheet.week", week=grid.label))
