@@ -137,7 +137,8 @@ def test_the_audit_log_describes_events_in_arabic_and_keeps_typed_values(client,
     for words in ("سجل التدقيق", "المنفّذ", "أي شخص", "تصفية", "التغييرات"):
         assert words in page
     assert "المشروع CHORDUS" in page  # "project CHORDUS"
-    assert '<span class="field">المقاعد</span>: 3 <span aria-label="تغيّر إلى">→</span> 5' in page
+    # Right to left, the arrow from the old value to the new one points left.
+    assert '<span class="field">المقاعد</span>: 3 <span aria-label="تغيّر إلى">←</span> 5' in page
     assert '<span class="field">السبب</span>: صيانة الخادم</li>' in page
     assert 'ops-alice <span class="muted">(سطر الأوامر)</span>' in page
     assert "<code>project.freeze</code>" in page  # action codes stay as they are
