@@ -154,6 +154,15 @@ def test_a_stored_arabic_choice_mirrors_the_pages_whatever_the_browser(
     assert first["x"] > last["x"], "Monday should be right of Sunday"
 
 
+# What stays as it is in any language: a link, the project's code and name, the timezone's name.
+_DATA = re.compile(r"https?://\S+|CHORDUS|Chordus platform|UTC")
+
+
+def _words_outside_data(text: str) -> list[str]:
+    """Latin-script words in ``text`` apart from the data it names (empty: it reads in Arabic)."""
+    return re.findall(r"[A-Za-z]+", _DATA.sub("", text))
+
+
 def _freeze(admin: Page, code: str) -> None:
     """Freeze from the admin project page (the admin's pages are in English)."""
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Projects").click()
@@ -220,6 +229,7 @@ def test_an_arabic_contractor_logs_hours_with_arabic_digits_and_reads_the_hold(
     error = contractor.locator(".field.has-error .error")
     expect(error).to_contain_text("CHORDUS")
     expect(error).to_contain_text(month_day)
+    assert _words_outside_data(error.inner_text()) == []
     expect(contractor.locator("input[name=hours]")).to_have_value("٢")
     expect(contractor.locator("html")).to_have_attribute("dir", "rtl")
 
@@ -230,6 +240,7 @@ def test_an_arabic_contractor_logs_hours_with_arabic_digits_and_reads_the_hold(
     expect(banner.locator(".notice")).to_have_attribute("dir", "auto")
     expect(banner).to_contain_text(with_year)
     expect(banner).to_contain_text("CHORDUS — Chordus platform")
+    assert _words_outside_data(banner.locator("h2").inner_text()) == []
     assert layout_problems(contractor, "/") == []
 
     # The incident page tells the same, in Arabic, right to left.
