@@ -289,7 +289,7 @@ def start_incident(
         session,
         incident,
         kind="incident_started",
-        message=_started_message(incident),
+        params={"notice": incident.notice, "backfill": bool(incident.allow_backfill)},
         email=notices.incident_started_email(incident),
     )
     notices.publish_incident(session, "incident.started", incident, _places(to_freeze))
@@ -312,13 +312,6 @@ def _places(projects: list[Project]) -> list[dict[str, Any]]:
     return [{"id": p.id, "code": p.code, "name": p.name, "client": p.client} for p in projects]
 
 
-def _started_message(incident: Incident) -> str:
-    message = f"Work on your projects is paused: time entry is stopped. {incident.notice}"
-    if incident.allow_backfill:
-        message += " You can still log hours for days before the stop."
-    return message
-
-
 def _everyone(incident_id: int) -> Any:
     return select(IncidentContractor.user_id).where(IncidentContractor.incident_id == incident_id)
 
@@ -328,7 +321,7 @@ def _tell(
     incident: Incident,
     *,
     kind: str,
-    message: str,
+    params: dict[str, Any],
     email: Any,
     people: Any = None,
 ) -> int:
@@ -337,7 +330,7 @@ def _tell(
         session,
         people if people is not None else _everyone(incident.id),
         kind=kind,
-        message=message,
+        params=params,
         email=email,
         incident_id=incident.id,
     )
@@ -414,7 +407,7 @@ def post_update(
         session,
         incident,
         kind="incident_updated",
-        message=f"Update on the stop of work on your projects: {text}",
+        params={"message": text},
         email=notices.incident_update_email(incident, update_row),
     )
     notices.publish_incident(session, "incident.updated", incident, update=update_row)
@@ -562,18 +555,11 @@ def lift_incident(
         )
         .distinct()
     )
-    message = (
-        "The stop of work is over: you can log time on your projects again."
-        if whole
-        else "Time entry is open again on one or more of your held projects."
-    )
-    if clean["note"]:
-        message += f" {clean['note']}"
     notified = _tell(
         session,
         incident,
         kind="incident_lifted",
-        message=message,
+        params={"whole": whole, "note": clean["note"]},
         email=notices.incident_lifted_email(incident, clean["note"], whole=whole),
         people=people,
     )

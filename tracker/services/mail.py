@@ -39,9 +39,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from babel.dates import format_datetime as babel_datetime
 from flask import Flask, current_app
+from flask_babel import force_locale
 
 from tracker.config import ConfigError
+from tracker.models import DEFAULT_LANGUAGE, LANGUAGES
 from tracker.services.envelopes import DeliveryFailed, Email
 
 SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
@@ -157,9 +160,19 @@ def render(name: str, **context: Any) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
-def subject(email: Email) -> str:
-    """The email's subject line, from ``templates/email/<template>.subject.txt``."""
-    text = render(f"email/{email.template}.subject.txt", **email.payload)
+def language_of(code: str | None) -> str:
+    """A shipped language for a recipient's stored choice (English when they made none)."""
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def subject(email: Email, language: str | None = None) -> str:
+    """The email's subject line, from ``templates/email/<template>.subject.txt``.
+
+    In English unless a language is given: the outbox keeps the English one for the admins'
+    pages; the worker renders it again in the recipient's language when it sends.
+    """
+    with force_locale(language_of(language)):
+        text = render(f"email/{email.template}.subject.txt", **email.payload)
     return " ".join(text.split())[:300]
 
 
@@ -186,6 +199,7 @@ class Recipient:
     email: str
     name: str | None = None
     timezone: str | None = None
+    language: str | None = None  # their stored choice; None: English
 
 
 def _header(value: str) -> str:
@@ -216,20 +230,37 @@ def compose(
     message_id: str,
     created_at: dt.datetime,
 ) -> Message:
-    """The email for one recipient: text and HTML parts, in their timezone, stable headers.
+    """The email for one recipient: text and HTML parts, in their language and timezone,
+    stable headers.
 
-    Built with the ``email.mime`` classes: the same MIME as ``EmailMessage`` at a third of the
-    cost, which is the worker's send rate when a freeze writes thousands of emails.
+    The subject and both parts are rendered in the recipient's language as it is when the
+    worker sends (``subject_line``, rendered in English when the email was written, is kept for
+    a recipient who reads English). Built with the ``email.mime`` classes: the same MIME as
+    ``EmailMessage`` at a third of the cost, which is the worker's send rate when a freeze
+    writes thousands of emails.
     """
     zone = _zone(recipient.timezone)
+    language = language_of(recipient.language)
 
     def when(value: str | None) -> str:
         if not value:
             return ""
         shown = dt.datetime.fromisoformat(value).astimezone(zone)
-        return f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}"
+        if language == DEFAULT_LANGUAGE:
+            return f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}"
+        text = babel_datetime(shown, "medium", tzinfo=zone, locale=language)
+        return f"{text} {shown.tzname()}"
 
-    context = {**payload, "recipient": recipient, "when": when, "link": absolute_url}
+    context = {
+        **payload,
+        "recipient": recipient,
+        "when": when,
+        "link": absolute_url,
+        "email_lang": language,
+        "email_dir": "rtl" if language == "ar" else "ltr",
+    }
+    if language != DEFAULT_LANGUAGE:
+        subject_line = subject(Email(template, payload), language)
     message = MIMEMultipart("alternative")
     message["Subject"] = _header(subject_line)
     message["From"] = settings().mail_from
@@ -238,8 +269,9 @@ def compose(
     message["Date"] = format_datetime(created_at.astimezone(dt.UTC))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to the portal
-    message.attach(_part(render(f"email/{template}.txt", **context), "plain"))
-    message.attach(_part(render(f"email/{template}.html", **context), "html"))
+    with force_locale(language):
+        message.attach(_part(render(f"email/{template}.txt", **context), "plain"))
+        message.attach(_part(render(f"email/{template}.html", **context), "html"))
     return message
 
 

@@ -2,19 +2,35 @@
 
 A hold on a project with 10,000 contractors notifies them all with one ``INSERT … SELECT``
 statement, never one round trip per person, and writes their emails to the outbox with one more.
+
+A notification keeps its kind and ``params`` (codes, the admin's notice, …) besides its English
+``message``: the same row reads in each reader's language, rendered when it is shown
+(``describe``), so one statement serves every language and a reader who switches language sees
+the new one. What an admin typed (a notice, a note, an update) is never translated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, func, insert, literal, select, update
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import JSON, Integer, String, Text, func, insert, literal, null, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from tracker.errors import NotFound
-from tracker.models import Assignment, Notification, User, UTCDateTime, utcnow
+from tracker.models import (
+    DEFAULT_LANGUAGE,
+    Assignment,
+    Notification,
+    User,
+    UTCDateTime,
+    utcnow,
+)
 from tracker.services import inputs, outbox
 
 KINDS = (
@@ -30,6 +46,112 @@ KINDS = (
 )
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A notification as a reader sees it: the text in their language, and what an admin typed
+    (shown as is, beside it), if anything."""
+
+    text: str
+    said: str | None = None
+
+
+def _hold_started(p: dict[str, Any]) -> Shown:
+    text = _("%(code)s — %(name)s is on hold: time entry is paused.", code=p["code"], name=p["name"])
+    if p.get("backfill"):
+        text += " " + _("You can still log hours for days before the hold started.")
+    return Shown(text, p.get("notice"))
+
+
+def _hold_lifted(p: dict[str, Any]) -> Shown:
+    if p.get("closed"):
+        text = _(
+            "The hold on %(code)s — %(name)s ended because the project was closed. "
+            "No more time can be logged there.",
+            code=p["code"],
+            name=p["name"],
+        )
+    else:
+        text = _(
+            "The hold on %(code)s — %(name)s has been lifted. You can log time there again.",
+            code=p["code"],
+            name=p["name"],
+        )
+    return Shown(text, p.get("note"))
+
+
+def _incident_started(p: dict[str, Any]) -> Shown:
+    text = _("Work on your projects is paused: time entry is stopped.")
+    if p.get("backfill"):
+        text += " " + _("You can still log hours for days before the stop.")
+    return Shown(text, p.get("notice"))
+
+
+def _incident_updated(p: dict[str, Any]) -> Shown:
+    return Shown(_("Update on the stop of work on your projects:"), p.get("message"))
+
+
+def _incident_lifted(p: dict[str, Any]) -> Shown:
+    if p.get("whole"):
+        text = _("The stop of work is over: you can log time on your projects again.")
+    else:
+        text = _("Time entry is open again on one or more of your held projects.")
+    return Shown(text, p.get("note"))
+
+
+def _incident_reminder(_p: dict[str, Any]) -> Shown:
+    return Shown(
+        _(
+            "Reminder: please read the notice about the stop of work on your projects and "
+            "confirm you have read it."
+        )
+    )
+
+
+def _reminder(p: dict[str, Any]) -> Shown:
+    return Shown(
+        ngettext(
+            "Reminder: in week %(week)s (%(start)s to %(end)s) you logged fewer than %(num)d "
+            "hour. Log any missing hours on your timesheet.",
+            "Reminder: in week %(week)s (%(start)s to %(end)s) you logged fewer than %(num)d "
+            "hours. Log any missing hours on your timesheet.",
+            int(p["min_hours"]),
+            week=p["week"],
+            start=p["week_start"],
+            end=p["week_end"],
+        )
+    )
+
+
+# How each kind reads, from its params, in the current locale.
+TEXTS: dict[str, Callable[[dict[str, Any]], Shown]] = {
+    "hold_started": _hold_started,
+    "hold_lifted": _hold_lifted,
+    "incident_started": _incident_started,
+    "incident_updated": _incident_updated,
+    "incident_lifted": _incident_lifted,
+    "incident_reminder": _incident_reminder,
+    "reminder": _reminder,
+}
+
+
+def describe(note: Notification) -> Shown:
+    """The notification in the current locale; a row without params shows its stored message."""
+    render = TEXTS.get(note.kind)
+    if render is None or note.params is None:
+        return Shown(note.message)
+    try:
+        return render(note.params)
+    except (KeyError, TypeError, ValueError):  # params of an older shape: the stored text
+        return Shown(note.message)
+
+
+def english(kind: str, params: dict[str, Any]) -> str:
+    """The stored ``message``: the notification in English, with what the admin typed."""
+    with force_locale(DEFAULT_LANGUAGE):
+        shown = TEXTS[kind](params)
+    return f"{shown.text} {shown.said}" if shown.said else shown.text
+
+
 def on_project(project_id: int) -> Select[Any]:
     """The ids of the contractors with an active assignment on the project."""
     return select(Assignment.user_id).where(
@@ -42,7 +164,8 @@ def notify_people(
     people: Select[Any],
     *,
     kind: str,
-    message: str,
+    message: str | None = None,
+    params: dict[str, Any] | None = None,
     email: outbox.Email | None = None,
     project_id: int | None = None,
     hold_id: int | None = None,
@@ -56,20 +179,24 @@ def notify_people(
 
     Two ``INSERT … SELECT`` statements whatever the number of people: this is the one place a
     notice to a set of people is written (holds, reminders, and incidents build on it).
-    ``optional`` and ``dedupe_prefix`` are passed to ``outbox.email_people``.
+    ``optional`` and ``dedupe_prefix`` are passed to ``outbox.email_people``. With ``params``
+    (and no ``message``) the English message is rendered from them.
     """
     now = utcnow()
+    if message is None:
+        message = english(kind, params or {})
     rows = select(
         people.subquery().c[0],
         literal(kind, String()),
         literal(message, Text()),
+        literal(params, JSON()) if params is not None else null(),
         literal(project_id, Integer()),
         literal(hold_id, Integer()),
         literal(entry_id, Integer()),
         literal(incident_id, Integer()),
         literal(now, UTCDateTime()),
     )
-    columns = ["user_id", "kind", "message", "project_id", "hold_id", "entry_id", "incident_id"]
+    columns = ["user_id", "kind", "message", "params", "project_id", "hold_id", "entry_id", "incident_id"]
     statement = insert(Notification).from_select([*columns, "created_at"], rows)
     # preserve_rowcount: SQLAlchemy keeps the count of an INSERT … SELECT only when asked.
     result = session.execute(statement.execution_options(preserve_rowcount=True))
@@ -83,7 +210,8 @@ def notify_project(
     project_id: int,
     *,
     kind: str,
-    message: str,
+    message: str | None = None,
+    params: dict[str, Any] | None = None,
     hold_id: int | None = None,
     incident_id: int | None = None,
     email: outbox.Email | None = None,
@@ -97,6 +225,7 @@ def notify_project(
         on_project(project_id),
         kind=kind,
         message=message,
+        params=params,
         email=email,
         project_id=project_id,
         hold_id=hold_id,
