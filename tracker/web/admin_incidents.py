@@ -54,10 +54,10 @@ def _started_text(started: incidents.Started) -> str:
         "%(num)d project on hold.", "%(num)d projects on hold.", len(started.holds)
     )
     text += " " + ngettext(
-        "%(num)s contractor told.",
-        "%(num)s contractors told.",
+        "%(count)s contractor told.",
+        "%(count)s contractors told.",
         started.affected,
-        num=f"{started.affected:,}",
+        count=f"{started.affected:,}",
     )
     if started.skipped:
         text += " " + ngettext(
