@@ -202,10 +202,14 @@ class Recipient:
     language: str | None = None  # their stored choice; None: English
 
 
-def _header(value: str) -> str:
-    """A header value on one line; RFC 2047-encoded only when it is not plain ASCII."""
+def _header(value: str, name: str) -> str | Header:
+    """A header value on one line; RFC 2047-encoded only when it is not plain ASCII.
+
+    A Header object, not its encoded text: folded by the generator from the header's name, so
+    a long Arabic or Spanish subject decodes without a leading space.
+    """
     flat = " ".join(value.split())
-    return flat if flat.isascii() else Header(flat, "utf-8").encode()
+    return flat if flat.isascii() else Header(flat, "utf-8", header_name=name)
 
 
 def _part(text: str, subtype: str) -> MIMENonMultipart:
@@ -262,7 +266,7 @@ def compose(
     if language != DEFAULT_LANGUAGE:
         subject_line = subject(Email(template, payload), language)
     message = MIMEMultipart("alternative")
-    message["Subject"] = _header(subject_line)
+    message["Subject"] = _header(subject_line, "Subject")
     message["From"] = settings().mail_from
     name = " ".join((recipient.name or "").split())
     message["To"] = formataddr((name, _deliverable(recipient.email)), "utf-8")
