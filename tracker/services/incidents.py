@@ -85,7 +85,10 @@ def _review_by(value: Any, today: dt.date, required: bool = False) -> dt.date | 
     if day < today:
         raise Invalid.field(
             "review_by",
-            _("The review date cannot be in the past (today is %(today)s).", today=today.isoformat()),
+            _(
+                "The review date cannot be in the past (today is %(today)s).",
+                today=today.isoformat(),
+            ),
         )
     return day
 
@@ -194,9 +197,7 @@ def _candidates(session: Session, client: str | None, project_ids: list[int] | N
     found = set(session.scalars(select(Project.id).where(Project.id.in_(wanted))))
     unknown = [str(i) for i in wanted if i not in found]
     if unknown:
-        raise Invalid.field(
-            "project_ids", _("No such project: %(ids)s.", ids=", ".join(unknown))
-        )
+        raise Invalid.field("project_ids", _("No such project: %(ids)s.", ids=", ".join(unknown)))
     return wanted
 
 

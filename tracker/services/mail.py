@@ -266,7 +266,7 @@ def compose(
     if language != DEFAULT_LANGUAGE:
         subject_line = subject(Email(template, payload), language)
     message = MIMEMultipart("alternative")
-    message["Subject"] = _header(subject_line, "Subject")
+    message["Subject"] = _header(subject_line, "Subject")  # type: ignore[assignment]
     message["From"] = settings().mail_from
     name = " ".join((recipient.name or "").split())
     message["To"] = formataddr((name, _deliverable(recipient.email)), "utf-8")

@@ -15,9 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import JSON, Integer, String, Text, func, insert, literal, null, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
@@ -56,7 +55,9 @@ class Shown:
 
 
 def _hold_started(p: dict[str, Any]) -> Shown:
-    text = _("%(code)s — %(name)s is on hold: time entry is paused.", code=p["code"], name=p["name"])
+    text = _(
+        "%(code)s — %(name)s is on hold: time entry is paused.", code=p["code"], name=p["name"]
+    )
     if p.get("backfill"):
         text += " " + _("You can still log hours for days before the hold started.")
     return Shown(text, p.get("notice"))
@@ -196,7 +197,16 @@ def notify_people(
         literal(incident_id, Integer()),
         literal(now, UTCDateTime()),
     )
-    columns = ["user_id", "kind", "message", "params", "project_id", "hold_id", "entry_id", "incident_id"]
+    columns = [
+        "user_id",
+        "kind",
+        "message",
+        "params",
+        "project_id",
+        "hold_id",
+        "entry_id",
+        "incident_id",
+    ]
     statement = insert(Notification).from_select([*columns, "created_at"], rows)
     # preserve_rowcount: SQLAlchemy keeps the count of an INSERT … SELECT only when asked.
     result = session.execute(statement.execution_options(preserve_rowcount=True))

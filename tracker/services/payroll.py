@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
-from flask_babel import gettext as _
-
 from tracker.errors import Invalid
 from tracker.models import ExportBatch, TimeEntry, User
 from tracker.services import audit, inputs, payroll_numbers, validation

@@ -9,11 +9,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.models import ExportBatch, TimeEntry, User

@@ -48,6 +48,8 @@ LAYOUT_CHOICES = [
     SelectChoice("detail", _l("Detail: one row per entry")),
     SelectChoice("summary", _l("Summary: per contractor, project and rate")),
 ]
+
+
 # The select shows each profile's name (a phone cannot show a long option whole); the form's
 # help beside it says what the chosen one holds.
 def _profile_name(label: Any) -> str:
@@ -82,9 +84,7 @@ class FileForm(FlaskForm):
         validate_choice=False,
         description=_l("For a spreadsheet in your locale, or the import of a payroll system."),
     )
-    format = SelectField(
-        _l("Format"), choices=FORMAT_CHOICES, default="csv", validate_choice=False
-    )
+    format = SelectField(_l("Format"), choices=FORMAT_CHOICES, default="csv", validate_choice=False)
     bom = BooleanField(
         _l("Excel-friendly file"),
         description=_l("So Excel shows accents and symbols in names correctly (CSV only)."),
