@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from tests.dates import days_ago
-from tracker.models import Incident
-from tracker.services import holds, incidents
+from tracker.models import Incident, User
+from tracker.services import entries, holds, incidents
 
 NOTICE = "Le client réévalue le périmètre — ساعاتكم محفوظة."
 TITLE = "Acme suspends the vendor"
@@ -242,3 +242,20 @@ def test_the_payroll_page_in_spanish(client, auth, db, make):
     batches = _main(client.get("/payroll/batches", headers=ES).get_data(as_text=True))
     assert "Lotes de exportación" in batches
     assert "Aún no hay lotes." in batches
+
+
+def test_rejected_time_is_told_in_the_readers_language_with_the_reason_as_typed(
+    client, auth, db, make
+):
+    admin = make.admin()
+    person = _speaking(db, make, "ar")
+    project = make.project(code="CHORDUS")
+    make.assign(project, person)
+    day = days_ago(3)
+    entry = make.entry(person, project, work_date=day, minutes=90)
+    entries.reject(db, db.get(User, admin.id), [entry.id], "Wrong project — مشروع خاطئ")
+    db.commit()
+    auth.login(person)
+    page = _main(client.get("/notifications").get_data(as_text=True))
+    assert f"رُفضت ساعاتك (1.50 س) على CHORDUS بتاريخ {day.isoformat()}:" in page
+    assert '<p class="notice" dir="auto">Wrong project — مشروع خاطئ</p>' in page

@@ -11,7 +11,7 @@ the new one. What an admin typed (a notice, a note, an update) is never translat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,31 @@ def _reminder(p: dict[str, Any]) -> Shown:
     )
 
 
+def _entry_rejected(p: dict[str, Any]) -> Shown:
+    text = _(
+        "Your %(hours)s h on %(code)s for %(day)s were rejected:",
+        hours=p["hours"],
+        code=p["code"],
+        day=p["day"],
+    )
+    return Shown(text, p.get("reason"))
+
+
+def _reassignment_confirmed(p: dict[str, Any]) -> Shown:
+    names = {"code": p["code"], "name": p["name"], "held": p["held"]}
+    if p.get("by_admin"):
+        text = _("An admin moved you to %(code)s — %(name)s while %(held)s is on hold.", **names)
+    else:
+        text = _("You joined %(code)s — %(name)s while %(held)s is on hold.", **names)
+    text += " " + _(
+        "You can log hours there from %(day)s at %(rate)s/h. You stay on %(held)s too.",
+        day=p["day"],
+        rate=p["rate"],
+        held=p["held"],
+    )
+    return Shown(text)
+
+
 # How each kind reads, from its params, in the current locale.
 TEXTS: dict[str, Callable[[dict[str, Any]], Shown]] = {
     "hold_started": _hold_started,
@@ -132,6 +157,8 @@ TEXTS: dict[str, Callable[[dict[str, Any]], Shown]] = {
     "incident_lifted": _incident_lifted,
     "incident_reminder": _incident_reminder,
     "reminder": _reminder,
+    "entry_rejected": _entry_rejected,
+    "reassignment_confirmed": _reassignment_confirmed,
 }
 
 
@@ -248,7 +275,8 @@ def notify(
     user_id: int,
     *,
     kind: str,
-    message: str,
+    message: str | None = None,
+    params: dict[str, Any] | None = None,
     project_id: int | None = None,
     hold_id: int | None = None,
     entry_id: int | None = None,
@@ -256,12 +284,14 @@ def notify(
 ) -> Notification:
     """Add one notification for one user (reassignment confirmed, entry rejected, …).
 
-    With ``email``, the user gets it by email too.
+    With ``email``, the user gets it by email too. With ``params`` (and no ``message``) the
+    English message is rendered from them.
     """
     note = Notification(
         user_id=user_id,
         kind=kind,
-        message=message,
+        message=message if message is not None else english(kind, params or {}),
+        params=params,
         project_id=project_id,
         hold_id=hold_id,
         entry_id=entry_id,
@@ -275,13 +305,14 @@ def notify(
 
 def notify_each(
     session: Session,
-    messages: list[tuple[int, str]],
+    messages: Sequence[tuple[int, str | dict[str, Any]]],
     *,
     kind: str,
     project_id: int | None = None,
     hold_id: int | None = None,
 ) -> None:
-    """One message to each of several users, as (user id, message), in one insert."""
+    """One message to each of several users, in one insert: (user id, message), or (user id,
+    params) to have each read in its reader's language."""
     if not messages:
         return
     now = utcnow()
@@ -291,12 +322,13 @@ def notify_each(
             {
                 "user_id": user_id,
                 "kind": kind,
-                "message": message,
+                "message": english(kind, said) if isinstance(said, dict) else said,
+                "params": said if isinstance(said, dict) else None,
                 "project_id": project_id,
                 "hold_id": hold_id,
                 "created_at": now,
             }
-            for user_id, message in messages
+            for user_id, said in messages
         ],
     )
 
