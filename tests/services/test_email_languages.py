@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -107,4 +108,6 @@ def test_a_language_chosen_before_the_send_is_the_one_the_email_is_in(app, db, m
         "El trabajo en tus proyectos está en pausa: el registro de horas está detenido"
     )
     assert "El aviso de tus administradores:" in _body(spanish)
+    # The start as Spanish writes a date, in her timezone: "… desde 7 dic 2026, 12:05 +03."
+    assert re.search(r"en pausa desde \d{1,2} \w+\.? \d{4}, \d{1,2}:\d{2} \+03\.", _body(spanish))
     assert '<html lang="es" dir="ltr">' in _body(spanish, "html")

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from babel.dates import format_datetime as babel_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 from flask import Flask, current_app
 from flask_babel import force_locale
 
@@ -160,6 +160,14 @@ def render(name: str, **context: Any) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
+def local_datetime(shown: dt.datetime, language: str) -> str:
+    """A date and time of day (no seconds) as the language writes them: "7 dic 2026, 12:05"."""
+    pattern = str(get_datetime_format("medium", locale=language))
+    day = format_date(shown.date(), "medium", locale=language)
+    clock = format_time(shown, "short", tzinfo=shown.tzinfo, locale=language)
+    return pattern.replace("{1}", day).replace("{0}", clock)
+
+
 def language_of(code: str | None) -> str:
     """A shipped language for a recipient's stored choice (English when they made none)."""
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
@@ -252,8 +260,7 @@ def compose(
         shown = dt.datetime.fromisoformat(value).astimezone(zone)
         if language == DEFAULT_LANGUAGE:
             return f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}"
-        text = babel_datetime(shown, "medium", tzinfo=zone, locale=language)
-        return f"{text} {shown.tzname()}"
+        return f"{local_datetime(shown, language)} {shown.tzname()}"
 
     context = {
         **payload,
