@@ -134,6 +134,10 @@ def test_the_admin_incident_pages_in_arabic_and_spanish(client, auth, db, make):
     admin, incident = _incident(db, make, *people)
     auth.login(admin)
 
+    home = _main(client.get("/", headers=AR).get_data(as_text=True))
+    assert "حادثة واحدة سارية:" in home  # "1 in force:", with the title as typed
+    assert f'<a href="/admin/incidents/{incident.id}" dir="auto">#{incident.id} {TITLE}</a>' in home
+
     index = _main(client.get("/admin/incidents", headers=AR).get_data(as_text=True))
     assert "بدء حادثة…" in index  # "Start an incident…"
     assert "النطاق" in index
@@ -238,6 +242,10 @@ def test_the_payroll_page_in_spanish(client, auth, db, make):
     wrong = {**period, "start": days_ago(1).isoformat()}
     refused = client.get("/payroll", query_string=wrong, headers=ES).get_data(as_text=True)
     assert "La fecha de fin es anterior a la de inicio." in refused
+
+    home = _main(client.get("/", headers=ES).get_data(as_text=True))
+    assert "Siguiente paso: el mes pasado" in home
+    assert "Últimos lotes" in home
 
     batches = _main(client.get("/payroll/batches", headers=ES).get_data(as_text=True))
     assert "Lotes de exportación" in batches
