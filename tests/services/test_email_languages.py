@@ -4,16 +4,18 @@ typed is never translated, and the outbox keeps the English subject for the admi
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import re
 from pathlib import Path
 
+from babel.dates import format_date
 from sqlalchemy import select
 
 from tests.receivers import smtp_server
-from tracker.models import OutboxMessage, User
-from tracker.services import delivery, holds, incidents, mail
+from tracker.models import OutboxMessage, User, utcnow
+from tracker.services import delivery, holds, incidents, mail, reminders
 
 NOTICE = "ORION pausa el trabajo — توقف مؤقت. Logged hours are safe."
 AR_SUBJECT = "العمل في مشاريعك متوقف مؤقتًا: تسجيل الساعات موقوف"
@@ -111,3 +113,21 @@ def test_a_language_chosen_before_the_send_is_the_one_the_email_is_in(app, db, m
     # The start as Spanish writes a date, in her timezone: "… desde 7 dic 2026, 12:05 +03."
     assert re.search(r"en pausa desde \d{1,2} \w+\.? \d{4}, \d{1,2}:\d{2} \+03\.", _body(spanish))
     assert '<html lang="es" dir="ltr">' in _body(spanish, "html")
+
+
+def test_the_weekly_reminder_in_spanish_writes_its_dates_and_hours_as_spanish_does(app, db, make):
+    person = _speaking(db, make, "es")
+    make.assign(make.project(), person)
+    monday = reminders.previous_week(utcnow().date())
+    reminders.send_reminders(db, monday, 20)
+    db.commit()
+
+    message = _sent(app)[person.email]
+    label = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
+    assert message["Subject"] == f"¿Faltan horas en la semana {label}?"
+    start = format_date(monday, "medium", locale="es")
+    end = format_date(monday + dt.timedelta(days=6), "medium", locale="es")
+    assert f"La semana pasada, {label} ({start} a {end}), registraste menos de 20 horas" in (
+        _body(message)
+    )
+    assert f"week={label}" in _body(message)  # the link keeps its ISO week

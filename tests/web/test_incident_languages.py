@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from babel.dates import format_date
+
 from tests.dates import days_ago
 from tracker.models import Incident, User
 from tracker.services import entries, holds, incidents
@@ -265,5 +267,6 @@ def test_rejected_time_is_told_in_the_readers_language_with_the_reason_as_typed(
     db.commit()
     auth.login(person)
     page = _main(client.get("/notifications").get_data(as_text=True))
-    assert f"رُفضت ساعاتك (1.50 س) على CHORDUS بتاريخ {day.isoformat()}:" in page
+    shown = format_date(day, "medium", locale="ar")  # the date as Arabic writes it
+    assert f"رُفضت ساعاتك (1.50 س) على CHORDUS بتاريخ {shown}:" in page
     assert '<p class="notice" dir="auto">Wrong project — مشروع خاطئ</p>' in page

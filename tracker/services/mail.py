@@ -168,6 +168,20 @@ def local_datetime(shown: dt.datetime, language: str) -> str:
     return pattern.replace("{1}", day).replace("{0}", clock)
 
 
+def date_text(language: str) -> Any:
+    """A template helper: an ISO date ("2026-03-02") as the language writes it ("2 mar 2026");
+    unchanged in English, whose pages and emails show ISO dates."""
+
+    def shown(value: str | None) -> str:
+        if not value:
+            return ""
+        if language == DEFAULT_LANGUAGE:
+            return value
+        return format_date(dt.date.fromisoformat(value), "medium", locale=language)
+
+    return shown
+
+
 def language_of(code: str | None) -> str:
     """A shipped language for a recipient's stored choice (English when they made none)."""
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
@@ -179,8 +193,12 @@ def subject(email: Email, language: str | None = None) -> str:
     In English unless a language is given: the outbox keeps the English one for the admins'
     pages; the worker renders it again in the recipient's language when it sends.
     """
-    with force_locale(language_of(language)):
-        text = render(f"email/{email.template}.subject.txt", **email.payload)
+    language = language_of(language)
+    with force_locale(language):
+        text = render(
+            f"email/{email.template}.subject.txt",
+            **{**email.payload, "date_text": date_text(language)},
+        )
     return " ".join(text.split())[:300]
 
 
@@ -266,6 +284,7 @@ def compose(
         **payload,
         "recipient": recipient,
         "when": when,
+        "date_text": date_text(language),
         "link": absolute_url,
         "email_lang": language,
         "email_dir": "rtl" if language == "ar" else "ltr",

@@ -11,11 +11,13 @@ the new one. What an admin typed (a notice, a note, an update) is never translat
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import force_locale, ngettext
+from babel.dates import format_date
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import JSON, Integer, String, Text, func, insert, literal, null, select, update
 from sqlalchemy.orm import Session
@@ -52,6 +54,14 @@ class Shown:
 
     text: str
     said: str | None = None
+
+
+def _day(value: str) -> str:
+    """An ISO date as the reader's language writes it (English keeps ISO, as its pages do)."""
+    locale = get_locale()
+    if locale is None or locale.language == DEFAULT_LANGUAGE:
+        return value
+    return format_date(dt.date.fromisoformat(value), "medium", locale=locale)
 
 
 def _hold_started(p: dict[str, Any]) -> Shown:
@@ -117,8 +127,8 @@ def _reminder(p: dict[str, Any]) -> Shown:
             "hours. Log any missing hours on your timesheet.",
             int(p["min_hours"]),
             week=p["week"],
-            start=p["week_start"],
-            end=p["week_end"],
+            start=_day(p["week_start"]),
+            end=_day(p["week_end"]),
         )
     )
 
@@ -128,7 +138,7 @@ def _entry_rejected(p: dict[str, Any]) -> Shown:
         "Your %(hours)s h on %(code)s for %(day)s were rejected:",
         hours=p["hours"],
         code=p["code"],
-        day=p["day"],
+        day=_day(p["day"]),
     )
     return Shown(text, p.get("reason"))
 
@@ -141,7 +151,7 @@ def _reassignment_confirmed(p: dict[str, Any]) -> Shown:
         text = _("You joined %(code)s — %(name)s while %(held)s is on hold.", **names)
     text += " " + _(
         "You can log hours there from %(day)s at %(rate)s/h. You stay on %(held)s too.",
-        day=p["day"],
+        day=_day(p["day"]),
         rate=p["rate"],
         held=p["held"],
     )
