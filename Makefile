@@ -79,7 +79,7 @@ messages: $(RUNTIME)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--omit-header -o tracker/translations/messages.pot .
 	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations \
-		--width 100 --ignore-obsolete
+		--width 100 --ignore-obsolete --no-fuzzy-matching
 
 ## install: the runtime, plus instance/ with a migrated SQLite database and a setup link
 install: runtime

@@ -89,10 +89,10 @@ def test_a_hold_email_over_smtp_is_in_arabic_for_an_arabic_reader(app, db, make)
         mail.init_app(app)
         delivery.Worker(app).run(once=True)
     got = {r.rcpt_tos[0]: r.message for r in server.received}
-    assert got[rana.email]["Subject"] == "ORION معلّق: تسجيل الساعات متوقف مؤقتًا"
+    assert got[rana.email]["Subject"] == "ORION مجمّد: تسجيل الساعات متوقف مؤقتًا"
     assert got[ben.email]["Subject"] == "ORION is on hold: time entry is paused"
     arabic = _body(got[rana.email])
-    assert "المشروع ORION — Orion platform معلّق منذ" in arabic
+    assert "المشروع ORION — Orion platform مجمّد منذ" in arabic
     assert NOTICE in arabic
 
 

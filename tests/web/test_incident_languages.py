@@ -59,7 +59,7 @@ def test_the_notifications_page_reads_in_each_readers_language(client, auth, db,
     arabic = _main(client.get("/notifications").get_data(as_text=True))
     assert "العمل في مشاريعك متوقف مؤقتًا: تسجيل الساعات موقوف." in arabic
     assert "لا يزال بإمكانك تسجيل ساعات الأيام السابقة للتوقف." in arabic  # backfill
-    assert "مستجد بشأن توقف العمل في مشاريعك:" in arabic  # the update
+    assert "تحديث بشأن توقف العمل في مشاريعك:" in arabic  # the update
     assert f'<p class="notice" dir="auto">{NOTICE}</p>' in arabic  # as typed
     assert '<p class="notice" dir="auto">Mise à jour: still paused.</p>' in arabic
     assert "Work on your projects is paused" not in arabic
@@ -93,11 +93,11 @@ def test_a_hold_notification_follows_a_change_of_language(client, auth, db, make
     db.commit()
     auth.login(person)
     spanish = _main(client.get("/notifications").get_data(as_text=True))
-    assert "ORBIT — Orbit está en pausa: el registro de horas está detenido." in spanish
+    assert "ORBIT — Orbit está suspendido: el registro de horas está detenido." in spanish
     person.language = "ar"
     db.commit()
     arabic = _main(client.get("/notifications").get_data(as_text=True))
-    assert "المشروع ORBIT — Orbit معلّق: تسجيل الساعات متوقف مؤقتًا." in arabic
+    assert "المشروع ORBIT — Orbit مجمّد: تسجيل الساعات متوقف مؤقتًا." in arabic
     assert '<p class="notice" dir="auto">Orbit is paused.</p>' in arabic
 
 
@@ -108,7 +108,7 @@ def test_the_contractors_incident_pages_in_arabic_and_spanish(client, auth, db, 
 
     arabic = _main(client.get(f"/incidents/{incident.id}", headers=AR).get_data(as_text=True))
     assert "العمل في مشاريعك متوقف مؤقتًا" in arabic  # the heading
-    assert "مشاريعك المشمولة بالتعليق" in arabic  # "Your projects it holds"
+    assert "مشاريعك المشمولة بالتجميد" in arabic  # "Your projects it holds"
     assert "لا يزال بإمكانك تسجيل ساعات الأيام السابقة للتوقف." in arabic
     assert f'<p class="notice" dir="auto">{NOTICE}</p>' in arabic
     assert "<strong>ACME1</strong>" in arabic
@@ -119,7 +119,7 @@ def test_the_contractors_incident_pages_in_arabic_and_spanish(client, auth, db, 
 
     spanish = _main(client.get(f"/incidents/{incident.id}", headers=ES).get_data(as_text=True))
     assert "El trabajo en tus proyectos está en pausa" in spanish
-    assert "Tus proyectos detenidos" in spanish
+    assert "Tus proyectos suspendidos" in spanish
     assert "Lo he leído" in spanish
     assert f'<p class="notice" dir="auto">{NOTICE}</p>' in spanish
 
@@ -157,7 +157,7 @@ def test_the_admin_incident_pages_in_arabic_and_spanish(client, auth, db, make):
         client.get(f"/admin/incidents/{incident.id}", headers=ES).get_data(as_text=True)
     )
     assert f'Incidente {incident.id}: <bdi dir="auto">{TITLE}</bdi>' in spanish
-    assert "Publicar la actualización" in spanish
+    assert "Publicar la novedad" in spanish
     assert "Cambiar la fecha de revisión" in spanish
 
     report = _main(
@@ -174,9 +174,7 @@ def test_the_admin_incident_pages_in_arabic_and_spanish(client, auth, db, make):
         headers=ES,
         follow_redirects=True,
     )
-    assert "Se publicó la actualización; se avisa a todos los afectados." in posted.get_data(
-        as_text=True
-    )
+    assert "Se publicó la novedad; se avisa a todos los afectados." in posted.get_data(as_text=True)
 
 
 def test_starting_an_incident_in_arabic_counts_people_and_projects_in_arabic(
@@ -205,7 +203,9 @@ def test_starting_an_incident_in_arabic_counts_people_and_projects_in_arabic(
     assert 'تأكيد: <bdi dir="auto">زد يعلّق</bdi>' in text
 
     spanish = client.post("/admin/incidents/new", data={**form, "action": "preview"}, headers=ES)
-    assert "Se detendrán 2 proyectos y 3 contratistas." in spanish.get_data(as_text=True)
+    assert "Se detendrá el trabajo de 2 proyectos y 3 contratistas." in spanish.get_data(
+        as_text=True
+    )
 
     refused = client.post(
         "/admin/incidents/new", data={**form, "client": "Nobody", "action": "preview"}, headers=ES
@@ -220,7 +220,7 @@ def test_starting_an_incident_in_arabic_counts_people_and_projects_in_arabic(
         follow_redirects=True,
     )
     flashed = done.get_data(as_text=True)
-    assert "2 proyectos en pausa." in flashed
+    assert "2 proyectos suspendidos." in flashed
     assert "Se avisó a 3 contratistas." in flashed
 
 
@@ -243,7 +243,7 @@ def test_the_payroll_page_in_spanish(client, auth, db, make):
 
     wrong = {**period, "start": days_ago(1).isoformat()}
     refused = client.get("/payroll", query_string=wrong, headers=ES).get_data(as_text=True)
-    assert "La fecha de fin es anterior a la de inicio." in refused
+    assert "La fecha de fin es anterior a la fecha de inicio." in refused
 
     home = _main(client.get("/", headers=ES).get_data(as_text=True))
     assert "Siguiente paso: el mes pasado" in home

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -122,7 +123,7 @@ def assign_many(
     last = inputs.optional_date(end_date, "end_date")
     project = locks.project_row(session, project.id)  # seats are counted under the row lock
     if project.status == "closed":
-        raise ProjectClosed(f"Project {project.code} is closed.")
+        raise ProjectClosed(_("Project %(code)s is closed.", code=project.code))
     stints = _stints(session, project, [u.id for u in people])
     left = seats.free_seats(session, project)
     made: list[tuple[User, Assignment]] = []
@@ -186,24 +187,17 @@ def _stints(session: Session, project: Project, user_ids: list[int]) -> dict[int
 def _refusal(user: User) -> DomainError | None:
     """Why this person cannot be assigned to any project, or None."""
     if not user.is_contractor:
-        return Invalid.field("user_id", "Only contractors can be assigned to projects.")
+        return Invalid.field("user_id", _("Only contractors can be assigned to projects."))
     if not user.active:
-        return Invalid.field("user_id", "This user is disabled.")
+        return Invalid.field("user_id", _("This user is disabled."))
     return None
 
 
 def _seat_refusal(project: Project, left: int | None) -> DomainError | None:
     """ProjectFull when no seat is left (``left`` None: no limit, or no seat needed)."""
     if left is not None and left <= 0:
-        return ProjectFull(f"Project {project.code} has no free seat.")
+        return ProjectFull(_("Project %(code)s has no free seat.", code=project.code))
     return None
-
-
-def _span(first: dt.date, last: dt.date | None, today: dt.date) -> str:
-    """ "from 1 Dec" or "from 1 Nov to 15 Nov", the way the pages say an assignment's dates."""
-    if last is None:
-        return f"from {day_text(first, today)}"
-    return f"from {day_text(first, today)} to {day_text(last, today)}"
 
 
 def _date_refusal(
@@ -220,24 +214,37 @@ def _date_refusal(
     end date has ended), and no other assignment of theirs on the project shares a day.
     """
     if last is not None and last < first:
-        return Invalid.field("end_date", "The end date is before the start date.")
+        return Invalid.field("end_date", _("The end date is before the start date."))
     if last is not None and last > today:
         return Invalid.field(
             "end_date",
-            f"The end date is after today ({day_text(today, today)} for {user.name}). "
-            "Leave it empty and end the assignment on its last day.",
+            _(
+                "The end date is after today (%(today)s for %(name)s). Leave it empty and end "
+                "the assignment on its last day.",
+                today=day_text(today, today),
+                name=user.name,
+            ),
         )
     for other in others:
         if other.start_date <= (last or dt.date.max) and first <= (other.end_date or dt.date.max):
             if other.end_date is None:
                 return AlreadyAssigned(
-                    f"{user.name} is already on {project.code} "
-                    f"{_span(other.start_date, None, today)}."
+                    _(
+                        "%(name)s is already on %(code)s from %(start)s.",
+                        name=user.name,
+                        code=project.code,
+                        start=day_text(other.start_date, today),
+                    )
                 )
             return AlreadyAssigned(
-                f"{user.name} was on {project.code} "
-                f"{_span(other.start_date, other.end_date, today)}; choose dates outside "
-                "that, or correct the earlier assignment's dates."
+                _(
+                    "%(name)s was on %(code)s from %(start)s to %(end)s; choose dates outside "
+                    "that, or correct the earlier assignment's dates.",
+                    name=user.name,
+                    code=project.code,
+                    start=day_text(other.start_date, today),
+                    end=day_text(other.end_date, today),
+                )
             )
     return None
 
@@ -260,7 +267,7 @@ def get_assignment(session: Session, assignment_id: int) -> Assignment:
     """The assignment. Raises NotFound."""
     assignment = inputs.find(session, Assignment, assignment_id)
     if assignment is None:
-        raise NotFound("No such assignment.")
+        raise NotFound(_("No such assignment."))
     return assignment
 
 
@@ -310,7 +317,7 @@ def end_assignment(
     Raises Invalid when already ended.
     """
     if assignment.end_date is not None:
-        raise Invalid.field("assignment", "This assignment has already ended.")
+        raise Invalid.field("assignment", _("This assignment has already ended."))
     day = today or local_today(session.get(User, assignment.user_id))
     assignment.end_date = max(day, assignment.start_date)
     assignment.ended_by_id = actor.id if actor else None
@@ -340,12 +347,14 @@ def change_dates(
     inside one of their assignments. Raises Invalid, AlreadyAssigned, ProjectFull,
     ProjectClosed.
     """
-    first = inputs.date(start_date, "start_date", "Give the start date, like 2026-12-01.")
+    first = inputs.date(
+        start_date, "start_date", _("Give the start date, like %(example)s.", example="2026-12-01")
+    )
     last = inputs.optional_date(end_date, "end_date")
     project = locks.project_row(session, assignment.project_id)  # seats, and one change at once
     user = session.get(User, assignment.user_id)
     if user is None:  # the foreign key makes this impossible; fail closed all the same
-        raise NotFound("No such assignment.")
+        raise NotFound(_("No such assignment."))
     their_today = today or local_today(user)
     others = [
         a for a in _stints(session, project, [user.id]).get(user.id, []) if a is not assignment
@@ -353,7 +362,7 @@ def change_dates(
     refusal = _date_refusal(user, project, first, last, their_today, others)
     if refusal is None and last is None and assignment.end_date is not None:
         if project.status == "closed":
-            raise ProjectClosed(f"Project {project.code} is closed.")
+            raise ProjectClosed(_("Project %(code)s is closed.", code=project.code))
         refusal = _seat_refusal(project, seats.free_seats(session, project))
     if refusal is not None:
         raise refusal
@@ -391,9 +400,13 @@ def _check_entries_covered(
         if not any(first <= day <= (last or dt.date.max) for first, last in ranges):
             raise Invalid.field(
                 "start_date" if day < changed[0] else "end_date",
-                f"{user.name} has hours on {project.code} on {day_text(day, today)}, outside "
-                "these dates. Move or delete those hours first, or choose dates that include "
-                "them.",
+                _(
+                    "%(name)s has hours on %(code)s on %(day)s, outside these dates. Move or "
+                    "delete those hours first, or choose dates that include them.",
+                    name=user.name,
+                    code=project.code,
+                    day=day_text(day, today),
+                ),
             )
 
 

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,13 +22,64 @@ USER_FIELDS = frozenset({"user_id", "approved_by_id", "created_by_id", "ended_by
 PROJECT_FIELDS = frozenset({"project_id", "from_project_id", "to_project_id"})
 # How stored target types read (a row's table name without its last "s").
 TYPE_WORDS = {
-    "time_entrie": "time entry",
-    "export_batche": "payroll batch",
-    "api_token": "API token",
-    "setup_link": "setup link",
-    "webhook": "webhook",
-    "delivery": "delivery",
-    "database": "database",
+    "time_entrie": _l("time entry"),
+    "export_batche": _l("payroll batch"),
+    "api_token": _l("API token"),
+    "setup_link": _l("setup link"),
+    "webhook": _l("webhook"),
+    "delivery": _l("delivery"),
+    "database": _l("database"),
+    "incident": _l("incident"),
+    "import": _l("import"),
+}
+# The fields events keep, in words (by their label: the key without "_id", "_" as spaces); a
+# field not named here is shown by its label.
+FIELD_WORDS = {
+    "active": _l("active"),
+    "after": _l("after"),
+    "approved by": _l("approved by"),
+    "before": _l("before"),
+    "client": _l("client"),
+    "code": _l("code"),
+    "created": _l("created"),
+    "created by": _l("created by"),
+    "currency": _l("currency"),
+    "email": _l("email"),
+    "end date": _l("end date"),
+    "ended by": _l("ended by"),
+    "events": _l("events"),
+    "format": _l("format"),
+    "from hold": _l("from hold"),
+    "from project": _l("from project"),
+    "hourly rate": _l("hourly rate"),
+    "internal": _l("internal"),
+    "kind": _l("kind"),
+    "language": _l("language"),
+    "last error": _l("last error"),
+    "minutes": _l("minutes"),
+    "name": _l("name"),
+    "note": _l("note"),
+    "notice": _l("notice"),
+    "open to reassignment": _l("open to reassignment"),
+    "origin": _l("origin"),
+    "project": _l("project"),
+    "purpose": _l("purpose"),
+    "reason": _l("reason"),
+    "role": _l("role"),
+    "rows": _l("rows"),
+    "seats": _l("seats"),
+    "skills": _l("skills"),
+    "start date": _l("start date"),
+    "status": _l("status"),
+    "timezone": _l("timezone"),
+    "to project": _l("to project"),
+    "tokens revoked": _l("tokens revoked"),
+    "topic": _l("topic"),
+    "unchanged": _l("unchanged"),
+    "updated": _l("updated"),
+    "url": _l("URL"),
+    "user": _l("user"),
+    "work date": _l("work date"),
 }
 
 
@@ -135,25 +188,52 @@ def _target(event: AuditEvent, names: _Names) -> str:
     if not kind:
         return ""
     if kind == "project" and ident is not None:
-        return f"project {names.projects.get(ident, f'#{ident}')}"
+        return _("project %(code)s", code=names.projects.get(ident, f"#{ident}"))
     if kind == "user" and ident is not None:
-        return f"user {names.users.get(ident, f'#{ident}')}"
+        return _("user %(name)s", name=names.users.get(ident, f"#{ident}"))
     if kind in ("time_entrie", "assignment") and ident is not None:
         table = names.entries if kind == "time_entrie" else names.assignments
         user_id, project_id = _owner_and_project(event, table.get(ident))
-        word = "time entry" if kind == "time_entrie" else "assignment"
-        text = f"{word} {ident}" if kind == "time_entrie" else word
-        if user_id is not None:
-            text += f" of {names.users.get(user_id, f'user #{user_id}')}"
-        if project_id is not None:
-            text += f" on {names.projects.get(project_id, f'project #{project_id}')}"
-        return text
+        whose = _user_name(user_id, names) if user_id is not None else None
+        where = _project_code(project_id, names) if project_id is not None else None
+        if kind == "time_entrie":
+            return _entry_words(ident, whose, where)
+        return _assignment_words(whose, where)
     if kind == "hold" and ident is not None:
         project_id = names.holds.get(ident)
-        where = f" on {names.projects.get(project_id, '')}" if project_id else ""
-        return f"hold {ident}{where}"
-    word = TYPE_WORDS.get(kind, kind.replace("_", " "))
+        if project_id:
+            return _("hold %(id)s on %(code)s", id=ident, code=names.projects.get(project_id, ""))
+        return _("hold %(id)s", id=ident)
+    word = str(TYPE_WORDS.get(kind, kind.replace("_", " ")))
     return f"{word} {ident}" if ident is not None else word
+
+
+def _user_name(user_id: Any, names: _Names) -> str:
+    return names.users.get(user_id) or _("user #%(id)s", id=user_id)
+
+
+def _project_code(project_id: Any, names: _Names) -> str:
+    return names.projects.get(project_id) or _("project #%(id)s", id=project_id)
+
+
+def _entry_words(ident: int, whose: str | None, where: str | None) -> str:
+    if whose is not None and where is not None:
+        return _("time entry %(id)s of %(name)s on %(code)s", id=ident, name=whose, code=where)
+    if whose is not None:
+        return _("time entry %(id)s of %(name)s", id=ident, name=whose)
+    if where is not None:
+        return _("time entry %(id)s on %(code)s", id=ident, code=where)
+    return _("time entry %(id)s", id=ident)
+
+
+def _assignment_words(whose: str | None, where: str | None) -> str:
+    if whose is not None and where is not None:
+        return _("assignment of %(name)s on %(code)s", name=whose, code=where)
+    if whose is not None:
+        return _("assignment of %(name)s", name=whose)
+    if where is not None:
+        return _("assignment on %(code)s", code=where)
+    return _("assignment")
 
 
 def _text(name: str, value: Any, names: _Names) -> str:
@@ -161,11 +241,11 @@ def _text(name: str, value: Any, names: _Names) -> str:
     if value is None or value == "":
         return "—"
     if name in USER_FIELDS and isinstance(value, int):
-        return names.users.get(value, f"user #{value}")
+        return _user_name(value, names)
     if name in PROJECT_FIELDS and isinstance(value, int):
-        return names.projects.get(value, f"project #{value}")
+        return _project_code(value, names)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     if isinstance(value, dict):
@@ -174,7 +254,8 @@ def _text(name: str, value: Any, names: _Names) -> str:
 
 
 def _label(name: str) -> str:
-    return name.removesuffix("_id").replace("_", " ")
+    label = name.removesuffix("_id").replace("_", " ")
+    return str(FIELD_WORDS.get(label, label))
 
 
 def _describe(event: AuditEvent, names: _Names) -> Described:

@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -33,9 +35,10 @@ from tracker.models import AuthFailure, LoginAttempt, User, utcnow
 from tracker.services import audit, passwords
 from tracker.services.users import find_by_email
 
-FAILED = "Email or password is not right."
-TOO_MANY = "Too many sign-in attempts. Wait a few minutes and try again."
-NOT_YOURS = "This is not your password."
+# Lazy: each refusal reads in the language of the request that gets it (str() at that moment).
+FAILED = _l("Email or password is not right.")
+TOO_MANY = _l("Too many sign-in attempts. Wait a few minutes and try again.")
+NOT_YOURS = _l("This is not your password.")
 ADDRESS_FACTOR = 20  # failures per address (any account) = this times max_attempts
 DELAY_CAP_SECONDS = 1.0
 KEEP_ATTEMPTS = dt.timedelta(days=1)  # failed attempts older than this (or the window) go
@@ -237,7 +240,7 @@ def check_sign_in(
 def throttled(attempt: SignIn) -> RateLimited:
     """The answer to a throttled attempt, without recording it (the edge audits throttled
     attempts at most once a minute per account and address, through ``record_sign_in``)."""
-    return RateLimited(TOO_MANY, retry_after=attempt.window_seconds)
+    return RateLimited(str(TOO_MANY), retry_after=attempt.window_seconds)
 
 
 def record_sign_in(session: Session, attempt: SignIn) -> User | RateLimited | Unauthorized:
@@ -264,7 +267,7 @@ def record_sign_in(session: Session, attempt: SignIn) -> User | RateLimited | Un
             target_id=user.id if user else None,
             email=email,
         )
-        return Unauthorized(FAILED)
+        return Unauthorized(str(FAILED))
     if attempt.new_hash is not None:
         user.password_hash = attempt.new_hash
     clear_failures(session, email, address)
@@ -324,12 +327,12 @@ def reauthenticate(
     if count_user_failures(session, user, "reauth", window_seconds) >= max_attempts:
         audit.record(session, user, "reauth.throttled", user)
         return RateLimited(
-            "Too many wrong passwords. Wait a few minutes and try again.",
+            _("Too many wrong passwords. Wait a few minutes and try again."),
             retry_after=window_seconds,
         )
     if not password.still_matches(user.password_hash):
         record_user_failure(session, user, "reauth", address, window_seconds)
         audit.record(session, user, "reauth.failure", user)
-        return Invalid.field("password", NOT_YOURS)
+        return Invalid.field("password", str(NOT_YOURS))
     clear_user_failures(session, user, "reauth")
     return None

@@ -14,6 +14,8 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 SEPARATORS = (",", ";")
 # A workbook (.xlsx, .ods: ZIP) or an old binary .xls (OLE2) starts with these bytes.
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
@@ -60,12 +62,12 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
         return None, Problem(
             1,
             None,
-            "This is a spreadsheet workbook, not CSV; save it as CSV (UTF-8) and upload it.",
+            _("This is a spreadsheet workbook, not CSV; save it as CSV (UTF-8) and upload it."),
         )
     nul = data.find(b"\x00")
     if nul >= 0:
         return None, Problem(
-            _line_of(data, nul), None, "This file holds binary data; upload a CSV text file."
+            _line_of(data, nul), None, _("This file holds binary data; upload a CSV text file.")
         )
     try:
         text = data.decode("utf-8-sig")
@@ -73,7 +75,7 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
         return None, Problem(
             _line_of(data, exc.start),
             None,
-            "This line is not UTF-8 text; save the file as CSV (UTF-8) and upload it again.",
+            _("This line is not UTF-8 text; save the file as CSV (UTF-8) and upload it again."),
         )
     return text, None
 
@@ -97,10 +99,10 @@ def read(data: bytes) -> Table:
     table = Table()
     text, problem = decode(data)
     if problem is not None or text is None:
-        table.problems.append(problem or Problem(1, None, "The file is empty."))
+        table.problems.append(problem or Problem(1, None, _("The file is empty.")))
         return table
     if not text.strip():
-        table.problems.append(Problem(1, None, "The file is empty; it needs a header row."))
+        table.problems.append(Problem(1, None, _("The file is empty; it needs a header row.")))
         return table
     table.separator = detect_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=table.separator, strict=True)
@@ -108,7 +110,11 @@ def read(data: bytes) -> Table:
         _read_records(reader, table)
     except csv.Error as exc:
         table.problems.append(
-            Problem(reader.line_num or 1, None, f"This line cannot be read as CSV ({exc}).")
+            Problem(
+                reader.line_num or 1,
+                None,
+                _("This line cannot be read as CSV (%(reason)s).", reason=str(exc)),
+            )
         )
     return table
 
@@ -118,9 +124,13 @@ def _read_records(reader: Any, table: Table) -> None:
     names = [cell.strip().lower() for cell in header]
     for index, name in enumerate(names, start=1):
         if not name and any(names[index:]):
-            table.problems.append(Problem(1, None, f"Column {index} has no name in the header."))
+            table.problems.append(
+                Problem(1, None, _("Column %(index)s has no name in the header.", index=index))
+            )
         elif name and names.index(name) != index - 1:
-            table.problems.append(Problem(1, name, f"The column {name!r} appears twice."))
+            table.problems.append(
+                Problem(1, name, _("The column %(name)s appears twice.", name=repr(name)))
+            )
     while names and not names[-1]:  # trailing empty header cells, as spreadsheets write them
         names.pop()
     table.columns = names
@@ -135,7 +145,11 @@ def _read_records(reader: Any, table: Table) -> None:
                 Problem(
                     line,
                     None,
-                    f"This row has {len(record)} cells but the header names {len(names)} columns.",
+                    _(
+                        "This row has %(cells)s cells but the header names %(columns)s columns.",
+                        cells=len(record),
+                        columns=len(names),
+                    ),
                 )
             )
             continue

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -167,11 +169,22 @@ class ImportRefused(DomainError):
     def __init__(self, result: ImportResult) -> None:
         count = len(result.errors)
         first = result.sorted_errors()[0]
-        where = f"line {first.line}" if first.line else "the file"
-        super().__init__(
-            f"Nothing was imported: {count} error{'s' if count != 1 else ''}, the first on "
-            f"{where}: {first.message}"
-        )
+        if first.line:
+            message = ngettext(
+                "Nothing was imported: %(num)d error, the first on line %(line)s: %(message)s",
+                "Nothing was imported: %(num)d errors, the first on line %(line)s: %(message)s",
+                count,
+                line=first.line,
+                message=first.message,
+            )
+        else:
+            message = ngettext(
+                "Nothing was imported: %(num)d error, the first on the file: %(message)s",
+                "Nothing was imported: %(num)d errors, the first on the file: %(message)s",
+                count,
+                message=first.message,
+            )
+        super().__init__(message)
         self.result = result
 
 
@@ -203,11 +216,15 @@ def run_import(
     error: nothing written), FileTooLarge, Invalid (unknown kind).
     """
     if kind not in SPECS:
-        raise Invalid.field("kind", f"Import one of: {', '.join(KINDS)}.")
+        raise Invalid.field("kind", _("Import one of: %(kinds)s.", kinds=", ".join(KINDS)))
     if len(data) > max_bytes:
         raise FileTooLarge(
-            f"The file is {len(data):,} bytes; the limit is {max_bytes:,}. Split it and import "
-            "the parts one after the other."
+            _(
+                "The file is %(size)s bytes; the limit is %(limit)s. Split it and import the "
+                "parts one after the other.",
+                size=f"{len(data):,}",
+                limit=f"{max_bytes:,}",
+            )
         )
     spec = SPECS[kind]
     result = ImportResult(kind, dry_run)
@@ -216,7 +233,7 @@ def run_import(
     if not table.problems:
         _check_columns(spec, table.columns, result)
     if not result.errors and not table.rows:
-        result.error(2, None, "The file has a header but no rows to import.")
+        result.error(2, None, _("The file has a header but no rows to import."))
     if result.errors:
         raise ImportRefused(result)
     savepoint = session.begin_nested()
@@ -225,7 +242,7 @@ def run_import(
     except IntegrityError:
         # Someone added the same email, code or assignment between our check and our insert.
         savepoint.rollback()
-        result.error(None, None, "The data changed while this file was imported; run it again.")
+        result.error(None, None, _("The data changed while this file was imported; run it again."))
         raise ImportRefused(result) from None
     except BaseException:
         savepoint.rollback()
@@ -253,12 +270,20 @@ def _check_columns(spec: Kind, columns: list[str], result: ImportResult) -> None
     missing = [name for name in spec.required if name not in columns]
     unknown = [name for name in columns if name and name not in spec.columns]
     for name in missing:
-        result.error(1, name, f"The required column {name!r} is missing from the header.")
+        result.error(
+            1,
+            name,
+            _("The required column %(name)s is missing from the header.", name=repr(name)),
+        )
     for name in unknown:
         result.error(
             1,
             name,
-            f"Unknown column {name!r}; the columns of this import are: {', '.join(spec.columns)}.",
+            _(
+                "Unknown column %(name)s; the columns of this import are: %(columns)s.",
+                name=repr(name),
+                columns=", ".join(spec.columns),
+            ),
         )
 
 
@@ -285,7 +310,15 @@ def _first_seen(
 ) -> bool:
     """True the first time ``key`` appears in the file; later, an error naming the first line."""
     if key in seen:
-        result.error(row.line, column, f"{what} is also on line {seen[key]}; each may appear once.")
+        result.error(
+            row.line,
+            column,
+            _(
+                "%(what)s is also on line %(line)s; each may appear once.",
+                what=what,
+                line=seen[key],
+            ),
+        )
         return False
     seen[key] = row.line
     return True
@@ -425,7 +458,12 @@ def _import_assignments(
             result.refusal(row.line, exc)
             continue
         key = (values["email"], values["project_code"], values["start_date"])
-        what = f"{values['email']} on {values['project_code']} from {values['start_date']}"
+        what = _(
+            "%(email)s on %(code)s from %(start)s",
+            email=values["email"],
+            code=values["project_code"],
+            start=values["start_date"],
+        )
         if _first_seen(result, seen, key, row, "email", what):
             parsed.append((row, values))
     people = users.taken_emails(session, sorted({v["email"] for _r, v in parsed}))
@@ -433,10 +471,14 @@ def _import_assignments(
     known = []
     for row, values in parsed:
         if values["email"] not in people:
-            result.error(row.line, "email", f"No user has the email {values['email']}.")
+            result.error(
+                row.line, "email", _("No user has the email %(email)s.", email=values["email"])
+            )
         if values["project_code"] not in places:
             result.error(
-                row.line, "project_code", f"No project has the code {values['project_code']}."
+                row.line,
+                "project_code",
+                _("No project has the code %(code)s.", code=values["project_code"]),
             )
         if values["email"] in people and values["project_code"] in places:
             known.append((row, values))

@@ -10,6 +10,8 @@ import struct
 import time
 from urllib.parse import quote
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +30,7 @@ STEP = 30
 DIGITS = 6
 ISSUER = "tracker"
 RECOVERY_CODES = 10
-TOO_MANY = "Too many wrong codes. Sign in again in a few minutes."
+TOO_MANY = _l("Too many wrong codes. Sign in again in a few minutes.")
 
 
 def required_for(user: User, required_by_config: bool) -> bool:
@@ -78,7 +80,7 @@ def qr_svg(uri: str) -> str:
     """The QR code of uri as inline SVG markup, rendered on the server (no script, no CDN)."""
     import segno
 
-    return str(segno.make(uri, error="m").svg_inline(scale=4, title="QR code to scan"))
+    return str(segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code to scan")))
 
 
 def _hash_code(code: str) -> str:
@@ -104,12 +106,14 @@ def enable(session: Session, user: User, code: str) -> list[str]:
     """
     secret = user.totp_pending_secret
     if not secret:
-        raise Invalid.field("code", "Start again: open the second-factor page to scan a new code.")
+        raise Invalid.field(
+            "code", _("Start again: open the second-factor page to scan a new code.")
+        )
     step = matching_step(secret, code)
     if step is None:
-        raise Invalid.field("code", "That code does not match; check the time on your phone.")
+        raise Invalid.field("code", _("That code does not match; check the time on your phone."))
     _remember_step(session, user, step)  # the code just typed cannot then sign anyone in
-    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _code in range(RECOVERY_CODES)]
     user.totp_secret, user.totp_pending_secret = secret, None
     user.recovery_codes = [_hash_code(c) for c in codes]
     audit.record(session, user, "mfa.enable", user)
@@ -201,7 +205,7 @@ def verify(
     if not user.totp_secret:
         return False
     if failures(session, user, window_seconds, device) >= max_attempts:
-        raise RateLimited(TOO_MANY, retry_after=window_seconds).logged(
+        raise RateLimited(str(TOO_MANY), retry_after=window_seconds).logged(
             "mfa.throttled", None, target_type="user", target_id=user.id
         )
     step = matching_step(user.totp_secret, code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ def list_deliveries(
     Raises Invalid for a status other than pending, sent or dead.
     """
     if status is not None and status not in DELIVERY_STATUSES:
-        raise Invalid.field("status", "Choose pending, sent or dead.")
+        raise Invalid.field("status", _("Choose pending, sent or dead."))
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
@@ -100,9 +101,13 @@ def retry(session: Session, actor: User | None, message_id: int) -> OutboxMessag
     """
     message = session.get(OutboxMessage, message_id)
     if message is None:
-        raise NotFound("No such delivery.")
+        raise NotFound(_("No such delivery."))
     if message.status != "dead":
-        raise NotDead(f"Delivery {message.id} is {message.status}; only a dead one can be retried.")
+        if message.status == "pending":
+            why = _("Delivery %(id)s is pending; only a dead one can be retried.", id=message.id)
+        else:
+            why = _("Delivery %(id)s is sent; only a dead one can be retried.", id=message.id)
+        raise NotDead(why)
     message.status = "pending"
     message.attempts = 0
     message.next_attempt_at = utcnow()

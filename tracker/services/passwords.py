@@ -8,6 +8,8 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker.errors import Invalid
 
@@ -42,11 +44,23 @@ def _common() -> frozenset[str]:
 def check_policy(password: str, field: str = "password") -> None:
     """Refuse passwords that are too short, too long or common. No composition rules."""
     if not isinstance(password, str) or len(password) < MIN_LENGTH:
-        raise Invalid.field(field, f"Use at least {MIN_LENGTH} characters.")
+        raise Invalid.field(
+            field,
+            ngettext(
+                "Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_LENGTH
+            ),
+        )
     if len(password) > MAX_LENGTH:
-        raise Invalid.field(field, f"Use at most {MAX_LENGTH} characters.")
+        raise Invalid.field(
+            field,
+            ngettext(
+                "Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_LENGTH
+            ),
+        )
     if password.lower() in _common():
-        raise Invalid.field(field, "This password is on a list of common passwords; pick another.")
+        raise Invalid.field(
+            field, _("This password is on a list of common passwords; pick another.")
+        )
 
 
 def hash_password(password: str) -> str:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
@@ -44,8 +46,8 @@ PROJECT_FIELDS = (
 # Fixed once the project exists: runbooks name the code (``project freeze CODE``) and entries
 # snapshot the currency, so changing either would break an incident or relabel pay.
 FIXED_FIELDS = {
-    "code": "The code cannot change once the project exists; runbooks and scripts name it.",
-    "currency": "The currency cannot change once the project exists; entries are paid in it.",
+    "code": _l("The code cannot change once the project exists; runbooks and scripts name it."),
+    "currency": _l("The currency cannot change once the project exists; entries are paid in it."),
 }
 
 
@@ -53,13 +55,13 @@ def get_project(session: Session, project_id: int, viewer: User | None = None) -
     """The project; a contractor viewer must be assigned to it. Raises NotFound."""
     project = inputs.find(session, Project, project_id)
     if project is None:
-        raise NotFound("No such project.")
+        raise NotFound(_("No such project."))
     if (
         viewer is not None
         and viewer.is_contractor
         and not assignments.is_assigned(session, viewer, project)
     ):
-        raise NotFound("No such project.")
+        raise NotFound(_("No such project."))
     return project
 
 
@@ -67,7 +69,7 @@ def find_by_code(session: Session, code: str) -> Project:
     """The project with that code (case-insensitive). Raises NotFound."""
     project = session.scalar(select(Project).where(Project.code == code.strip().upper()))
     if project is None:
-        raise NotFound(f"No project with code {code.strip().upper()!r}.")
+        raise NotFound(_("No project with code %(code)s.", code=repr(code.strip().upper())))
     return project
 
 
@@ -147,7 +149,7 @@ def create_project(session: Session, actor: User | None, **values: Any) -> Proje
     Raises Invalid or Duplicate (code taken)."""
     clean = parse_new_project(values)
     if session.scalar(select(Project.id).where(Project.code == clean["code"])) is not None:
-        raise Duplicate({"code": ["A project with this code already exists."]})
+        raise Duplicate({"code": [_("A project with this code already exists.")]})
     return session.get_one(Project, add_projects(session, actor, [clean])[0])
 
 
@@ -230,12 +232,14 @@ def update_project(
         locks.exclusive_project(session, project.id)
         project = locks.project_row(session, project.id)
     if status is not None and status not in ("closed", project.status):
-        raise Invalid.field("status", "Only 'closed' can be set here; use freeze and unfreeze.")
+        raise Invalid.field("status", _("Only 'closed' can be set here; use freeze and unfreeze."))
     if project.status == "closed" and (values or status not in (None, "closed")):
-        raise ProjectClosed(f"Project {project.code} is closed and cannot be changed.")
+        raise ProjectClosed(
+            _("Project %(code)s is closed and cannot be changed.", code=project.code)
+        )
     clean = validation.clean(values, PROJECT_PARSERS)
     fixed = {
-        key: [message]
+        key: [str(message)]
         for key, message in FIXED_FIELDS.items()
         if key in clean and clean[key] != getattr(project, key)
     }

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -94,7 +95,7 @@ def revoke_token(session: Session, actor: User, token_id: int) -> ApiToken:
     """Revoke one of the actor's own tokens (admins: anyone's). Raises NotFound."""
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.id and not actor.is_admin):
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(session, actor, "token.revoke", token, user_id=token.user_id)

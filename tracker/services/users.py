@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
+from flask_babel import gettext as _
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,7 @@ def get_user(session: Session, user_id: int) -> User:
     """The user with that id. Raises NotFound."""
     user = inputs.find(session, User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user
 
 
@@ -81,7 +82,9 @@ def list_users(session: Session, role: str | None = None) -> list[User]:
 def _role(value: Any) -> str:
     role = str(value or "").strip().lower()
     if role not in ROLES:
-        raise Invalid.field("role", f"Choose {', '.join(ROLES[:-1])} or {ROLES[-1]}.")
+        raise Invalid.field(
+            "role", _("Choose %(roles)s or %(last)s.", roles=", ".join(ROLES[:-1]), last=ROLES[-1])
+        )
     return role
 
 
@@ -154,7 +157,7 @@ def create_user(
         hourly_rate=hourly_rate,
     )
     if find_by_email(session, values["email"]) is not None:
-        raise Duplicate({"email": ["A user with this email already exists."]})
+        raise Duplicate({"email": [_("A user with this email already exists.")]})
     if password:
         values.update(password_hash=_hash_of(password), password_changed_at=utcnow())
     return session.get_one(User, add_users(session, actor, [values])[0])
@@ -268,7 +271,7 @@ def _keep_an_admin(session: Session, actor: User | None, user: User, clean: dict
     """Refuse a self-disable, and a change that would leave the portal without an active admin."""
     disabling = user.active and clean.get("active") is False
     if disabling and actor is not None and actor.id == user.id:
-        raise Invalid.field("active", "You cannot disable your own account.")
+        raise Invalid.field("active", _("You cannot disable your own account."))
     demoting = "role" in clean and clean["role"] != "admin"
     if user.role != "admin" or not user.active or not (disabling or demoting):
         return
@@ -281,7 +284,7 @@ def _keep_an_admin(session: Session, actor: User | None, user: User, clean: dict
     others = [i for i in session.scalars(query) if i != user.id]
     if not others:
         field = "active" if disabling else "role"
-        raise Invalid.field(field, "This is the only active admin; make another admin first.")
+        raise Invalid.field(field, _("This is the only active admin; make another admin first."))
 
 
 def set_password(
@@ -313,7 +316,7 @@ def change_own_password(
     if isinstance(current, str):
         current = passwords.check(user.password_hash, current)
     if not current.still_matches(user.password_hash):
-        raise Invalid.field("current_password", "This is not your current password.")
+        raise Invalid.field("current_password", _("This is not your current password."))
     set_password(session, user, user, new)
 
 
@@ -366,7 +369,7 @@ def create_setup_links(
         for user_id in people:
             if user_id is not None:
                 tokens.revoke_all(session, actor, session.get_one(User, user_id), "password reset")
-    raw = [secrets.token_urlsafe(32) for _ in people]
+    raw = [secrets.token_urlsafe(32) for _person in people]
     now = utcnow()
     expires = now + dt.timedelta(hours=hours)
     rows: list[dict[str, Any]] = [
@@ -397,9 +400,9 @@ def find_setup_link(session: Session, token: str) -> SetupLink:
     """The unused, unexpired link for a token. Raises NotFound (used, expired or unknown)."""
     link = session.scalar(select(SetupLink).where(SetupLink.token_hash == _hash(token)))
     if link is None or link.used_at is not None or link.expires_at <= utcnow():
-        raise NotFound("This link has expired or has already been used.")
+        raise NotFound(_("This link has expired or has already been used."))
     if link.purpose == "first_admin" and not needs_first_admin(session):
-        raise NotFound("This link has expired or has already been used.")
+        raise NotFound(_("This link has expired or has already been used."))
     return link
 
 
@@ -424,7 +427,7 @@ def use_setup_link(
         .values(used_at=utcnow())
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise NotFound("This link has expired or has already been used.")
+        raise NotFound(_("This link has expired or has already been used."))
     if link.user_id is None:
         user = create_user(
             session,

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -73,15 +74,20 @@ def resolve(host: str, port: int, allow_private: bool) -> list[str]:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise DeliveryFailed(
-            f"The host {host} could not be found ({exc}).", permanent=True
+            _("The host %(host)s could not be found (%(reason)s).", host=host, reason=str(exc)),
+            permanent=True,
         ) from None
     addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
     if not allow_private:
         for address in addresses:
             if not _public(address):
                 raise DeliveryFailed(
-                    f"{host} resolves to {address}, which is not a public address; "
-                    "webhooks go only to public addresses.",
+                    _(
+                        "%(host)s resolves to %(address)s, which is not a public address; "
+                        "webhooks go only to public addresses.",
+                        host=host,
+                        address=address,
+                    ),
                     permanent=True,
                 )
     return addresses
@@ -94,27 +100,37 @@ def check_url(value: Any, allow_private: bool) -> str:
         return Invalid.field("url", message)
 
     if not isinstance(value, str) or not value.strip():
-        raise refuse("Give the URL that should receive the events.")
+        raise refuse(_("Give the URL that should receive the events."))
     url = value.strip()
     if len(url) > URL_MAX:
-        raise refuse(f"At most {URL_MAX:,} characters.")
+        raise refuse(_("At most %(max)s characters.", max=f"{URL_MAX:,}"))
     if any(ord(ch) <= 32 or ord(ch) == 127 for ch in url):
-        raise refuse("A URL has no spaces or control characters.")
+        raise refuse(_("A URL has no spaces or control characters."))
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         if not parts.scheme or not parts.netloc:
-            raise refuse("Not a URL: give the full address, e.g. https://hooks.example.com/x.")
-        raise refuse("Only http:// and https:// URLs can receive webhooks.")
+            raise refuse(
+                _(
+                    "Not a URL: give the full address, e.g. %(example)s.",
+                    example="https://hooks.example.com/x",
+                )
+            )
+        raise refuse(_("Only http:// and https:// URLs can receive webhooks."))
     try:
         host, port = parts.hostname, parts.port
     except ValueError:
-        raise refuse("The port must be a number from 1 to 65535.") from None
+        raise refuse(_("The port must be a number from 1 to 65535.")) from None
     if not host:
-        raise refuse("Not a URL: give the full address, e.g. https://hooks.example.com/x.")
+        raise refuse(
+            _(
+                "Not a URL: give the full address, e.g. %(example)s.",
+                example="https://hooks.example.com/x",
+            )
+        )
     if parts.username is not None or parts.password is not None:
-        raise refuse("Leave credentials out of the URL; every delivery is signed instead.")
+        raise refuse(_("Leave credentials out of the URL; every delivery is signed instead."))
     if parts.fragment:
-        raise refuse("A webhook URL has no #fragment.")
+        raise refuse(_("A webhook URL has no #fragment."))
     try:
         resolve(host, port or (443 if parts.scheme.lower() == "https" else 80), allow_private)
     except DeliveryFailed as exc:
@@ -124,11 +140,18 @@ def check_url(value: Any, allow_private: bool) -> str:
 
 def _events(value: Any) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise Invalid.field("events", f"Choose at least one event: {', '.join(EVENTS)}.")
+        raise Invalid.field(
+            "events", _("Choose at least one event: %(events)s.", events=", ".join(EVENTS))
+        )
     unknown = [v for v in value if v not in EVENTS]
     if unknown:
         raise Invalid.field(
-            "events", f"Unknown event {unknown[0]!r}; choose from {', '.join(EVENTS)}."
+            "events",
+            _(
+                "Unknown event %(event)s; choose from %(events)s.",
+                event=repr(unknown[0]),
+                events=", ".join(EVENTS),
+            ),
         )
     return [e for e in EVENTS if e in value]
 
@@ -137,7 +160,7 @@ def _format(value: Any) -> str:
     if value is None:
         return "standard"
     if value not in WEBHOOK_FORMATS:
-        raise Invalid.field("format", "Choose standard (signed JSON) or slack.")
+        raise Invalid.field("format", _("Choose standard (signed JSON) or slack."))
     return str(value)
 
 
@@ -145,7 +168,7 @@ def _flag(value: Any) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise Invalid.field("internal", "Must be true or false.")
+        raise Invalid.field("internal", _("Must be true or false."))
     return value
 
 
@@ -206,7 +229,7 @@ def remove(session: Session, actor: User | None, endpoint_id: int) -> None:
     """Remove an endpoint; its deliveries not yet sent are dead. Raises NotFound."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound(_("No such webhook endpoint."))
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.endpoint_id == endpoint.id, OutboxMessage.status == "pending")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.exceptions import HTTPException
 
-from tracker import db_faults
+from tracker import db_faults, i18n
 from tracker.api import errors as api_errors
 from tracker.errors import DomainError
+from tracker.models import LANGUAGES
 from tracker.web import (
     account,
     admin_audit,
@@ -58,6 +63,22 @@ BLUEPRINTS = (
 )
 
 
+# What an HTTP error page says, in the reader's language (Werkzeug's own words are English).
+HTTP_WORDS: dict[int, tuple[Any, Any]] = {
+    400: (
+        _l("Bad request"),
+        _l("The page could not read what was sent. Go back, reload the page and try again."),
+    ),
+    405: (_l("Not allowed here"), _l("This address does not take that kind of request.")),
+    413: (_l("Too large"), _l("What was sent is too large. Send a smaller file.")),
+    429: (_l("Too many requests"), _l("Too many requests in a short time. Wait a moment.")),
+}
+CSRF_WORDS = (
+    _l("This form has expired"),
+    _l("The form was open too long or came from elsewhere. Reload the page and send it again."),
+)
+
+
 def init_app(app: Flask) -> None:
     """Register every page blueprint, the template helpers and the HTML error pages."""
     for blueprint in BLUEPRINTS:
@@ -77,7 +98,10 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
         return api_errors.http_error_json(exc)
     code = exc.code or 500
     template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
-    response = _error_page(template, code, error=exc)
+    title, description = (
+        CSRF_WORDS if isinstance(exc, CSRFError) else HTTP_WORDS.get(code, ("", ""))
+    )
+    response = _error_page(template, code, error=exc, title=title, description=description)
     if code == 405 and exc.get_response().headers.get("Allow"):
         response.headers["Allow"] = exc.get_response().headers["Allow"]
     return response
@@ -133,9 +157,28 @@ def _database_fault(fault: db_faults.Fault) -> Response:
     else:
         # Straight from the environment, without the context processors: they read the signed-in
         # user's banners and unread count from the database that just failed.
-        page = current_app.jinja_env.get_template("errors/unavailable.html").render(error=error)
+        lang = _language_without_database()
+        with force_locale(lang):
+            page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+                error=error,
+                page_lang=lang,
+                page_dir="rtl" if lang in i18n.RTL_LANGUAGES else "ltr",
+            )
         response = Response(page, status=503)
         if error.retry_after is not None:
             response.headers["Retry-After"] = str(error.retry_after)
     response.headers["Cache-Control"] = "no-store"  # and no signed-in user to load for saying so
     return response
+
+
+def _language_without_database() -> str:
+    """The page's language, asking the database nothing: the signed-in user's choice when the
+    request loaded them already and their row is still in memory, else the browser's."""
+    user = g.get("_login_user")  # Flask-Login's user of this request, when it was loaded
+    state = sa_inspect(user, raiseerr=False) if user is not None else None
+    # The state's dict only: after the failed transaction's rollback, reading an expired
+    # attribute would query the database that just failed.
+    chosen = state.dict.get("language") if state is not None else None
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return i18n.browser_language(request.accept_languages)

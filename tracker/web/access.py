@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.db import caller_authorized, unit_of_work
@@ -63,7 +64,7 @@ def recent_login(view: F) -> F:
                 # A POST cannot be replayed by a redirect: come back to the page the button
                 # was on, and press it again once the password is confirmed.
                 target = _referring_page()
-                flash("Confirm your password, then repeat the action.", "info")
+                flash(_("Confirm your password, then repeat the action."), "info")
             return redirect(url_for("auth.reauth", next=target))
         return view(*args, **kwargs)
 

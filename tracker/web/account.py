@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_babel import refresh as refresh_locale
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
@@ -18,32 +19,32 @@ from tracker.models import LANGUAGES, ROLES
 from tracker.security import start_session
 from tracker.services import passwords, reminders, tokens, users, validation
 from tracker.web.access import me, recent_login, roles
-from tracker.web.forms import EmptyForm, show_error
+from tracker.web.forms import TOO_LONG, EmptyForm, show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(max=passwords.MAX_LENGTH)],
-        description=f"At least {passwords.MIN_LENGTH} characters.",
+        _l("New password"),
+        validators=[DataRequired(), Length(max=passwords.MAX_LENGTH, message=TOO_LONG)],
+        description=_l("At least %(num)d characters.", num=passwords.MIN_LENGTH),
     )
 
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Token name",
-        validators=[DataRequired(), Length(max=100)],
-        description="What the token is for, e.g. 'laptop script'",
+        _l("Token name"),
+        validators=[DataRequired(), Length(max=100, message=TOO_LONG)],
+        description=_l("What the token is for, e.g. 'laptop script'"),
     )
 
 
 class TimezoneForm(FlaskForm):
     timezone = SelectField(
-        "Your timezone",
-        description="Your work dates, 'today' and every time on these pages follow it.",
+        _l("Your timezone"),
+        description=_l("Your work dates, 'today' and every time on these pages follow it."),
     )
 
 
@@ -69,14 +70,16 @@ def _language_form(data: dict[str, Any] | None = None) -> LanguageForm:
 
 
 class RemindersForm(FlaskForm):
-    reminders = BooleanField("Weekly reminder")
+    reminders = BooleanField(_l("Weekly reminder"))
 
 
 def _reminders_form() -> RemindersForm:
     form = RemindersForm(prefix="rm", data={"reminders": me().reminders})
     hours = current_app.config["REMINDER_MIN_HOURS"]
-    form.reminders.label.text = (
-        f"Email me a weekly reminder when I logged fewer than {hours} hours the week before"
+    form.reminders.label.text = ngettext(
+        "Email me a weekly reminder when I logged fewer than %(num)d hour the week before",
+        "Email me a weekly reminder when I logged fewer than %(num)d hours the week before",
+        hours,
     )
     return form
 
@@ -121,7 +124,7 @@ def password() -> Any:
             show_error(form, exc, {"password": "new_password"})
         else:
             start_session(user)
-            flash("Your password is changed. Other sessions were signed out.", "success")
+            flash(_("Your password is changed. Other sessions were signed out."), "success")
             return redirect(url_for("account.index"))
     return _page(password_form=form), 422
 
@@ -150,7 +153,7 @@ def revoke_token(token_id: int) -> Any:
     if EmptyForm().validate_on_submit():
         with unit_of_work() as db:
             tokens.revoke_token(db, me(), token_id)
-        flash("The token is revoked.", "success")
+        flash(_("The token is revoked."), "success")
     return redirect(url_for("account.index"))
 
 
@@ -166,7 +169,7 @@ def set_timezone() -> Any:
         except DomainError as exc:
             show_error(form, exc)
         else:
-            flash(f"Your timezone is {user.timezone}.", "success")
+            flash(_("Your timezone is %(zone)s.", zone=user.timezone), "success")
             return redirect(url_for("account.index"))
     return _page(timezone_form=form), 422
 
@@ -180,7 +183,9 @@ def set_reminders() -> Any:
         with unit_of_work() as db:
             reminders.set_reminders(db, me(), bool(form.reminders.data))
         flash(
-            "Weekly reminders are on." if form.reminders.data else "Weekly reminders are off.",
+            _("Weekly reminders are on.")
+            if form.reminders.data
+            else _("Weekly reminders are off."),
             "success",
         )
     return redirect(url_for("account.index"))

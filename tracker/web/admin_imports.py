@@ -12,6 +12,8 @@ import binascii
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
@@ -21,18 +23,30 @@ from tracker.errors import DomainError
 from tracker.routing import body_limit
 from tracker.services import imports
 from tracker.web.access import me, recent_login, roles
-from tracker.web.forms import flash_error
+from tracker.web.forms import message, record
 
 bp = Blueprint("admin_imports", __name__, url_prefix="/admin/imports")
 
 KIND = "<any(users, projects, assignments):kind>"
-TITLES = {"users": "People", "projects": "Projects", "assignments": "Assignments"}
+TITLES = {"users": _l("People"), "projects": _l("Projects"), "assignments": _l("Assignments")}
+# The heading of each kind's upload page.
+UPLOAD_TITLES = {
+    "users": _l("Import people"),
+    "projects": _l("Import projects"),
+    "assignments": _l("Import assignments"),
+}
+# How each kind's rows are matched to what exists.
+MATCHED_BY = {
+    "users": _l("email (any case)"),
+    "projects": _l("code"),
+    "assignments": _l("email, project code and start date"),
+}
 # Rows listed in the preview; the counts always cover the whole file.
 PREVIEW_ROWS = 500
 
 
 class UploadForm(FlaskForm):
-    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to check.")])
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file to check."))])
 
 
 class ConfirmForm(FlaskForm):
@@ -44,7 +58,9 @@ class ConfirmForm(FlaskForm):
 @roles("admin")
 def index() -> Any:
     """The three imports, with what each file holds."""
-    return render_template("admin_imports/index.html", specs=imports.SPECS, titles=TITLES)
+    return render_template(
+        "admin_imports/index.html", specs=imports.SPECS, titles=TITLES, matched_by=MATCHED_BY
+    )
 
 
 @bp.route(f"/{KIND}/template.csv")
@@ -74,7 +90,8 @@ def _run(kind: str, data: bytes, dry_run: bool) -> tuple[imports.ImportResult | 
     except imports.ImportRefused as refused:
         return refused.result, True
     except DomainError as exc:  # too large, unknown kind
-        flash_error(exc, "Nothing was imported: ")
+        record(exc)
+        flash(_("Nothing was imported: %(reason)s", reason=message(exc)), "error")
         return None, True
     return result, False
 
@@ -102,7 +119,7 @@ def upload(kind: str) -> Any:
     return render_template(
         "admin_imports/upload.html",
         kind=kind,
-        title=TITLES[kind],
+        title=UPLOAD_TITLES[kind],
         spec=imports.SPECS[kind],
         form=form,
         result=result,
@@ -124,7 +141,7 @@ def confirm(kind: str) -> Any:
     except (binascii.Error, ValueError):
         data = b""
     if not form.validate_on_submit() or not data:
-        flash("The preview expired; upload the file again.", "error")
+        flash(_("The preview expired; upload the file again."), "error")
         return redirect(url_for("admin_imports.upload", kind=kind))
     result, refused = _run(kind, data, dry_run=False)
     if result is None:
@@ -133,7 +150,7 @@ def confirm(kind: str) -> Any:
         return render_template(
             "admin_imports/upload.html",
             kind=kind,
-            title=TITLES[kind],
+            title=UPLOAD_TITLES[kind],
             spec=imports.SPECS[kind],
             form=UploadForm(formdata=None),
             result=result,
@@ -141,10 +158,23 @@ def confirm(kind: str) -> Any:
             preview_rows=PREVIEW_ROWS,
             limit=current_app.config["IMPORT_MAX_BYTES"],
         )
-    welcome = " New people were emailed a link to set their password." if kind == "users" else ""
-    flash(
-        f"Imported {form.filename.data or 'the file'}: {result.created} created, "
-        f"{result.updated} updated, {result.unchanged} unchanged.{welcome}",
-        "success",
-    )
+    counts = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+    }
+    if form.filename.data:
+        done = _(
+            "Imported %(file)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            file=form.filename.data,
+            **counts,
+        )
+    else:
+        done = _(
+            "Imported the file: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            **counts,
+        )
+    if kind == "users":
+        done += " " + _("New people were emailed a link to set their password.")
+    flash(done, "success")
     return redirect(url_for("admin_imports.upload", kind=kind))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -28,27 +30,27 @@ PAGE = 100
 
 class WebhookForm(FlaskForm):
     url = StringField(
-        "URL",
+        _l("URL"),
         validators=[Length(max=webhooks.URL_MAX)],
-        description="https://… on a public address; every delivery to it is signed.",
+        description=_l("https://… on a public address; every delivery to it is signed."),
     )
     events = SelectMultipleField(
-        "Events",
+        _l("Events"),
         choices=[SelectChoice(e, e) for e in webhooks.EVENTS],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
         validate_choice=False,  # the service names an unknown event in its own words
     )
     format = SelectField(
-        "Format",
+        _l("Format"),
         choices=[
-            SelectChoice("standard", "Standard Webhooks (signed JSON)"),
-            SelectChoice("slack", "Slack (a readable message)"),
+            SelectChoice("standard", _l("Standard Webhooks (signed JSON)")),
+            SelectChoice("slack", _l("Slack (a readable message)")),
         ],
         default="standard",
     )
     internal = BooleanField(
-        "Internal: also send the hold's internal reason (only for your own incident tooling)"
+        _l("Internal: also send the hold's internal reason (only for your own incident tooling)")
     )
 
 
@@ -94,7 +96,10 @@ def retry(delivery_id: int) -> Any:
                 raise
             flash(exc.message, "error")
         else:
-            flash(f"Delivery {delivery_id} is pending again and goes out shortly.", "success")
+            flash(
+                _("Delivery %(id)s is pending again and goes out shortly.", id=delivery_id),
+                "success",
+            )
     back = url_for("admin_outbox.index", status="dead")
     return redirect(safe_next(request.form.get("back"), back))
 
@@ -148,5 +153,5 @@ def webhook_delete(webhook_id: int) -> Any:
     if EmptyForm().validate_on_submit():
         with unit_of_work() as db:
             webhooks.remove(db, me(), webhook_id)
-        flash("The webhook endpoint is removed; nothing more is sent to it.", "success")
+        flash(_("The webhook endpoint is removed; nothing more is sent to it."), "success")
     return redirect(url_for("admin_outbox.webhook_list"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -23,22 +25,28 @@ bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
 
 class ProjectForm(FlaskForm):
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[DataRequired(), Length(max=20)],
-        description="Short and upper-case, e.g. CHORDUS",
+        description=_l("Short and upper-case, e.g. CHORDUS"),
     )
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    client = StringField("Client", validators=[Length(max=200)])
-    seats = StringField("Seats", description="Most contractors at once; empty for unlimited")
-    skills = StringField("Skills wanted", description="Comma-separated, e.g. python, security")
-    hourly_rate = StringField("Hourly rate", validators=[DataRequired()], description="e.g. 45.00")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    client = StringField(_l("Client"), validators=[Length(max=200)])
+    seats = StringField(
+        _l("Seats"), description=_l("Most contractors at once; empty for unlimited")
+    )
+    skills = StringField(
+        _l("Skills wanted"), description=_l("Comma-separated, e.g. python, security")
+    )
+    hourly_rate = StringField(
+        _l("Hourly rate"), validators=[DataRequired()], description=_l("e.g. 45.00")
+    )
     currency = StringField(
-        "Currency",
+        _l("Currency"),
         default="EUR",
         validators=[DataRequired(), Length(max=3)],
-        description="ISO code, e.g. EUR, USD, GBP",
+        description=_l("ISO code, e.g. EUR, USD, GBP"),
     )
-    open_to_reassignment = BooleanField("Open to reassignment from held projects", default=True)
+    open_to_reassignment = BooleanField(_l("Open to reassignment from held projects"), default=True)
 
 
 class EditProjectForm(ProjectForm):
@@ -49,29 +57,31 @@ class EditProjectForm(ProjectForm):
 
 
 class AssignForm(FlaskForm):
-    user_id = SelectField("Contractor", coerce=int)
+    user_id = SelectField(_l("Contractor"), coerce=int)
     hourly_rate = StringField(
-        "Rate override",
-        description="Leave empty to use the contractor's default rate, else the project rate",
+        _l("Rate override"),
+        description=_l("Leave empty to use the contractor's default rate, else the project rate"),
     )
     start_date = DateField(
-        "Start date",
+        _l("Start date"),
         validators=[Optional()],
-        description="The first day they work on it; empty for today. Earlier days can be logged.",
+        description=_l(
+            "The first day they work on it; empty for today. Earlier days can be logged."
+        ),
     )
     end_date = DateField(
-        "End date",
+        _l("End date"),
         validators=[Optional()],
-        description="Only for work that has already ended; empty while they are on it.",
+        description=_l("Only for work that has already ended; empty while they are on it."),
     )
 
 
 class AssignmentDatesForm(FlaskForm):
-    start_date = DateField("Start date", validators=[DataRequired("Give the start date.")])
+    start_date = DateField(_l("Start date"), validators=[DataRequired(_l("Give the start date."))])
     end_date = DateField(
-        "End date",
+        _l("End date"),
         validators=[Optional()],
-        description="Empty while they are on the project; not after today.",
+        description=_l("Empty while they are on the project; not after today."),
     )
 
 
@@ -118,7 +128,7 @@ def new() -> Any:
         except DomainError as exc:
             show_error(form, exc)
         else:
-            flash(f"Project {project.code} was created.", "success")
+            flash(_("Project %(code)s was created.", code=project.code), "success")
             return redirect(url_for("admin_projects.detail", project_id=project.id))
     return render_template("admin_projects/form.html", form=form, project=None)
 
@@ -141,7 +151,7 @@ def edit(project_id: int) -> Any:
         except DomainError as exc:
             show_error(form, exc)
         else:
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(url_for("admin_projects.detail", project_id=project.id))
     return render_template("admin_projects/form.html", form=form, project=project)
 
@@ -201,7 +211,10 @@ def assign(project_id: int) -> Any:
         except DomainError as exc:
             flash_error(exc)
         else:
-            flash(f"{contractor.name} is now on {project.code}.", "success")
+            flash(
+                _("%(name)s is now on %(code)s.", name=contractor.name, code=project.code),
+                "success",
+            )
     else:
         flash_form_errors(form)
     return redirect(url_for("admin_projects.detail", project_id=project_id))
@@ -229,7 +242,14 @@ def assignment_dates(assignment_id: int) -> Any:
         except DomainError as exc:
             show_error(form, exc)
         else:
-            flash(f"The dates of {contractor.name} on {project.code} are saved.", "success")
+            flash(
+                _(
+                    "The dates of %(name)s on %(code)s are saved.",
+                    name=contractor.name,
+                    code=project.code,
+                ),
+                "success",
+            )
             return redirect(url_for("admin_projects.detail", project_id=project.id))
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -250,7 +270,7 @@ def end_assignment(assignment_id: int) -> Any:
     back = redirect(url_for("admin_projects.detail", project_id=assignment.project_id))
     if request.method == "GET":
         if not assignment.is_active:
-            flash("This assignment has already ended.", "info")
+            flash(_("This assignment has already ended."), "info")
             return back
         contractor = users.get_user(db, assignment.user_id)
         return render_template(
@@ -269,7 +289,7 @@ def end_assignment(assignment_id: int) -> Any:
         except DomainError as exc:
             flash_error(exc)
         else:
-            flash("The assignment has ended; its entries are kept.", "success")
+            flash(_("The assignment has ended; its entries are kept."), "success")
     return back
 
 
@@ -283,7 +303,7 @@ def close(project_id: int) -> Any:
     back = redirect(url_for("admin_projects.detail", project_id=project_id))
     if request.method == "GET":
         if project.status == "closed":
-            flash(f"Project {project.code} is closed already.", "info")
+            flash(_("Project %(code)s is closed already.", code=project.code), "info")
             return back
         people = [a for a in assignments.list_assignments(db, project=project) if a.is_active]
         return render_template(
@@ -300,5 +320,5 @@ def close(project_id: int) -> Any:
         except DomainError as exc:
             flash_error(exc)
         else:
-            flash(f"Project {project.code} is closed.", "success")
+            flash(_("Project %(code)s is closed.", code=project.code), "success")
     return back

@@ -5,34 +5,47 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError
-from tracker.models import ROLE_NAMES, ROLES
+from tracker.models import ROLES
 from tracker.services import assignments, notices, users, validation
 from tracker.web.access import me, recent_login, roles
 from tracker.web.forms import EmptyForm, flash_error, show_error
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
+# Each role in words: one person of it, and the list filter of it.
+ROLE_LABELS = {
+    "contractor": (_l("Contractor"), _l("Contractors")),
+    "admin": (_l("Admin"), _l("Admins")),
+    "payroll": (_l("Payroll"), _l("Payroll")),
+}
+
 
 class UserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(
-        "Role",
-        choices=[SelectChoice(role, ROLE_NAMES[role][0]) for role in ROLES],
+        _l("Role"),
+        choices=[SelectChoice(role, ROLE_LABELS[role][0]) for role in ROLES],
         default="contractor",
     )
-    timezone = SelectField("Timezone", default="UTC")
-    skills = StringField("Skills", description="Comma-separated, e.g. python, security, sql")
+    timezone = SelectField(_l("Timezone"), default="UTC")
+    skills = StringField(
+        _l("Skills"), description=_l("Comma-separated, e.g. python, security, sql")
+    )
     hourly_rate = StringField(
-        "Default hourly rate",
-        description="e.g. 45.00; used on new assignments without their own rate (the project's "
-        "currency); leave empty to use the project rate",
+        _l("Default hourly rate"),
+        description=_l(
+            "e.g. 45.00; used on new assignments without their own rate (the project's "
+            "currency); leave empty to use the project rate"
+        ),
     )
 
 
@@ -58,7 +71,8 @@ def index() -> Any:
         "admin_users/index.html",
         users=users.list_users(get_session(), role if role in ROLES else None),
         role=role,
-        role_filters=[(None, "All"), *((r, ROLE_NAMES[r][1]) for r in ROLES)],
+        role_filters=[(None, _("All")), *((r, ROLE_LABELS[r][1]) for r in ROLES)],
+        role_names={r: ROLE_LABELS[r][0] for r in ROLES},
         form=EmptyForm(),
     )
 
@@ -89,9 +103,14 @@ def new() -> Any:
             show_error(form, exc)
         else:
             flash(
-                f"{user.name} was created and emailed a one-time link to set their password "
-                f"({user.email}). If the email does not arrive, send them this link yourself: "
-                f"{_link(token)}",
+                _(
+                    "%(name)s was created and emailed a one-time link to set their password "
+                    "(%(email)s). If the email does not arrive, send them this link yourself: "
+                    "%(link)s",
+                    name=user.name,
+                    email=user.email,
+                    link=_link(token),
+                ),
                 "success",
             )
             return redirect(url_for("admin_users.detail", user_id=user.id))
@@ -125,7 +144,7 @@ def detail(user_id: int) -> Any:
         except DomainError as exc:
             show_error(form, exc)
         else:
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(url_for("admin_users.detail", user_id=user.id))
     return render_template(
         "admin_users/form.html",
@@ -133,6 +152,7 @@ def detail(user_id: int) -> Any:
         user=user,
         assignments=assignments.list_assignments(db, user=user),
         action_form=EmptyForm(),
+        role_names={r: ROLE_LABELS[r][0] for r in ROLES},
     )
 
 
@@ -142,27 +162,39 @@ def detail(user_id: int) -> Any:
 def act(user_id: int, action: str) -> Any:
     """Disable or enable a user, send a password-reset link, or end all their sessions."""
     if not EmptyForm().validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(_("The form expired; try again."), "error")
         return redirect(url_for("admin_users.detail", user_id=user_id))
     try:
         with unit_of_work() as db:
             user = users.get_user(db, user_id)
             if action in ("disable", "enable"):
                 users.update_user(db, me(), user, active=action == "enable")
-                message = f"{user.name} is now {'active' if user.active else 'disabled'}."
+                message = (
+                    _("%(name)s is now active.", name=user.name)
+                    if user.active
+                    else _("%(name)s is now disabled.", name=user.name)
+                )
             elif action == "reset":
                 token = notices.email_setup_link(
                     db, me(), user, "reset", current_app.config["SETUP_LINK_HOURS"]
                 )
-                message = (
-                    f"A password reset link was emailed to {user.email}. If it does not "
-                    f"arrive, send {user.name} this link yourself (one use): {_link(token)}"
+                message = _(
+                    "A password reset link was emailed to %(email)s. If it does not arrive, "
+                    "send %(name)s this link yourself (one use): %(link)s",
+                    email=user.email,
+                    name=user.name,
+                    link=_link(token),
                 )
             else:
                 revoke = bool(request.form.get("revoke_tokens"))
                 users.end_sessions(db, me(), user, revoke_tokens=revoke)
-                message = f"{user.name} is signed out everywhere" + (
-                    "; their API tokens are revoked." if revoke else "."
+                message = (
+                    _(
+                        "%(name)s is signed out everywhere; their API tokens are revoked.",
+                        name=user.name,
+                    )
+                    if revoke
+                    else _("%(name)s is signed out everywhere.", name=user.name)
                 )
     except DomainError as exc:
         flash_error(exc)

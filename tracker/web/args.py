@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import flash, request, url_for
+from flask_babel import gettext as _
 
 from tracker.errors import Invalid
 from tracker.services import inputs, validation
@@ -23,7 +24,10 @@ def _lenient(parse: Callable[[Any, str], T | None], name: str) -> T | None:
         return parse(request.args.get(name), name)
     except Invalid as exc:
         for message in exc.fields.get(name, [exc.message]):
-            flash(f"{name}: {message} That filter was left out.", "error")
+            flash(
+                _("%(name)s: %(message)s That filter was left out.", name=name, message=message),
+                "error",
+            )
         return None
 
 

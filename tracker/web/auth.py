@@ -14,6 +14,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -35,28 +37,34 @@ from tracker.security import (
 from tracker.services import auth as auth_service
 from tracker.services import passwords, users, validation
 from tracker.web.access import me, public, roles, safe_next
-from tracker.web.forms import flash_error, message, plain_text, show_error
+from tracker.web.forms import TOO_LONG, flash_error, message, plain_text, show_error
 
 bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), plain_text(254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), plain_text(254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=1024, message=TOO_LONG)]
+    )
 
 
 class PasswordForm(FlaskForm):
     password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(max=passwords.MAX_LENGTH)],
-        description=f"At least {passwords.MIN_LENGTH} characters. A long phrase is best.",
+        _l("Password"),
+        validators=[DataRequired(), Length(max=passwords.MAX_LENGTH, message=TOO_LONG)],
+        description=_l(
+            "At least %(num)d characters. A long phrase is best.", num=passwords.MIN_LENGTH
+        ),
     )
 
 
 class FirstAdminForm(PasswordForm):
-    name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    timezone = SelectField("Timezone", default="UTC")
+    name = StringField(
+        _l("Your name"), validators=[DataRequired(), Length(max=200, message=TOO_LONG)]
+    )
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254, message=TOO_LONG)])
+    timezone = SelectField(_l("Timezone"), default="UTC")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -90,7 +98,7 @@ def login() -> Any:
         # Many failures from many addresses: a wrong password's answer is slowed down (never a
         # right one: the owner is not held up, nor a refusal that checked no password).
         if delay and isinstance(outcome, Unauthorized) and not slow_down(delay):
-            outcome = RateLimited(auth_service.TOO_MANY, retry_after=max(1, round(delay)))
+            outcome = RateLimited(str(auth_service.TOO_MANY), retry_after=max(1, round(delay)))
         if isinstance(outcome, DomainError):
             flash_error(outcome)
             status = 401
@@ -121,7 +129,9 @@ def logout() -> Any:
     logout_user()
     session.clear()
     flash(
-        "You are signed out everywhere" + (", and your API tokens are revoked." if revoke else "."),
+        _("You are signed out everywhere, and your API tokens are revoked.")
+        if revoke
+        else _("You are signed out everywhere."),
         "info",
     )
     return redirect(url_for("auth.login"))
@@ -179,7 +189,7 @@ def setup() -> Any:
     """Create the first admin, or set a password for a new or reset account."""
     token = session.get(SETUP_TOKEN)
     if not token:
-        message = "Open the link you were sent again; this page needs it."
+        message = _("Open the link you were sent again; this page needs it.")
         return render_template("auth/link_used.html", message=message), 404
     return _setup(token)
 
@@ -214,13 +224,13 @@ def _setup(token: str) -> Any:
         else:
             if user.totp_secret:  # a link proves the mailbox, never the second factor
                 begin_second_step(user, None)  # a fresh session: the token goes with the old one
-                flash("Your password is set. Enter a code from your app to sign in.", "success")
+                flash(_("Your password is set. Enter a code from your app to sign in."), "success")
                 return redirect(url_for("mfa.verify"))
             start_session(user)  # a fresh session: the token goes with the old one
             flash(
-                "Your admin account is ready. Next: create a project, then add contractors."
+                _("Your admin account is ready. Next: create a project, then add contractors.")
                 if first_admin
-                else "Your password is set. Welcome!",
+                else _("Your password is set. Welcome!"),
                 "success",
             )
             return redirect(url_for("home.index"))

@@ -43,8 +43,16 @@ NAV: dict[str, list[tuple[str, Any]]] = {
 }
 
 
+# The roles as people read them (the stored codes stay English).
+ROLE_NAMES: dict[str, Any] = {
+    "contractor": _l("contractor"),
+    "admin": _l("admin"),
+    "payroll": _l("payroll"),
+}
+
+
 def _context() -> dict[str, Any]:
-    base = {"url_endpoints": current_app.view_functions}
+    base = {"url_endpoints": current_app.view_functions, "role_names": ROLE_NAMES}
     if not current_user.is_authenticated:
         return {**base, "nav": [], "banners": [], "unread": 0}
     db = get_session()

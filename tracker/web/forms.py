@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, ValidationError
 
@@ -40,6 +41,9 @@ ERROR_FIELDS: dict[type[DomainError], str] = {
 }
 # Service field names that a form shows under another name.
 FIELD_ALIASES = {"minutes": "hours"}
+# For Length(max=…, message=TOO_LONG): WTForms' words, in our catalogs, since its own Arabic
+# catalog lacks most plural forms.
+TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
 
 
 class EmptyForm(FlaskForm):

@@ -14,6 +14,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -32,7 +34,7 @@ from tracker.security import (
 )
 from tracker.services import mfa, passwords, users
 from tracker.web.access import me, public, recent_login, roles, safe_next
-from tracker.web.forms import flash_error, message, record, show_error
+from tracker.web.forms import TOO_LONG, flash_error, message, record, show_error
 
 bp = Blueprint("mfa", __name__)
 _EXEMPT = {
@@ -49,14 +51,14 @@ _EXEMPT = {
 
 class CodeForm(FlaskForm):
     code = StringField(
-        "Code from your authenticator app",
-        validators=[DataRequired(), Length(max=20)],
-        description="Six digits, or one of your recovery codes",
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(), Length(max=20, message=TOO_LONG)],
+        description=_l("Six digits, or one of your recovery codes"),
     )
 
 
 class DisableForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired()])
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -66,7 +68,7 @@ def verify() -> Any:
     user_id = second_step_user_id()
     if user_id is None:
         session.clear()
-        flash("Please sign in again.", "info")
+        flash(_("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -99,8 +101,8 @@ def verify() -> Any:
             start_session(user)
             return remember_device(redirect(safe_next(next_url, url_for("home.index"))), user)
         if locked:
-            return _cancel(mfa.TOO_MANY)
-        form.code.errors = ["That code is not right. Try the newest code in your app."]
+            return _cancel(str(mfa.TOO_MANY))
+        form.code.errors = [_("That code is not right. Try the newest code in your app.")]
     return render_template("mfa/verify.html", form=form)
 
 
@@ -147,7 +149,7 @@ def disable() -> Any:
     """Turn the second factor off (not allowed where it is required)."""
     user = me()
     if _required(user):
-        flash("Your role must use a second factor; it cannot be turned off.", "error")
+        flash(_("Your role must use a second factor; it cannot be turned off."), "error")
         return redirect(url_for("mfa.setup"))
     form = DisableForm()
     if form.validate_on_submit():
@@ -161,7 +163,7 @@ def disable() -> Any:
                 **login_settings(),
             )
         if refusal is None:
-            flash("The second factor is off.", "success")
+            flash(_("The second factor is off."), "success")
         else:
             flash_error(refusal)
     return redirect(url_for("mfa.setup"))
@@ -181,6 +183,6 @@ def _require_enrolment() -> Any:
     user = current_user
     if _required(user) and not user.totp_secret:
         get_session()
-        flash("Set up a second factor to continue; your role requires it.", "info")
+        flash(_("Set up a second factor to continue; your role requires it."), "info")
         return redirect(url_for("mfa.setup"))
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import ngettext
 
 from tracker.db import get_session, unit_of_work
 from tracker.models import ROLES
@@ -47,5 +48,12 @@ def mark_all_read() -> Any:
     if EmptyForm().validate_on_submit():
         with unit_of_work() as db:
             count = notifications.mark_read(db, me())
-        flash(f"Marked {count} notification{'' if count == 1 else 's'} as read.", "success")
+        flash(
+            ngettext(
+                "Marked %(num)d notification as read.",
+                "Marked %(num)d notifications as read.",
+                count,
+            ),
+            "success",
+        )
     return redirect(url_for("notifications.index"))
