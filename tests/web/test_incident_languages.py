@@ -236,6 +236,7 @@ def test_the_payroll_page_in_spanish(client, auth, db, make):
     assert "Exportación de nómina" in page
     assert "Archivo compatible con Excel" in page  # a form label
     assert "Fechas personalizadas" in page  # a choice of the period
+    assert ">Genérico</option>" in page  # the profile's name, from its label
     assert f"Vista previa: {day.isoformat()} a {day.isoformat()}" in page
     assert "Crear un lote de exportación (1 registro aún sin exportar)…" in page
     assert '<bdi dir="auto">Ada Lovelace</bdi>' in page
