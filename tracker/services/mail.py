@@ -44,6 +44,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 
 from tracker.config import ConfigError
+from tracker.i18n import RTL_LANGUAGES
 from tracker.models import DEFAULT_LANGUAGE, LANGUAGES
 from tracker.services.envelopes import DeliveryFailed, Email
 
@@ -287,7 +288,7 @@ def compose(
         "date_text": date_text(language),
         "link": absolute_url,
         "email_lang": language,
-        "email_dir": "rtl" if language == "ar" else "ltr",
+        "email_dir": "rtl" if language in RTL_LANGUAGES else "ltr",
     }
     if language != DEFAULT_LANGUAGE:
         subject_line = subject(Email(template, payload), language)
