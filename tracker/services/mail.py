@@ -170,7 +170,7 @@ def local_datetime(shown: dt.datetime, language: str) -> str:
 
 
 def date_text(language: str) -> Any:
-    """A template helper: an ISO date ("2026-03-02") as the language writes it ("2 mar 2026");
+    """For templates: an ISO date ("2026-03-02") as the language writes it ("2 mar 2026");
     unchanged in English, whose pages and emails show ISO dates."""
 
     def shown(value: str | None) -> str:
