@@ -362,7 +362,7 @@ def get_for(session: Session, user: User, notification_id: int) -> Notification:
     """One of the user's own notifications. Raises NotFound (also for someone else's)."""
     note = inputs.find(session, Notification, notification_id)
     if note is None or note.user_id != user.id:
-        raise NotFound("No such notification.")
+        raise NotFound(_("No such notification."))
     return note
 
 
