@@ -25,7 +25,11 @@ class Notification(Base):
     id: Mapped[intpk]
     user_id: Mapped[user_fk]
     kind: Mapped[str] = mapped_column(String(40))
+    # The text in English (the JSON API's, and the page's for rows without params).
     message: Mapped[str] = mapped_column(Text)
+    # What the text says, by kind (codes, the admin's notice, …): pages render it in the
+    # reader's language (tracker.services.notifications.describe).
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     hold_id: Mapped[int | None] = mapped_column(ForeignKey("holds.id"))
     # The incident the notification is about: the notifications page links to its page.

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, literal, select
+from sqlalchemy import Table, bindparam, insert, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
@@ -232,8 +232,15 @@ def search(
     before_id: int | None = None,
     limit: int = 100,
 ) -> list[AuditEvent]:
-    """Audit events newest first, filtered; ``before_id`` pages backwards (keyset)."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    """Audit events newest first, filtered; ``before_id`` pages backwards (keyset).
+
+    Within a date range the order is by time (then id) along the time index: in id order the
+    database steps over every event newer than the range before the first one in it (a second
+    for a day a month back in 5M events, against a fraction of a millisecond).
+    """
+    dated = start is not None or end is not None
+    order = (AuditEvent.at.desc(), AuditEvent.id.desc()) if dated else (AuditEvent.id.desc(),)
+    query = select(AuditEvent).order_by(*order).limit(limit)
     if actor_id is not None:
         query = query.where(AuditEvent.actor_id == actor_id)
     if action:
@@ -247,6 +254,14 @@ def search(
     after_end = inputs.shift(end, 1) if end is not None else None
     if after_end is not None:  # none after 9999-12-31: that end bounds nothing
         query = query.where(AuditEvent.at < dt.datetime.combine(after_end, dt.time.min, dt.UTC))
-    if before_id is not None:
+    if before_id is not None and dated:
+        # The page before an event in time order: (at, id) below that event's. An id that is
+        # no event pages to nothing rather than to a guess.
+        seen = select(AuditEvent.at).where(AuditEvent.id == before_id).scalar_subquery()
+        query = query.where(
+            AuditEvent.at <= seen,  # the bound the time index can use
+            tuple_(AuditEvent.at, AuditEvent.id) < tuple_(seen, before_id),
+        )
+    elif before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return list(session.scalars(query))

@@ -79,7 +79,7 @@ def _jobs(session: Session, messages: list[OutboxMessage]) -> list[Job]:
     user_ids = {m.user_id for m in messages if m.user_id is not None}
     endpoint_ids = {m.endpoint_id for m in messages if m.endpoint_id is not None}
     people = {
-        u.id: mail.Recipient(u.email, u.name, u.timezone)
+        u.id: mail.Recipient(u.email, u.name, u.timezone, u.language)
         for u in (session.scalars(select(User).where(User.id.in_(user_ids))) if user_ids else [])
     }
     endpoints = {
@@ -106,8 +106,9 @@ def _jobs(session: Session, messages: list[OutboxMessage]) -> list[Job]:
                 key=m.key,
                 created_at=m.created_at,
                 message_id=m.message_id(domain) if m.kind == "email" else m.webhook_id,
-                # The address the message was written to; the name and zone as they are now.
-                person=mail.Recipient(m.recipient, person.name, person.timezone)
+                # The address the message was written to; the name, zone and language as
+                # they are now (a language changed before the send is the one it is sent in).
+                person=mail.Recipient(m.recipient, person.name, person.timezone, person.language)
                 if person
                 else mail.Recipient(m.recipient),
                 secret=endpoints.get(m.endpoint_id) if m.endpoint_id is not None else None,

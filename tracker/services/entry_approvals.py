@@ -172,10 +172,12 @@ def review_reject(
             kind="entry_rejected",
             entry_id=entry.id,
             project_id=entry.project_id,
-            message=(
-                f"Your {durations.hours_text(entry.minutes)} h on {codes[entry.project_id]} "
-                f"for {entry.work_date.isoformat()} were rejected: {text}"
-            ),
+            params={  # each reads it in their language (notifications.describe)
+                "hours": durations.hours_text(entry.minutes),
+                "code": codes[entry.project_id],
+                "day": entry.work_date.isoformat(),
+                "reason": text,
+            },
         )
     outbox.email_each(session, notices.rejected_emails(found, codes, text))
     session.flush()

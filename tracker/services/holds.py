@@ -197,17 +197,21 @@ def freeze_project(
     session.add(hold)
     session.flush()  # the notifications name the hold by id
     incident.affected_count = enlist(session, incident.id, [project.id], now)
-    # No clock time in the text: one INSERT … SELECT writes it for readers in every timezone;
-    # the notification's own time (shown in each reader's timezone) is when the hold began.
-    message = f"{project.code} — {project.name} is on hold: time entry is paused. {hold.notice}"
-    if hold.allow_backfill:
-        message += " You can still log hours for days before the hold started."
+    # No clock time in the text: one INSERT … SELECT writes it for readers in every timezone
+    # and language; the notification's own time (shown in each reader's timezone) is when the
+    # hold began.
+    params = {
+        "code": project.code,
+        "name": project.name,
+        "notice": hold.notice,
+        "backfill": bool(hold.allow_backfill),
+    }
     email = notices.started_email(project, hold)
     affected = notifications.notify_project(
         session,
         project.id,
         kind="hold_started",
-        message=message,
+        params=params,
         hold_id=hold.id,
         incident_id=hold.incident_id,
         email=email,
@@ -273,29 +277,24 @@ def end_hold(
     previous = project.status
     hold.ended_at = now
     hold.ended_by_id = actor.id if actor else None
-    label = f"{project.code} — {project.name}"
     extra: dict[str, Any] = {}
+    # No clock time in the text: each reader sees the notification's time in their zone.
+    params: dict[str, Any] = {"code": project.code, "name": project.name, "closed": closing}
     if closing:
         hold.note = " ".join(filter(None, [hold.note, CLOSED_NOTE]))
         project.status = "closed"
-        message = (  # no clock time: each reader sees the notification's time in their zone
-            f"The hold on {label} ended because the project was closed. "
-            "No more time can be logged there."
-        )
         extra["reason"] = "project closed"
     else:
         hold.note = " ".join(filter(None, [hold.note, note])) or None
         project.status = "open"
-        message = f"The hold on {label} has been lifted. You can log time there again."
-        if hold.note:
-            message += f" {hold.note}"
+        params["note"] = hold.note
     project.updated_at = now
     email = notices.lifted_email(project, hold, closed=closing)
     notified = notifications.notify_project(
         session,
         project.id,
         kind="hold_lifted",
-        message=message,
+        params=params,
         hold_id=hold.id,
         incident_id=hold.incident_id,
         email=email,

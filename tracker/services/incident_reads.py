@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -55,7 +56,7 @@ def get_incident(session: Session, incident_id: Any, viewer: User | None = None)
     if incident is None or (
         viewer is not None and not viewer.is_admin and not affects(session, incident, viewer)
     ):
-        raise NotFound("No such incident.")
+        raise NotFound(_("No such incident."))
     return incident
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -78,12 +79,16 @@ def _client_matches(client: str) -> Any:
 def _review_by(value: Any, today: dt.date, required: bool = False) -> dt.date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise Invalid.field("review_by", "Give the date this incident will be reviewed.")
+            raise Invalid.field("review_by", _("Give the date this incident will be reviewed."))
         return None
     day = inputs.date(value, "review_by")
     if day < today:
         raise Invalid.field(
-            "review_by", f"The review date cannot be in the past (today is {today.isoformat()})."
+            "review_by",
+            _(
+                "The review date cannot be in the past (today is %(today)s).",
+                today=today.isoformat(),
+            ),
         )
     return day
 
@@ -92,7 +97,9 @@ def _project_ids(value: Any) -> list[int] | None:
     if value is None:
         return None
     if not isinstance(value, list | tuple) or not value:
-        raise Invalid.field("project_ids", "Choose at least one project (a list of project ids).")
+        raise Invalid.field(
+            "project_ids", _("Choose at least one project (a list of project ids).")
+        )
     ids = []
     for item in value:
         if isinstance(item, bool) or not isinstance(item, int | str):
@@ -114,9 +121,9 @@ def clean_start_input(values: dict[str, Any], today: dt.date) -> dict[str, Any]:
     has_client = client is not None and not (isinstance(client, str) and not client.strip())
     if has_client == (project_ids is not None):
         message = (
-            "Give either a client or a list of projects, not both."
+            _("Give either a client or a list of projects, not both.")
             if has_client
-            else ("Give a client (every project of it) or a list of projects.")
+            else _("Give a client (every project of it) or a list of projects.")
         )
         errors["client"] = [message]
     clean = validation.collect(
@@ -182,14 +189,15 @@ def _candidates(session: Session, client: str | None, project_ids: list[int] | N
         )
         if not ids:
             raise Invalid.field(
-                "client", f"No open project has the client {client!r}: nothing to freeze."
+                "client",
+                _("No open project has the client “%(client)s”: nothing to freeze.", client=client),
             )
         return ids
     wanted = project_ids or []
     found = set(session.scalars(select(Project.id).where(Project.id.in_(wanted))))
     unknown = [str(i) for i in wanted if i not in found]
     if unknown:
-        raise Invalid.field("project_ids", f"No such project: {', '.join(unknown)}.")
+        raise Invalid.field("project_ids", _("No such project: %(ids)s.", ids=", ".join(unknown)))
     return wanted
 
 
@@ -241,9 +249,12 @@ class Started:
 
 def _nothing_to_freeze(scope_field: str, skipped: list[tuple[Project, str]]) -> Invalid:
     codes = ", ".join(
-        f"{p.code} ({'on hold' if why == 'already_frozen' else 'closed'})" for p, why in skipped
+        _("%(code)s (on hold)", code=p.code)
+        if why == "already_frozen"
+        else _("%(code)s (closed)", code=p.code)
+        for p, why in skipped
     )
-    error = Invalid.field(scope_field, f"Nothing could be frozen: {codes}.")
+    error = Invalid.field(scope_field, _("Nothing could be frozen: %(codes)s.", codes=codes))
     error.extra["skipped"] = [{"project_id": p.id, "code": why} for p, why in skipped]
     return error
 
@@ -289,7 +300,7 @@ def start_incident(
         session,
         incident,
         kind="incident_started",
-        message=_started_message(incident),
+        params={"notice": incident.notice, "backfill": bool(incident.allow_backfill)},
         email=notices.incident_started_email(incident),
     )
     notices.publish_incident(session, "incident.started", incident, _places(to_freeze))
@@ -312,13 +323,6 @@ def _places(projects: list[Project]) -> list[dict[str, Any]]:
     return [{"id": p.id, "code": p.code, "name": p.name, "client": p.client} for p in projects]
 
 
-def _started_message(incident: Incident) -> str:
-    message = f"Work on your projects is paused: time entry is stopped. {incident.notice}"
-    if incident.allow_backfill:
-        message += " You can still log hours for days before the stop."
-    return message
-
-
 def _everyone(incident_id: int) -> Any:
     return select(IncidentContractor.user_id).where(IncidentContractor.incident_id == incident_id)
 
@@ -328,7 +332,7 @@ def _tell(
     incident: Incident,
     *,
     kind: str,
-    message: str,
+    params: dict[str, Any],
     email: Any,
     people: Any = None,
 ) -> int:
@@ -337,7 +341,7 @@ def _tell(
         session,
         people if people is not None else _everyone(incident.id),
         kind=kind,
-        message=message,
+        params=params,
         email=email,
         incident_id=incident.id,
     )
@@ -386,7 +390,7 @@ def join_client_incident(session: Session, actor: User | None, project: Project)
 
 def _check_active(incident: Incident, what: str) -> None:
     if incident.lifted_at is not None:
-        raise NotFrozen(f"Incident {incident.id} was lifted; {what}.")
+        raise NotFrozen(what)
 
 
 def post_update(
@@ -401,7 +405,10 @@ def post_update(
         }
     )["message"]
     incident = holds.lock_incident(session, incident.id) or incident
-    _check_active(incident, "it takes no more updates")
+    _check_active(
+        incident,
+        _("Incident %(id)s was lifted; it takes no more updates.", id=incident.id),
+    )
     previous = session.scalar(
         select(func.max(IncidentUpdate.id)).where(IncidentUpdate.incident_id == incident.id)
     )
@@ -414,7 +421,7 @@ def post_update(
         session,
         incident,
         kind="incident_updated",
-        message=f"Update on the stop of work on your projects: {text}",
+        params={"message": text},
         email=notices.incident_update_email(incident, update_row),
     )
     notices.publish_incident(session, "incident.updated", incident, update=update_row)
@@ -513,7 +520,9 @@ def lift_incident(
         }
     )
     wanted = clean["project_ids"]
-    _check_active(incident, "there is nothing to lift")
+    _check_active(
+        incident, _("Incident %(id)s was lifted; there is nothing to lift.", id=incident.id)
+    )
     held = dict(
         session.execute(
             select(Hold.project_id, Hold.id).where(
@@ -537,7 +546,11 @@ def lift_incident(
     if missing:
         names = ", ".join(rows[i].code if i in rows else str(i) for i in missing)
         raise NotFrozen(
-            f"Incident {incident.id} does not hold {names}; nothing was lifted."
+            _(
+                "Incident %(id)s does not hold %(codes)s; nothing was lifted.",
+                id=incident.id,
+                codes=names,
+            )
         ).logged(
             "incident.lift_refused",
             actor.id if actor else None,
@@ -562,18 +575,11 @@ def lift_incident(
         )
         .distinct()
     )
-    message = (
-        "The stop of work is over: you can log time on your projects again."
-        if whole
-        else "Time entry is open again on one or more of your held projects."
-    )
-    if clean["note"]:
-        message += f" {clean['note']}"
     notified = _tell(
         session,
         incident,
         kind="incident_lifted",
-        message=message,
+        params={"whole": whole, "note": clean["note"]},
         email=notices.incident_lifted_email(incident, clean["note"], whole=whole),
         people=people,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -130,7 +131,7 @@ def project_row(session: Session, project_id: int) -> Project:
         query = query.with_for_update()
     project = session.scalars(query.execution_options(populate_existing=True)).first()
     if project is None:
-        raise NotFound("No such project.")
+        raise NotFound(_("No such project."))
     return project
 
 

@@ -39,9 +39,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from babel.dates import format_date, format_time, get_datetime_format
 from flask import Flask, current_app
+from flask_babel import force_locale
 
 from tracker.config import ConfigError
+from tracker.i18n import RTL_LANGUAGES
+from tracker.models import DEFAULT_LANGUAGE, LANGUAGES
 from tracker.services.envelopes import DeliveryFailed, Email
 
 SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
@@ -157,9 +161,45 @@ def render(name: str, **context: Any) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
-def subject(email: Email) -> str:
-    """The email's subject line, from ``templates/email/<template>.subject.txt``."""
-    text = render(f"email/{email.template}.subject.txt", **email.payload)
+def local_datetime(shown: dt.datetime, language: str) -> str:
+    """A date and time of day (no seconds) as the language writes them: "7 dic 2026, 12:05"."""
+    pattern = str(get_datetime_format("medium", locale=language))
+    day = format_date(shown.date(), "medium", locale=language)
+    clock = format_time(shown, "short", tzinfo=shown.tzinfo, locale=language)
+    return pattern.replace("{1}", day).replace("{0}", clock)
+
+
+def date_text(language: str) -> Any:
+    """For templates: an ISO date ("2026-03-02") as the language writes it ("2 mar 2026");
+    unchanged in English, whose pages and emails show ISO dates."""
+
+    def shown(value: str | None) -> str:
+        if not value:
+            return ""
+        if language == DEFAULT_LANGUAGE:
+            return value
+        return format_date(dt.date.fromisoformat(value), "medium", locale=language)
+
+    return shown
+
+
+def language_of(code: str | None) -> str:
+    """A shipped language for a recipient's stored choice (English when they made none)."""
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def subject(email: Email, language: str | None = None) -> str:
+    """The email's subject line, from ``templates/email/<template>.subject.txt``.
+
+    In English unless a language is given: the outbox keeps the English one for the admins'
+    pages; the worker renders it again in the recipient's language when it sends.
+    """
+    language = language_of(language)
+    with force_locale(language):
+        text = render(
+            f"email/{email.template}.subject.txt",
+            **{**email.payload, "date_text": date_text(language)},
+        )
     return " ".join(text.split())[:300]
 
 
@@ -186,12 +226,17 @@ class Recipient:
     email: str
     name: str | None = None
     timezone: str | None = None
+    language: str | None = None  # their stored choice; None: English
 
 
-def _header(value: str) -> str:
-    """A header value on one line; RFC 2047-encoded only when it is not plain ASCII."""
+def _header(value: str, name: str) -> str | Header:
+    """A header value on one line; RFC 2047-encoded only when it is not plain ASCII.
+
+    A Header object, not its encoded text: folded by the generator from the header's name, so
+    a long Arabic or Spanish subject decodes without a leading space.
+    """
     flat = " ".join(value.split())
-    return flat if flat.isascii() else Header(flat, "utf-8").encode()
+    return flat if flat.isascii() else Header(flat, "utf-8", header_name=name)
 
 
 def _part(text: str, subtype: str) -> MIMENonMultipart:
@@ -216,30 +261,48 @@ def compose(
     message_id: str,
     created_at: dt.datetime,
 ) -> Message:
-    """The email for one recipient: text and HTML parts, in their timezone, stable headers.
+    """The email for one recipient: text and HTML parts, in their language and timezone,
+    stable headers.
 
-    Built with the ``email.mime`` classes: the same MIME as ``EmailMessage`` at a third of the
-    cost, which is the worker's send rate when a freeze writes thousands of emails.
+    The subject and both parts are rendered in the recipient's language as it is when the
+    worker sends (``subject_line``, rendered in English when the email was written, is kept for
+    a recipient who reads English). Built with the ``email.mime`` classes: the same MIME as
+    ``EmailMessage`` at a third of the cost, which is the worker's send rate when a freeze
+    writes thousands of emails.
     """
     zone = _zone(recipient.timezone)
+    language = language_of(recipient.language)
 
     def when(value: str | None) -> str:
         if not value:
             return ""
         shown = dt.datetime.fromisoformat(value).astimezone(zone)
-        return f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}"
+        if language == DEFAULT_LANGUAGE:
+            return f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}"
+        return f"{local_datetime(shown, language)} {shown.tzname()}"
 
-    context = {**payload, "recipient": recipient, "when": when, "link": absolute_url}
+    context = {
+        **payload,
+        "recipient": recipient,
+        "when": when,
+        "date_text": date_text(language),
+        "link": absolute_url,
+        "email_lang": language,
+        "email_dir": "rtl" if language in RTL_LANGUAGES else "ltr",
+    }
+    if language != DEFAULT_LANGUAGE:
+        subject_line = subject(Email(template, payload), language)
     message = MIMEMultipart("alternative")
-    message["Subject"] = _header(subject_line)
+    message["Subject"] = _header(subject_line, "Subject")  # type: ignore[assignment]
     message["From"] = settings().mail_from
     name = " ".join((recipient.name or "").split())
     message["To"] = formataddr((name, _deliverable(recipient.email)), "utf-8")
     message["Date"] = format_datetime(created_at.astimezone(dt.UTC))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to the portal
-    message.attach(_part(render(f"email/{template}.txt", **context), "plain"))
-    message.attach(_part(render(f"email/{template}.html", **context), "html"))
+    with force_locale(language):
+        message.attach(_part(render(f"email/{template}.txt", **context), "plain"))
+        message.attach(_part(render(f"email/{template}.html", **context), "html"))
     return message
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
@@ -63,7 +64,7 @@ class Totals:
 def _status(value: Any) -> str:
     status = value or "approved"
     if not isinstance(status, str) or status not in STATUS_FILTERS:
-        raise Invalid.field("status", "Choose approved, or all (submitted and approved).")
+        raise Invalid.field("status", _("Choose approved, or all (submitted and approved)."))
     return status
 
 
@@ -77,7 +78,7 @@ def make_scope(start: Any, end: Any, status: Any = "approved") -> Scope:
         }
     )
     if clean["end"] < clean["start"]:
-        raise Invalid.field("end", "The end date is before the start date.")
+        raise Invalid.field("end", _("The end date is before the start date."))
     return Scope(clean["start"], clean["end"], clean["status"])
 
 

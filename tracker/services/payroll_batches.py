@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -17,7 +19,7 @@ from tracker.models import ExportBatch, TimeEntry, User
 from tracker.services import audit, inputs, locks, notices, payroll, payroll_files
 from tracker.services.payroll_numbers import number
 
-UNAPPROVED_REFUSAL = (
+UNAPPROVED_REFUSAL = _l(
     "Only an admin can put entries that are not approved yet into a batch. Batch the approved "
     "entries, or ask an admin to review the rest first."
 )
@@ -35,7 +37,7 @@ def may_batch(actor: User | None, status: str) -> bool:
 def check_may_batch(actor: User | None, status: str) -> None:
     """Refuse a batch the actor may not make. Raises Forbidden."""
     if not may_batch(actor, status):
-        raise Forbidden(UNAPPROVED_REFUSAL)
+        raise Forbidden(str(UNAPPROVED_REFUSAL))
 
 
 def create_batch(
@@ -74,16 +76,10 @@ def create_batch(
     )
     claimed = result.rowcount
     if not claimed:
-        raise Invalid(
-            {
-                "period": [
-                    "Nothing to export: no entries in this period, or all of them are "
-                    "already in a batch."
-                ]
-            },
-            message="Nothing to export: no entries in this period, or all of them are already "
-            "in a batch.",
+        nothing = _(
+            "Nothing to export: no entries in this period, or all of them are already in a batch."
         )
+        raise Invalid({"period": [nothing]}, message=nothing)
     mine = payroll.Scope(scope.start, scope.end, scope.status, batch_id=batch.id)
     content = b"".join(payroll_files.export_chunks(session, mine))
     summed = payroll.totals(session, mine)
@@ -129,5 +125,5 @@ def get_batch(session: Session, batch_id: int) -> ExportBatch:
     """One batch. Raises NotFound."""
     batch = inputs.find(session, ExportBatch, batch_id)
     if batch is None:
-        raise NotFound("No such export batch.")
+        raise NotFound(_("No such export batch."))
     return batch

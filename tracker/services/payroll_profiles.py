@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from tracker.errors import Invalid
 from tracker.services.payroll_numbers import hours, number
 
@@ -81,7 +84,7 @@ class Profile:
     """How one payroll system (or spreadsheet locale) wants its file."""
 
     name: str
-    label: str
+    label: Any  # lazy: read in the page's language ("Name: what the file holds")
     layouts: dict[str, tuple[Column, ...]]
     separator: str = ","
     decimal_mark: str = "."
@@ -167,12 +170,12 @@ PROFILES: dict[str, Profile] = {
     for profile in (
         Profile(
             name="generic",
-            label="Generic: the documented columns, ISO dates, '.' decimals",
+            label=_l("Generic: the documented columns, ISO dates, '.' decimals"),
             layouts=_GENERIC,
         ),
         Profile(
             name="excel-eu",
-            label="Excel, European locale: ';' separator, ',' decimals, DD.MM.YYYY",
+            label=_l("Excel, European locale: ';' separator, ',' decimals, DD.MM.YYYY"),
             layouts=_GENERIC,
             separator=";",
             decimal_mark=",",
@@ -184,7 +187,7 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             name="quickbooks-online",
-            label="QuickBooks Online: time activities of contractors (vendors)",
+            label=_l("QuickBooks Online: time activities of contractors (vendors)"),
             layouts={
                 "detail": (
                     Column("TxnDate", DATE, "work_date"),
@@ -204,7 +207,7 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             name="xero-bills",
-            label="Xero: one bill per contractor and currency",
+            label=_l("Xero: one bill per contractor and currency"),
             layouts={
                 "detail": (
                     *_BILL_HEAD,
@@ -233,7 +236,7 @@ def check_profile(name: Any) -> Profile:
     """The profile of that name (generic by default). Raises Invalid naming every profile."""
     name = name or DEFAULT
     if not isinstance(name, str) or name not in PROFILES:
-        raise Invalid.field("profile", f"Choose one of: {_choices(PROFILES)}.")
+        raise Invalid.field("profile", _("Choose one of: %(choices)s.", choices=_choices(PROFILES)))
     return PROFILES[name]
 
 
@@ -241,7 +244,7 @@ def check_format(value: Any) -> str:
     """The file format, csv by default. Raises Invalid naming every format."""
     value = value or "csv"
     if not isinstance(value, str) or value not in FORMATS:
-        raise Invalid.field("format", f"Choose one of: {_choices(FORMATS)}.")
+        raise Invalid.field("format", _("Choose one of: %(choices)s.", choices=_choices(FORMATS)))
     return value
 
 
@@ -249,10 +252,15 @@ def check_layout(profile: Profile, layout: Any) -> str:
     """The layout (detail by default), if the profile has it. Raises Invalid naming its layouts."""
     layout = layout or "detail"
     if not isinstance(layout, str) or layout not in LAYOUTS:
-        raise Invalid.field("layout", f"Choose one of: {_choices(LAYOUTS)}.")
+        raise Invalid.field("layout", _("Choose one of: %(choices)s.", choices=_choices(LAYOUTS)))
     if layout not in profile.layouts:
         raise Invalid.field(
-            "layout", f"The {profile.name} profile has only: {_choices(profile.layouts)}."
+            "layout",
+            _(
+                "The %(profile)s profile has only: %(choices)s.",
+                profile=profile.name,
+                choices=_choices(profile.layouts),
+            ),
         )
     return layout
 

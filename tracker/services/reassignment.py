@@ -227,16 +227,19 @@ def _confirm(
     by_admin: bool,
 ) -> None:
     """Tell each moved contractor where they are now, at what rate (one insert)."""
-    how = "An admin moved you to" if by_admin else "You joined"
     notifications.notify_each(
         session,
         [
             (
                 user.id,
-                f"{how} {target.code} — {target.name} while {held.code} is on hold. "
-                f"You can log hours there from {assignment.start_date.isoformat()} "
-                f"at {validation.money_text(assignment.rate_on(target), target.currency)}/h. "
-                f"You stay on {held.code} too.",
+                {  # each reads it in their language (notifications.describe)
+                    "by_admin": by_admin,
+                    "code": target.code,
+                    "name": target.name,
+                    "held": held.code,
+                    "day": assignment.start_date.isoformat(),
+                    "rate": validation.money_text(assignment.rate_on(target), target.currency),
+                },
             )
             for user, assignment in moved
         ],

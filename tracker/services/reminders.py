@@ -102,10 +102,12 @@ def send_reminders(session: Session, monday: dt.date, min_hours: int) -> int:
         session,
         people,
         kind="reminder",
-        message=(
-            f"Reminder: in week {label} ({monday.isoformat()} to {sunday.isoformat()}) you "
-            f"logged fewer than {min_hours} hours. Log any missing hours on your timesheet."
-        ),
+        params={
+            "week": label,
+            "week_start": monday.isoformat(),
+            "week_end": sunday.isoformat(),
+            "min_hours": min_hours,
+        },
         email=Email(
             "reminder",
             {
@@ -215,10 +217,7 @@ def send_ack_reminders(session: Session, now: dt.datetime, hours: int) -> int:
             session,
             people,
             kind="incident_reminder",
-            message=(
-                "Reminder: please read the notice about the stop of work on your projects and "
-                "confirm you have read it."
-            ),
+            params={},
             email=Email(
                 "incident_reminder",
                 {"incident_id": incident.id, "notice": incident.notice},

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from tracker.clock import local_today
@@ -39,6 +41,31 @@ def _start_values() -> dict[str, Any]:
     else:
         values["project_ids"] = None
     return values
+
+
+def _started_text(started: incidents.Started) -> str:
+    """What the admin is told once an incident has started (counts in words, each a sentence)."""
+    text = _(
+        "Incident %(id)s started at %(when)s.",
+        id=started.incident.id,
+        when=local(started.incident.started_at),
+    )
+    text += " " + ngettext(
+        "%(num)d project on hold.", "%(num)d projects on hold.", len(started.holds)
+    )
+    text += " " + ngettext(
+        "%(count)s contractor told.",
+        "%(count)s contractors told.",
+        started.affected,
+        count=f"{started.affected:,}",
+    )
+    if started.skipped:
+        text += " " + ngettext(
+            "%(num)d skipped (already on hold or closed).",
+            "%(num)d skipped (already on hold or closed).",
+            len(started.skipped),
+        )
+    return text
 
 
 @bp.route("")
@@ -87,14 +114,7 @@ def new() -> Any:
                 except DomainError as exc:
                     flash_error(exc)
                 else:
-                    skipped = len(started.skipped)
-                    flash(
-                        f"Incident {started.incident.id} started at "
-                        f"{local(started.incident.started_at)}: {len(started.holds)} "
-                        f"project(s) on hold, {started.affected:,} contractor(s) told"
-                        + (f", {skipped} skipped (already on hold or closed)." if skipped else "."),
-                        "success",
-                    )
+                    flash(_started_text(started), "success")
                     return redirect(
                         url_for("admin_incidents.detail", incident_id=started.incident.id)
                     )
@@ -135,7 +155,7 @@ def _act(incident_id: int, action: Any, done: str) -> Any:
         with unit_of_work() as db:
             action(db, incident_reads.get_incident(db, incident_id))
     except DomainError as exc:
-        flash_error(exc, "Nothing was changed: ")
+        flash_error(exc, _("Nothing was changed: "))
     else:
         flash(done, "success")
     return redirect(url_for("admin_incidents.detail", incident_id=incident_id))
@@ -149,7 +169,7 @@ def post_update(incident_id: int) -> Any:
     return _act(
         incident_id,
         lambda db, i: incidents.post_update(db, me(), i, text),
-        "The update was posted; everyone affected is told.",
+        _("The update was posted; everyone affected is told."),
     )
 
 
@@ -161,7 +181,7 @@ def review(incident_id: int) -> Any:
     return _act(
         incident_id,
         lambda db, i: incidents.change_incident(db, me(), i, local_today(me()), review_by=day),
-        f"The review date is now {day}.",
+        _("The review date is now %(day)s.", day=day),
     )
 
 
@@ -176,7 +196,7 @@ def lift(incident_id: int) -> Any:
     return _act(
         incident_id,
         lambda db, i: incidents.lift_incident(db, me(), i, project_ids=chosen, note=note),
-        "Lifted: time entry works again there, and the people on those projects are told.",
+        _("Lifted: time entry works again there, and the people on those projects are told."),
     )
 
 

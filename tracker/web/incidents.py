@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from tracker.db import get_session, unit_of_work
 from tracker.services import incident_reads, incidents, reassignment
@@ -56,5 +57,5 @@ def acknowledge(incident_id: int) -> Any:
     """ "I have read this": the notice and every update so far (once is enough)."""
     with unit_of_work() as db:
         incidents.acknowledge(db, me(), incident_id)
-    flash("Thank you: your admins can see you have read the notice and its updates.", "success")
+    flash(_("Thank you: your admins can see you have read the notice and its updates."), "success")
     return redirect(url_for("incidents.show", incident_id=incident_id))

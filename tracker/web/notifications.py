@@ -24,6 +24,7 @@ def index() -> Any:
     return render_template(
         "notifications/index.html",
         items=items,
+        describe=notifications.describe,  # each in the reader's language
         form=EmptyForm(),
         any_unread=any(n.read_at is None for n in items),
     )

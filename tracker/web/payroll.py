@@ -14,6 +14,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField
 from wtforms.validators import Optional
@@ -32,29 +35,35 @@ from tracker.web.forms import flash_error, show_error
 bp = Blueprint("payroll", __name__, url_prefix="/payroll")
 
 PRESETS = [
-    SelectChoice("last_month", "Last month"),
-    SelectChoice("last_week", "Last week"),
-    SelectChoice("this_month", "This month"),
-    SelectChoice("custom", "Custom dates"),
+    SelectChoice("last_month", _l("Last month")),
+    SelectChoice("last_week", _l("Last week")),
+    SelectChoice("this_month", _l("This month")),
+    SelectChoice("custom", _l("Custom dates")),
 ]
 STATUS_CHOICES = [
-    SelectChoice("approved", "Approved only"),
-    SelectChoice("all", "All submitted (approved and waiting)"),
+    SelectChoice("approved", _l("Approved only")),
+    SelectChoice("all", _l("All submitted (approved and waiting)")),
 ]
 LAYOUT_CHOICES = [
-    SelectChoice("detail", "Detail: one row per entry"),
-    SelectChoice("summary", "Summary: per contractor, project and rate"),
+    SelectChoice("detail", _l("Detail: one row per entry")),
+    SelectChoice("summary", _l("Summary: per contractor, project and rate")),
 ]
+
+
 # The select shows each profile's name (a phone cannot show a long option whole); the form's
 # help beside it says what the chosen one holds.
+def _profile_name(label: Any) -> str:
+    return str(label).split(":", 1)[0]
+
+
 PROFILE_CHOICES = [
-    SelectChoice(profile.name, profile.label.split(":", 1)[0])
+    SelectChoice(profile.name, LazyString(_profile_name, profile.label))
     for profile in payroll_profiles.PROFILES.values()
 ]
 PROFILE_DETAILS = {profile.name: profile.label for profile in payroll_profiles.PROFILES.values()}
 FORMAT_CHOICES = [
     SelectChoice("csv", "CSV"),
-    SelectChoice("xlsx", "XLSX (Excel workbook)"),
+    SelectChoice("xlsx", _l("XLSX (Excel workbook)")),
 ]
 
 
@@ -65,28 +74,30 @@ class FileForm(FlaskForm):
     class Meta:
         csrf = False
 
-    layout = SelectField("Layout", choices=LAYOUT_CHOICES, default="detail", validate_choice=False)
+    layout = SelectField(
+        _l("Layout"), choices=LAYOUT_CHOICES, default="detail", validate_choice=False
+    )
     profile = SelectField(
-        "Profile",
+        _l("Profile"),
         choices=PROFILE_CHOICES,
         default=payroll_profiles.DEFAULT,
         validate_choice=False,
-        description="For a spreadsheet in your locale, or the import of a payroll system.",
+        description=_l("For a spreadsheet in your locale, or the import of a payroll system."),
     )
-    format = SelectField("Format", choices=FORMAT_CHOICES, default="csv", validate_choice=False)
+    format = SelectField(_l("Format"), choices=FORMAT_CHOICES, default="csv", validate_choice=False)
     bom = BooleanField(
-        "Excel-friendly file",
-        description="So Excel shows accents and symbols in names correctly (CSV only).",
+        _l("Excel-friendly file"),
+        description=_l("So Excel shows accents and symbols in names correctly (CSV only)."),
     )
 
 
 class ExportForm(FileForm):
     """The period form; read from the query string (a GET that changes nothing)."""
 
-    preset = SelectField("Period", choices=PRESETS, default="last_month")
-    start = DateField("From", validators=[Optional()], description="For custom dates.")
-    end = DateField("To (inclusive)", validators=[Optional()])
-    status = SelectField("Entries", choices=STATUS_CHOICES, default="approved")
+    preset = SelectField(_l("Period"), choices=PRESETS, default="last_month")
+    start = DateField(_l("From"), validators=[Optional()], description=_l("For custom dates."))
+    end = DateField(_l("To (inclusive)"), validators=[Optional()])
+    status = SelectField(_l("Entries"), choices=STATUS_CHOICES, default="approved")
 
 
 class BatchForm(FlaskForm):
@@ -136,7 +147,7 @@ def _file_spec(form: FileForm, fmt: str | None = None) -> FileSpec | None:
     """
     chosen = PROFILE_DETAILS.get(form.profile.data or payroll_profiles.DEFAULT)
     if chosen:
-        form.profile.description = f"{chosen}. {form.profile.description}"
+        form.profile.description = f"{chosen}. {form.profile.description}"  # two sentences
     try:
         return payroll_profiles.check_file(
             form.profile.data, form.layout.data, fmt or form.format.data, bool(form.bom.data)
@@ -200,7 +211,7 @@ def index() -> Any:
         preview=preview,
         batchable=batchable,
         may_batch=scope is not None and payroll_batches.may_batch(me(), scope.status),
-        batch_refusal=payroll_batches.UNAPPROVED_REFUSAL,
+        batch_refusal=str(payroll_batches.UNAPPROVED_REFUSAL),
         query=_query(form, spec) if ready and spec is not None else None,
     )
 
@@ -257,14 +268,20 @@ def new_batch() -> Any:
         else:
             totals = ", ".join(money(amount, currency) for currency, amount in batch.totals.items())
             flash(
-                f"Batch {batch.id} created: {batch.row_count} "
-                f"{'entry' if batch.row_count == 1 else 'entries'}, {totals}. Its entries "
-                "are now exported and locked.",
+                ngettext(
+                    "Batch %(id)s created: %(num)d entry, %(totals)s. Its entries are now "
+                    "exported and locked.",
+                    "Batch %(id)s created: %(num)d entries, %(totals)s. Its entries are now "
+                    "exported and locked.",
+                    batch.row_count,
+                    id=batch.id,
+                    totals=totals,
+                ),
                 "success",
             )
             return redirect(url_for("payroll.batches"))
     elif request.method == "POST":
-        flash("The form expired; check the totals and confirm again.", "error")
+        flash(_("The form expired; check the totals and confirm again."), "error")
     form.start.data, form.end.data = scope.start.isoformat(), scope.end.isoformat()
     form.status.data = scope.status
     preview = payroll.totals(
