@@ -249,6 +249,7 @@ def test_an_arabic_contractor_logs_hours_with_arabic_digits_and_reads_the_hold(
     main = contractor.get_by_role("main")
     expect(main).to_contain_text(NOTICE)
     expect(main).to_contain_text(with_year)
+    assert _words_outside_data(main.locator("h1").inner_text()) == []
     incident = re.search(r"/incidents/\d+$", contractor.url)
     assert incident
     assert layout_problems(contractor, incident.group(0)) == []
