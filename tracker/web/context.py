@@ -7,7 +7,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_skeleton
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
@@ -119,7 +119,7 @@ def keyed(db: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # What the page shows follows its language (CLDR, through Babel, with Babel's default digits:
-# Latin digits in Arabic too); English is written as it always was. What a form field holds
+# Latin digits in Arabic too; times on a 24-hour clock); English is written as it always was. What a form field holds
 # (hours_field) and what a datetime= attribute says stay ASCII: they are read back.
 _STAMP_PARTS = re.compile(r"%Y-%m-%d|%H:%M:%S|%H:%M")
 
@@ -166,8 +166,9 @@ def local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if part == "%Y-%m-%d":
             text += format_skeleton("yMMMd", shown.date(), locale=locale)
         else:
-            length = "medium" if part.endswith("%S") else "short"
-            text += format_time(shown.time(), length, locale=locale)
+            # A 24-hour clock in every language, like the times in the rules' messages.
+            skeleton = "Hms" if part.endswith("%S") else "Hm"
+            text += format_skeleton(skeleton, shown.time(), locale=locale)
         text += shown.strftime(rest)
     return f"{text} {shown.tzname()}"
 
