@@ -119,8 +119,9 @@ def keyed(db: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # What the page shows follows its language (CLDR, through Babel, with Babel's default digits:
-# Latin digits in Arabic too; times on a 24-hour clock); English is written as it always was. What a form field holds
-# (hours_field) and what a datetime= attribute says stay ASCII: they are read back.
+# Latin digits in Arabic too; times on a 24-hour clock); English is written as it always
+# was. What a form field holds (hours_field) and what a datetime= attribute says stay ASCII:
+# they are read back.
 _STAMP_PARTS = re.compile(r"%Y-%m-%d|%H:%M:%S|%H:%M")
 
 
