@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 
 from tests.dates import days_ago
 from tracker.models import Incident, User
@@ -237,7 +237,8 @@ def test_the_payroll_page_in_spanish(client, auth, db, make):
     assert "Archivo compatible con Excel" in page  # a form label
     assert "Fechas personalizadas" in page  # a choice of the period
     assert ">Genérico</option>" in page  # the profile's name, from its label
-    assert f"Vista previa: {day.isoformat()} a {day.isoformat()}" in page
+    shown = format_skeleton("yMMMd", day, locale="es")  # "4 dic 2026", not ISO
+    assert f"Vista previa: {shown} a {shown}" in page
     assert "Crear un lote de exportación (1 registro aún sin exportar)…" in page
     assert '<bdi dir="auto">Ada Lovelace</bdi>' in page
     assert re.search(r'value="' + day.isoformat() + '"', page)  # dates in inputs stay ASCII
