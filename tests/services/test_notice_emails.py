@@ -152,3 +152,32 @@ def test_the_digest_lists_each_hold_whose_notice_is_unread(app, db, make):
     assert "CHORDUS — Core banking" in text
     assert "2 contractors have not read the notice" in text
     assert "http://tracker.test/admin/holds" in text
+
+
+def test_a_one_project_hold_email_opens_its_incident_page(app, db, make, client, auth):
+    person = make.contractor()
+    project = make.project(code="CHORDUS", name="Core banking")
+    make.assign(project, person)
+    hold, _affected = holds.freeze_project(db, None, project, reason="internal", notice="Paused.")
+    db.commit()
+    (started,) = _sent(app)
+    links = re.findall(r"https?://\S+/incidents/(\d+)", _text(started))
+    assert links == [str(hold.incident_id)]
+    assert f"/incidents/{hold.incident_id}" in started.get_body(("html",)).get_content()
+    auth.login(person)
+    page = client.get(f"/incidents/{hold.incident_id}")
+    assert page.status_code == 200
+    assert "Paused." in page.get_data(as_text=True)
+
+
+def test_a_hold_email_queued_before_it_named_its_incident_still_goes_out(app, db, make):
+    person = make.contractor()
+    project = make.project(code="CHORDUS", name="Core banking")
+    make.assign(project, person)
+    holds.freeze_project(db, None, project, reason="internal", notice="Paused.")
+    db.commit()
+    for row in db.scalars(select(OutboxMessage)):
+        row.payload = {k: v for k, v in row.payload.items() if k != "incident_id"}
+    db.commit()
+    (started,) = _sent(app)
+    assert "/notifications" in _text(started)

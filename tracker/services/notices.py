@@ -45,6 +45,9 @@ def started_email(project: Project, hold: Hold) -> Email:
             "notice": hold.notice,
             "started_at": _stamp(hold.started_at),
             "allow_backfill": hold.allow_backfill,
+            # Every hold belongs to an incident: its page has the notice, the updates and the
+            # "I have read this" button.
+            "incident_id": hold.incident_id,
         },
     )
 
