@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from psycopg._connection_base import BaseConnection
 from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +78,8 @@ def round_trips(app: Any, post: Any) -> list[str]:
         seen.append("ROLLBACK")
 
     def ping(_conn: Any, _record: Any, _proxy: Any) -> None:
-        seen.append("(pool checkout)")
+        pinged = getattr(engine.pool, "_pre_ping", False)
+        seen.append("(pool checkout: pre-ping, a round trip)" if pinged else "(pool checkout)")
 
     listeners = [
         ("before_cursor_execute", statement),
@@ -87,9 +89,19 @@ def round_trips(app: Any, post: Any) -> list[str]:
     for name, fn in listeners:
         event.listen(engine, name, fn)
     event.listen(engine.pool, "checkout", ping)
+    # What the driver sends on its own (BEGIN before a transaction's first statement, COMMIT).
+    command = BaseConnection._exec_command
+
+    def driver_command(self: Any, sql: Any, *args: Any, **kwargs: Any) -> Any:
+        text = sql.decode() if isinstance(sql, bytes) else str(sql)
+        seen.append(f"(driver) {text}")
+        return (yield from command(self, sql, *args, **kwargs))
+
+    BaseConnection._exec_command = driver_command  # type: ignore[method-assign]
     try:
         post()
     finally:
+        BaseConnection._exec_command = command  # type: ignore[method-assign]
         for name, fn in listeners:
             event.remove(engine, name, fn)
         event.remove(engine.pool, "checkout", ping)
@@ -131,8 +143,8 @@ def main() -> None:
         for _ in range(20):  # warm up: caches, the pool, the token's last-used time
             post()
         trips = round_trips(app, post)
-        statements = [t for t in trips if t != "(pool checkout)"]
-        print(f"round trips of one POST /api/v1/entries: {len(statements)} statements")
+        sent = [t for t in trips if t not in ("(pool checkout)", "COMMIT", "ROLLBACK")]
+        print(f"round trips of one POST /api/v1/entries: {len(sent)}")
         for line in trips:
             print(f"    {line}")
         profile = cProfile.Profile()
