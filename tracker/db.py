@@ -62,8 +62,10 @@ def make_engine(url: str, pool_size: int = 5, busy_timeout_ms: int = BUSY_TIMEOU
         )
         # Survive a database restart: the first request after it works. Instead of a ping
         # (a round trip on every checkout), a connection the server has closed is noticed
-        # from its socket and replaced before any statement uses it.
+        # from its socket and replaced, and one that dies unnoticed is replaced when its
+        # BEGIN fails, before any statement ran.
         event.listen(engine, "checkout", _replace_if_closed)
+        event.listen(engine, "begin", _begin_on_a_live_connection)
     # A forked worker must never reuse the parent's sockets.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return engine
@@ -86,6 +88,46 @@ def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
         raise DisconnectionError("the connection has no socket") from exc
     if ready:  # an idle connection is sent nothing unless the server is ending it
         raise DisconnectionError("the server ended the connection")
+
+
+def _send_begin(driver_connection: Any) -> bool | None:
+    """BEGIN, exactly as psycopg sends it before a transaction's first statement.
+
+    True when the transaction began; False when the connection turned out dead; None when it
+    is left to the driver (not psycopg, autocommit, or transaction settings of its own).
+    """
+    pgconn = getattr(driver_connection, "pgconn", None)
+    if pgconn is None or driver_connection.autocommit:
+        return None
+    if any(
+        getattr(driver_connection, name, None) is not None
+        for name in ("isolation_level", "read_only", "deferrable")
+    ):
+        return None
+    from psycopg import OperationalError, pq
+
+    try:
+        result = pgconn.exec_(b"BEGIN")
+    except OperationalError:
+        return False
+    if result.status == pq.ExecStatus.COMMAND_OK:
+        return True
+    return False if pgconn.status == pq.ConnStatus.BAD else None
+
+
+def _begin_on_a_live_connection(connection: Any) -> None:
+    """Begin a PostgreSQL transaction; on a dead connection, once more on a new one.
+
+    The BEGIN is the round trip the driver would make anyway, so this costs nothing; when it
+    fails, nothing has run in the transaction yet, so retrying is safe. The pool is renewed
+    too: its other connections were most likely lost in the same restart. A second failure
+    (the server is still away) surfaces as the usual "cannot be reached" error.
+    """
+    if _send_begin(connection.connection.driver_connection) is not False:
+        return
+    connection.invalidate()
+    connection.engine.dispose()  # the connections checked in now were lost with this one
+    _send_begin(connection.connection.driver_connection)  # a new connection, or its error
 
 
 def private_sqlite_file(url: str) -> None:
