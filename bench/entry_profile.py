@@ -119,6 +119,7 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--save", help="also write the profile here (pstats format)")
     args = parser.parse_args()
     name, url = live.create_postgres(args.admin_url, "tracker_bench")
     try:
@@ -155,6 +156,8 @@ def main() -> None:
         for _ in range(args.requests):
             post()
         profile.disable()
+        if args.save:
+            profile.dump_stats(args.save)
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
         stats.sort_stats("cumulative").print_stats(args.top)
