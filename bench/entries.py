@@ -17,7 +17,10 @@ Creates fresh databases (dropped at the end, whatever happens) and migrates them
    and against the same INSERT behind nothing but the API's own token check
    (``token_checked_app``: the app, its request hooks and ``api_roles``, no rules, locks or
    audit), and prints the rates and their ratios to the bare endpoint. The third shows how
-   much of the gap the authentication alone accounts for on the machine at hand.
+   much of the gap the authentication alone accounts for on the machine at hand. Each run
+   also reports its CPU per request: the gunicorn master and workers (recycled ones too), and
+   the PostgreSQL backends serving it (told apart by ``application_name``), a figure that
+   moves less than the rates when other work shares the machine.
 
 ``--throughput-only`` skips the first part: one database with ``--threads`` contractors
 (``--entries`` entries each), then the throughput run alone (a minute instead of many).
