@@ -30,6 +30,7 @@ class Figure:
     label: str
     pattern: str  # a regular expression; its first group is the value
     target: str = ""
+    each: bool = False  # a row per match: the first group names it, the rest are its values
 
 
 @dataclass
@@ -103,7 +104,15 @@ BENCHES = [
         "bench/pages.py",
         ["--entries", "20000", "--events", "100000", "--repeat", "5"],
         ["--entries", "1000000", "--events", "10000000"],
-        [Figure("pages: worst time ratio large / small", r"worst ratio: ([\d.]+)", "<= 1.2")],
+        [
+            Figure(
+                "page",
+                r"^((?:contractor|admin|payroll) \S+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)",
+                "<= 1.2",
+                each=True,
+            ),
+            Figure("pages: worst time ratio large / small", r"worst ratio: ([\d.]+)", "<= 1.2"),
+        ],
     ),
     Bench(
         "freeze",
@@ -115,6 +124,20 @@ BENCHES = [
             Figure(
                 "freeze under HTTP load (gunicorn -w 4)", r"HTTP clients\s+freeze response (.*)"
             ),
+        ],
+    ),
+    Bench(
+        "incident_freeze",
+        "bench/incident_freeze.py",
+        ["--rounds", "3"],
+        ["--rounds", "7"],
+        [
+            Figure(
+                "client-wide freeze under load (50 projects, 10,000 people, 20 writers)",
+                r"^\s+start\s+(.*)",
+            ),
+            Figure("  its wait for the locks", r"^\s+lock wait\s+(.*)"),
+            Figure("  lifting it", r"^\s+lift\s+(.*)"),
         ],
     ),
     Bench(
@@ -148,6 +171,29 @@ def command(bench: Bench, full: bool) -> str:
     return " ".join([".venv/bin/python", bench.script, *(bench.full if full else bench.quick)])
 
 
+def figures_of(
+    bench: Bench, output: str, status: int, full: bool
+) -> list[tuple[str, str, str, str]]:
+    """The table's rows from one script's output: label, value, target, command."""
+    rows: list[tuple[str, str, str, str]] = []
+    for figure in bench.figures:
+        if figure.each:
+            for name, small, large, ratio in re.findall(figure.pattern, output, re.MULTILINE):
+                value = f"{small} / {large} ms, ratio {ratio}"
+                label = f"{figure.label} {name}, small / large"
+                rows.append((label, value, figure.target, command(bench, full)))
+            continue
+        found = re.search(figure.pattern, output, re.MULTILINE)
+        if found:
+            value = " ".join(found.group(1).split())
+        elif status:
+            value = "failed"
+        else:
+            value = "-"  # not measured in this mode
+        rows.append((figure.label, value, figure.target, command(bench, full)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the issues' sizes (slow)")
@@ -160,15 +206,7 @@ def main() -> None:
         print(f"== {command(bench, args.full)}", flush=True)
         output, seconds, status = _run(bench, args.full, args.admin_url)
         print(f"   {seconds:.0f} s, exit {status}; output in bench/results/{bench.name}.txt")
-        for figure in bench.figures:
-            found = re.search(figure.pattern, output, re.MULTILINE)
-            if found:
-                value = " ".join(found.group(1).split())
-            elif status:
-                value = "failed"
-            else:
-                value = "-"  # not measured in this mode
-            rows.append((figure.label, value, figure.target, command(bench, args.full)))
+        rows += figures_of(bench, output, status, args.full)
     widths = [
         max(len(row[i]) for row in [("figure", "value", "target", ""), *rows]) for i in (0, 1, 2)
     ]
