@@ -75,9 +75,25 @@ BENCHES = [
         ["--seconds", "10"],
         ["--seconds", "30"],
         [
-            Figure("TimeTagger records/s (PUT, one record)", r"^\s*timetagger:\s+([\d.]+) records"),
+            Figure(
+                "TimeTagger records/s, a user per client thread",
+                r"^\s*timetagger:\s+([\d.]+) records",
+            ),
+            Figure(
+                "TimeTagger records/s, one user (single-user install)",
+                r"^\s*timetagger, one user:\s+([\d.]+) records",
+            ),
             Figure("tracker entries/s, same client", r"^\s*tracker:\s+([\d.]+) records"),
-            Figure("tracker / TimeTagger", r"ratio tracker / TimeTagger: ([\d.]+)", ">= 1.5"),
+            Figure(
+                "tracker / TimeTagger, a user per thread",
+                r"ratio tracker / TimeTagger: ([\d.]+)",
+                ">= 1.5",
+            ),
+            Figure(
+                "tracker / TimeTagger, one user",
+                r"ratio tracker / TimeTagger, one user: ([\d.]+)",
+                ">= 1.5",
+            ),
         ],
     ),
     Bench(

@@ -7,7 +7,9 @@ TimeTagger (https://timetagger.app, a Python time tracker) is installed from the
 with ``pip install timetagger`` into a throwaway virtual environment under /tmp (kept for the
 next run; delete it to get the newest release) and started as it ships: ``python -m timetagger``,
 one uvicorn process, each user's records in a SQLite file of their own, in a temporary data
-directory. ``--threads`` users sign in with a password (``TIMETAGGER_CREDENTIALS``, bcrypt) and
+directory, twice: once with ``--threads`` users (one per client thread, as tracker has one
+contractor per thread), once with one user for every thread (one SQLite file, as on a
+single-user install). Users sign in with a password (``TIMETAGGER_CREDENTIALS``, bcrypt) and
 each takes an API token (``GET /api/v2/apitoken``).
 
 tracker runs on a fresh PostgreSQL database (dropped at the end) behind ``gunicorn -w N
@@ -18,14 +20,15 @@ The same client (``bench.entries._hammer``: ``--threads`` threads, a new connect
 request) then sends 1-minute records, one per request, in alternating windows: to TimeTagger
 ``PUT /timetagger/api/v2/records`` with a one-record list, to tracker
 ``POST /api/v1/entries``. Every answer is checked (TimeTagger answers 200 even for a record it
-refuses, so its ``accepted`` list is read too). Prints both rates and the ratio
-tracker / TimeTagger. Target (issue 20): at least 1.5.
+refuses, so its ``accepted`` list is read too, and the records stored are counted at the
+end). Prints the rates and the ratios tracker / TimeTagger. Target: at least 1.5.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -170,7 +173,9 @@ def _tracker_people(app: Any, count: int) -> list[tuple[int, str]]:
         ).all()
         people = []
         for user_id, project_id in rows:
-            _token, raw = tokens.create_token(session, None, session.get(User, user_id), "bench")
+            _token, raw = tokens.create_token(
+                session, None, session.get_one(User, user_id), "bench"
+            )
             people.append((project_id, raw))
     app.extensions["tracker.engine"].dispose()
     return people
@@ -203,23 +208,24 @@ def main() -> None:
     python = install(args.venv)
     name, url = live.create_postgres(args.admin_url, "tracker_bench")
     password = secrets.token_urlsafe(12)
-    users = [f"bench{i}" for i in range(args.threads)]
-    with tempfile.TemporaryDirectory(prefix="tracker-bench-timetagger-") as datadir:
+    setups = {  # TimeTagger's users: one per client thread, or one for all
+        "timetagger": [f"bench{i}" for i in range(args.threads)],
+        "timetagger, one user": ["bench0"],
+    }
+    with contextlib.ExitStack() as stack:
         servers: list[subprocess.Popen[bytes]] = []
+        datadirs: dict[str, str] = {}
         try:
             app = bench_entries.bench_app(url)
             bench_entries.arrange_contractors(app, args.threads, 10)
             people = _tracker_people(app, args.threads)
-            tt_server, tt_port, tt_tokens = start_timetagger(python, datadir, users, password)
-            servers.append(tt_server)
             ours, our_port = bench_entries._serve("wsgi:app", url, args.workers)
             servers.append(ours)
-            _accepted_check(tt_port, tt_tokens[0])
 
             def day(rng: random.Random) -> str:
                 return (dt.date.today() - dt.timedelta(days=rng.randint(1, 13))).isoformat()
 
-            runs = {
+            runs: dict[str, tuple[int, str, str, list[tuple[dict[str, str], Any]]]] = {
                 "tracker": (
                     our_port,
                     "/api/v1/entries",
@@ -236,17 +242,24 @@ def main() -> None:
                         for pid, raw in people
                     ],
                 ),
-                "timetagger": (
-                    tt_port,
+            }
+            for label, users in setups.items():
+                datadirs[label] = stack.enter_context(
+                    tempfile.TemporaryDirectory(prefix="tracker-bench-timetagger-")
+                )
+                server, port, tt_tokens = start_timetagger(python, datadirs[label], users, password)
+                servers.append(server)
+                _accepted_check(port, tt_tokens[0])
+                runs[label] = (
+                    port,
                     f"{PREFIX}/records",
                     "PUT",
                     [({"authtoken": token}, _record) for token in tt_tokens],
-                ),
-            }
-            warm = 1  # the record _accepted_check sent
+                )
+            sent = dict.fromkeys(runs, 1)  # the record _accepted_check sent
             for label, (port, path, method, bodies) in runs.items():  # warm up
                 ok, _bad = bench_entries._hammer(port, path, bodies, 2, args.threads, method)
-                warm += ok if label == "timetagger" else 0
+                sent[label] += ok
             totals = {label: [0, 0] for label in runs}
             windows = 5
             for _ in range(windows):
@@ -256,7 +269,7 @@ def main() -> None:
                     )
                     totals[label][0] += ok
                     totals[label][1] += bad
-            stored = _stored_records(datadir)
+            stored = {label: _stored_records(datadirs[label]) for label in setups}
         finally:
             for server in servers:
                 server.terminate()
@@ -265,12 +278,20 @@ def main() -> None:
     rates = {label: ok / args.seconds for label, (ok, _bad) in totals.items()}
     for label, (ok, bad) in totals.items():
         print(
-            f"{label:>10}: {rates[label]:8.1f} records/s  ({ok} created, {bad} refused or failed,"
-            f" {args.threads} client threads, {windows} alternating windows)"
+            f"{label:>20}: {rates[label]:8.1f} records/s  ({ok} created, {bad} refused or"
+            f" failed, {args.threads} client threads, {windows} alternating windows)"
         )
-    sent = totals["timetagger"][0] + warm
-    print(f"TimeTagger records stored: {stored:,} (of {sent:,} accepted answers, warm-up included)")
+    for label in setups:
+        total = totals[label][0] + sent[label]
+        print(
+            f"{label}: {len(setups[label])} users; records stored {stored[label]:,}"
+            f" (of {total:,} accepted answers, warm-up included)"
+        )
     print(f"ratio tracker / TimeTagger: {rates['tracker'] / rates['timetagger']:.2f}")
+    print(
+        "ratio tracker / TimeTagger, one user:"
+        f" {rates['tracker'] / rates['timetagger, one user']:.2f}"
+    )
 
 
 def _stored_records(datadir: str) -> int:
