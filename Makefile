@@ -121,13 +121,13 @@ test-postgres: venv
 screenshots: venv
 	$(BIN)/pytest tests/browser -m browser -k screenshots $(PYTEST_ARGS)
 
+# Extra arguments for `make bench`: `--full` for the issues' sizes (slow), `--only entries
+# timetagger` for some of them; each figure's own command is in the table it prints.
+BENCH_ARGS ?=
+
+## bench: every benchmark's headline figures in one table (quick sizes; see BENCH_ARGS)
 bench: venv
-	@shopt -s nullglob; scripts=(bench/*.py); \
-	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in bench/"; exit 0; fi; \
-	for script in "$${scripts[@]}"; do \
-		echo "== $$script =="; \
-		$(BIN)/python "$$script"; \
-	done
+	$(BIN)/python bench/table.py $(BENCH_ARGS)
 
 # --- code quality --------------------------------------------------------------------------
 

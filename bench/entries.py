@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/entries.py [--admin-url URL] [--contractors 10000] [--entries 100]
         [--small 100] [--rounds 15] [--seconds 10] [--threads 16] [--workers 4]
+        [--throughput-only]
 
 Creates fresh databases (dropped at the end, whatever happens) and migrates them, then:
 
@@ -16,7 +17,13 @@ Creates fresh databases (dropped at the end, whatever happens) and migrates them
    and against the same INSERT behind nothing but the API's own token check
    (``token_checked_app``: the app, its request hooks and ``api_roles``, no rules, locks or
    audit), and prints the rates and their ratios to the bare endpoint. The third shows how
-   much of the gap the authentication alone accounts for on the machine at hand.
+   much of the gap the authentication alone accounts for on the machine at hand. Each run
+   also reports its CPU per request: the gunicorn master and workers (recycled ones too), and
+   the PostgreSQL backends serving it (told apart by ``application_name``), a figure that
+   moves less than the rates when other work shares the machine.
+
+``--throughput-only`` skips the first part: one database with ``--threads`` contractors
+(``--entries`` entries each), then the throughput run alone (a minute instead of many).
 """
 
 from __future__ import annotations
@@ -280,10 +287,76 @@ def _serve(target: str, url: str, workers: int) -> tuple[subprocess.Popen[bytes]
     raise SystemExit(f"{target} did not start")
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int, reaped: bool = False) -> float:
+    """CPU seconds a process has used (with ``reaped``: also its children that have exited)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / _TICK
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds of a gunicorn master and its workers, live and recycled."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        children = []
+    return _cpu_of(pid, reaped=True) + sum(_cpu_of(int(child)) for child in children)
+
+
+def backend_cpu(admin: Any, application: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving connections named ``application``."""
+    with admin.connect() as connection:
+        pids = connection.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE application_name = :a"),
+            {"a": application},
+        ).scalars()
+        return {pid: _cpu_of(pid) for pid in pids}
+
+
+def named(url: str, application: str) -> str:
+    """The database URL with an application name, so its backends can be told apart."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}application_name={application}"
+
+
+class CpuMeter:
+    """CPU seconds spent by a server and its database backends between ``start`` and ``stop``."""
+
+    def __init__(self, admin: Any, pid: int, application: str) -> None:
+        self.admin, self.pid, self.application = admin, pid, application
+        self.app_seconds = 0.0
+        self.db_seconds = 0.0
+
+    def start(self) -> None:
+        self._server = server_cpu(self.pid)
+        self._backends = backend_cpu(self.admin, self.application)
+
+    def stop(self) -> None:
+        self.app_seconds += server_cpu(self.pid) - self._server
+        now = backend_cpu(self.admin, self.application)
+        self.db_seconds += sum(cpu - self._backends.get(pid, 0.0) for pid, cpu in now.items())
+
+
 def _hammer(
-    port: int, path: str, bodies: list[tuple[dict[str, str], Any]], seconds: float, threads: int
+    port: int,
+    path: str,
+    bodies: list[tuple[dict[str, str], Any]],
+    seconds: float,
+    threads: int,
+    method: str = "POST",
 ) -> tuple[int, int]:
-    """Post from many threads for ``seconds``; returns (2xx count, other count)."""
+    """Post from many threads for ``seconds``; returns (2xx count, other count).
+
+    A new connection per request, as most API clients of a time tracker make.
+    """
     ok = [0] * threads
     bad = [0] * threads
     stop = time.monotonic() + seconds
@@ -297,7 +370,7 @@ def _hammer(
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             payload = json.dumps(make_body(rng))
             connection.request(
-                "POST", path, payload, {"Content-Type": "application/json", **headers}
+                method, path, payload, {"Content-Type": "application/json", **headers}
             )
             response = connection.getresponse()
             response.read()
@@ -357,7 +430,15 @@ def _throughput(app: Any, url: str, args: argparse.Namespace) -> None:
         "bare": ("bench.entries:bare_app()", "/insert", bare_bodies),
         "token": ("bench.entries:token_checked_app()", "/bench/insert", api_bodies),
     }
-    servers = {label: _serve(target, url, args.workers) for label, (target, _, _) in runs.items()}
+    servers = {
+        label: _serve(target, named(url, f"bench_{label}"), args.workers)
+        for label, (target, _, _) in runs.items()
+    }
+    admin = create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
+    meters = {
+        label: CpuMeter(admin, server.pid, f"bench_{label}")
+        for label, (server, _port) in servers.items()
+    }
     totals = {label: [0, 0] for label in runs}
     try:
         for label, (_target, path, bodies) in runs.items():
@@ -366,28 +447,74 @@ def _throughput(app: Any, url: str, args: argparse.Namespace) -> None:
         windows = 5
         for _ in range(windows):
             for label, (_target, path, bodies) in runs.items():
+                meters[label].start()
                 ok, bad = _hammer(
                     servers[label][1], path, bodies, args.seconds / windows, args.threads
                 )
+                meters[label].stop()
                 totals[label][0] += ok
                 totals[label][1] += bad
     finally:
         for server, _port in servers.values():
             server.terminate()
             server.wait(timeout=30)
+        admin.dispose()
     results = {}
     for label, (ok, bad) in totals.items():
         results[label] = ok / args.seconds
+        meter = meters[label]
         print(
             f"{label:>5}: {ok / args.seconds:8.1f} created/s  ({ok} created, {bad} refused"
             f" or failed, {args.threads} client threads, gunicorn -w {args.workers},"
-            f" {windows} alternating windows)"
+            f" {windows} alternating windows); CPU per request: server"
+            f" {1000 * meter.app_seconds / max(ok, 1):.2f} ms, PostgreSQL"
+            f" {1000 * meter.db_seconds / max(ok, 1):.2f} ms"
         )
     print(f"ratio api / bare insert: {results['api'] / results['bare']:.2f}")
     print(
         "ratio token check + bare insert / bare insert (the ceiling authentication leaves):"
         f" {results['token'] / results['bare']:.2f}"
     )
+    cpu = {label: meters[label].app_seconds + meters[label].db_seconds for label in runs}
+    per = {label: cpu[label] / max(totals[label][0], 1) for label in runs}
+    print(
+        "ratio by CPU per request (server + PostgreSQL), api / bare insert:"
+        f" {per['bare'] / per['api']:.2f}; token check / bare insert:"
+        f" {per['bare'] / per['token']:.2f}"
+    )
+
+
+def bench_app(url: str) -> Any:
+    """The app on a migrated bench database, for arranging it."""
+    migrate.upgrade(url)
+    return create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET,
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_MEMORY_KIB": 1024,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+def arrange_contractors(app: Any, contractors: int, per: int) -> None:
+    """Projects, the timed contractor and ``contractors`` more, each with ``per`` entries."""
+    with app.app_context():
+        ids = _arrange_projects()
+        _bench_contractor(ids[0], per)
+        _load(1, contractors, ids, per)
+    app.extensions["tracker.engine"].dispose()
+
+
+def _throughput_only(args: argparse.Namespace) -> None:
+    name, url = live.create_postgres(args.admin_url, "tracker_bench")
+    try:
+        app = bench_app(url)
+        arrange_contractors(app, args.threads, args.entries)
+        _throughput(app, url, args)
+    finally:
+        live.drop_postgres(args.admin_url, name)
 
 
 def main() -> None:
@@ -402,7 +529,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--throughput-only", action="store_true", help="skip the page timing")
     args = parser.parse_args()
+    if args.throughput_only:
+        _throughput_only(args)
+        return
     small_name, small_url = live.create_postgres(args.admin_url, "tracker_bench")
     name, url = live.create_postgres(args.admin_url, "tracker_bench")
     try:

@@ -40,7 +40,7 @@ from tests import live
 from tracker import create_app, migrate
 from tracker.db import unit_of_work
 from tracker.models import OutboxMessage, Project, WebhookEndpoint, utcnow
-from tracker.services import delivery, holds, mail
+from tracker.services import delivery, holds, mail, webhooks
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -185,7 +185,7 @@ def bench_worker(app: Any, large: int, contractors: int, folder: Path) -> None:
             endpoint = WebhookEndpoint(
                 url=f"http://127.0.0.1:{receiver.server_address[1]}/hook",
                 events=["hold.started"],
-                secret="whsec_" + secrets.token_urlsafe(24),
+                secret=webhooks.new_secret(),  # the secret as the app makes it
             )
             session.add(endpoint)
             session.flush()

@@ -18,6 +18,7 @@ interface has accepted (``caller_authorized``); anonymous or refused requests ne
 from __future__ import annotations
 
 import os
+import select
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,14 +56,78 @@ def make_engine(url: str, pool_size: int = 5, busy_timeout_ms: int = BUSY_TIMEOU
         engine = create_engine(
             url,
             connect_args=timeout,
-            pool_pre_ping=True,  # survive a database restart: the first request after it works
             pool_size=pool_size,
             max_overflow=pool_size * 2,
             pool_recycle=1800,
         )
+        # Survive a database restart: the first request after it works. Instead of a ping
+        # (a round trip on every checkout), a connection the server has closed is noticed
+        # from its socket and replaced, and one that dies unnoticed is replaced when its
+        # BEGIN fails, before any statement ran.
+        event.listen(engine, "checkout", _replace_if_closed)
+        event.listen(engine, "begin", _begin_on_a_live_connection)
     # A forked worker must never reuse the parent's sockets.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return engine
+
+
+def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled connection the server has ended; the pool then opens a new one.
+
+    A server that restarts, or ends a connection (``pg_terminate_backend``), sends its goodbye
+    and closes the socket, so an idle connection with something to read, or already marked
+    broken, is dead. Checking costs a system call, not a round trip.
+    """
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        raise DisconnectionError("the connection was closed")
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+        ready = poller.poll(0)
+    except (OSError, ValueError) as exc:  # no socket any more
+        raise DisconnectionError("the connection has no socket") from exc
+    if ready:  # an idle connection is sent nothing unless the server is ending it
+        raise DisconnectionError("the server ended the connection")
+
+
+def _send_begin(driver_connection: Any) -> bool | None:
+    """BEGIN, exactly as psycopg sends it before a transaction's first statement.
+
+    True when the transaction began; False when the connection turned out dead; None when it
+    is left to the driver (not psycopg, autocommit, or transaction settings of its own).
+    """
+    pgconn = getattr(driver_connection, "pgconn", None)
+    if pgconn is None or driver_connection.autocommit:
+        return None
+    if any(
+        getattr(driver_connection, name, None) is not None
+        for name in ("isolation_level", "read_only", "deferrable")
+    ):
+        return None
+    from psycopg import OperationalError, pq
+
+    try:
+        result = pgconn.exec_(b"BEGIN")
+    except OperationalError:
+        return False
+    if result.status == pq.ExecStatus.COMMAND_OK:
+        return True
+    return False if pgconn.status == pq.ConnStatus.BAD else None
+
+
+def _begin_on_a_live_connection(connection: Any) -> None:
+    """Begin a PostgreSQL transaction; on a dead connection, once more on a new one.
+
+    The BEGIN is the round trip the driver would make anyway, so this costs nothing; when it
+    fails, nothing has run in the transaction yet, so retrying is safe. The pool is renewed
+    too: its other connections were most likely lost in the same restart. A second failure
+    (the server is still away) surfaces as the usual "cannot be reached" error.
+    """
+    if _send_begin(connection.connection.driver_connection) is not False:
+        return
+    connection.invalidate()
+    connection.engine.dispose()  # the connections checked in now were lost with this one
+    _send_begin(connection.connection.driver_connection)  # a new connection, or its error
 
 
 def private_sqlite_file(url: str) -> None:
@@ -269,16 +335,24 @@ def _begin_write(session: Session) -> None:
     committed since it began makes the upgrade impossible), so it ends first, and what it
     loaded is expired: the unit of work reads everything again under the write lock. A session
     whose transaction already writes carries on.
+
+    PostgreSQL has no write lock to take (its rules take their own locks and read after them),
+    so there the reader's transaction simply becomes the writer's: no round trip to end it and
+    begin another, and nothing loaded (the caller) read again.
     """
-    if session.in_transaction():
-        if not session.connection().get_execution_options().get(READ_ONLY):
-            return
-        if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
-            raise RuntimeError("changes made outside a unit of work would be lost")
-        session.rollback()
     options: dict[str, Any] = {READ_ONLY: False}
     if _priority():
         options["sqlite_write_priority"] = True
+    if session.in_transaction():
+        connection = session.connection()
+        if not connection.get_execution_options().get(READ_ONLY):
+            return
+        if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+            raise RuntimeError("changes made outside a unit of work would be lost")
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(**options)  # changes this connection's, in place
+            return
+        session.rollback()
     session.connection(execution_options=options)
 
 
