@@ -1,0 +1,170 @@
+"""Every page of every role, rendered in Arabic and in Spanish, has no interface English left.
+
+The pages are the app's url_map (a route added later is read too), with the scenario of
+tests/web/every_page.py. What people typed or the app stores as data (names, emails, codes,
+clients, notices, reasons, token names, URLs, zone names, currency codes, ISO dates, numbers) is
+taken out first; what is left must be the page's language. The Spanish check counts a word as
+English when the English page has it and no Spanish translation in the catalog uses it.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import zoneinfo
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.web.every_page import ROLES, build_world, pages, visible_text
+from tracker.i18n import TRANSLATIONS_DIR
+from tracker.models import (
+    ApiToken,
+    Hold,
+    Incident,
+    IncidentUpdate,
+    OutboxMessage,
+    Project,
+    TimeEntry,
+    User,
+    WebhookEndpoint,
+)
+
+# Words that stay as they are in every language, each for a reason.
+ALLOWED = {
+    "English": "the language picker names each language in its own language",
+    "Español": "the language picker names each language in its own language",
+}
+# Attributes whose text people read (or hear).
+READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
+DATA_COLUMNS = (
+    User.name,
+    User.email,
+    Project.code,
+    Project.name,
+    Project.client,
+    Incident.title,
+    Incident.reason,
+    Incident.notice,
+    Incident.client,
+    Incident.incident_ref,
+    IncidentUpdate.message,
+    Hold.reason,
+    Hold.notice,
+    TimeEntry.description,
+    TimeEntry.rejection_reason,
+    ApiToken.name,
+    ApiToken.prefix,
+    OutboxMessage.subject,
+    OutboxMessage.recipient,
+    WebhookEndpoint.url,
+)
+PATTERNS = (
+    re.compile(r"https?://\S+"),
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    re.compile(r"\b\d{4}-W\d{2}\b"),  # ISO weeks
+    re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?"),
+    re.compile(r"\b[\w-]+\.(?:csv|xlsx|json|eml|txt)\b"),
+    re.compile(r"\b(?:[A-Z][A-Za-z_]+/)+[A-Za-z_+\-0-9]+"),  # zone names: Europe/Madrid
+    re.compile(r"\b(?:EUR|USD|GBP|UTC|GMT|tracker)\b"),
+)
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+LATIN = re.compile(r"[A-Za-z']+")
+
+
+def read_text(page: str) -> str:
+    """The visible text plus the attributes people read and the buttons' values; keys, codes
+    and hashes (in <code>) are data."""
+    page = re.sub(r"<code\b.*?</code>", " ", page, flags=re.S)
+    said = [m.group(2) for m in re.finditer(rf'\b({"|".join(READ_ATTRIBUTES)})="([^"]*)"', page)]
+    said += re.findall(r'<input\b[^>]*\btype="(?:submit|button)"[^>]*\bvalue="([^"]*)"', page)
+    return html_lib.unescape(visible_text(page) + " " + " ".join(said))
+
+
+def data_of(db: Session) -> list[str]:
+    """Every stored value people typed or the app keeps as data, longest first."""
+    found: set[str] = set(zoneinfo.available_timezones())
+    for column in DATA_COLUMNS:
+        found.update(v for v in db.scalars(select(column).distinct()) if v)
+    return sorted(found, key=len, reverse=True)
+
+
+def without_data(text: str, data: Iterable[str]) -> str:
+    """The text with the data taken out (whole values only: the zone "GB" leaves "GBP" be)."""
+    values = "|".join(re.escape(value) for value in data)
+    if values:
+        text = re.sub(rf"(?<!\w)(?:{values})(?!\w)", " ", text)
+    for pattern in PATTERNS:
+        text = pattern.sub(" ", text)
+    return text
+
+
+def latin_words(text: str) -> set[str]:
+    return {w for w in WORD.findall(text) if LATIN.fullmatch(w) and w not in ALLOWED}
+
+
+def spanish_vocabulary() -> set[str]:
+    path = Path(TRANSLATIONS_DIR) / "es" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    words: set[str] = set()
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            words.update(w.lower() for w in WORD.findall(re.sub(r"%\(\w+\)\w", " ", text or "")))
+    return words
+
+
+def test_the_reader_finds_attributes_and_leaves_data_out():
+    page = '<p title="Edit">Hola <b>Ana</b></p><input type="submit" value="Save"><script>x</script>'
+    assert latin_words(without_data(read_text(page), ["Ana"])) == {"Edit", "Save", "Hola"}
+    assert latin_words(without_data("ver https://x.test/a 2026-01-02 Europe/Madrid EUR", [])) == {
+        "ver"
+    }
+
+
+@pytest.fixture
+def world(db, make) -> dict[str, Any]:
+    return build_world(db, make)
+
+
+def _english_left(client, db, paths: list[str], language: str) -> dict[str, list[str]]:
+    data = data_of(db)
+    spanish = spanish_vocabulary() if language == "es" else set()
+    found = {}
+    for path in paths:
+        response = client.get(path, headers={"Accept-Language": language})
+        assert response.status_code < 500, path
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        words = latin_words(without_data(read_text(response.get_data(as_text=True)), data))
+        if language == "es":
+            english = client.get(path, headers={"Accept-Language": "en"})
+            in_english = latin_words(
+                without_data(read_text(english.get_data(as_text=True)), data)
+            )
+            words = {w for w in words & in_english if w.lower() not in spanish}
+        if words:
+            found[path] = sorted(words)
+    print(language, found)
+    return found
+
+
+@pytest.mark.parametrize("language", ["ar", "es"])
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_keeps_interface_english(app, client, auth, db, world, role, language):
+    auth.login(world[role])
+    paths = pages(app, role, world)
+    assert paths, role
+    assert _english_left(client, db, paths, language) == {}
+
+
+@pytest.mark.parametrize("language", ["ar", "es"])
+def test_the_pages_before_signing_in_are_translated(client, db, world, language):
+    paths = ["/login", "/setup"]
+    assert _english_left(client, db, paths, language) == {}
