@@ -24,6 +24,7 @@ PROJECT_FIELDS = frozenset({"project_id", "from_project_id", "to_project_id"})
 TYPE_WORDS = {
     "time_entrie": _l("time entry"),
     "export_batche": _l("payroll batch"),
+    "export_batch": _l("payroll batch"),
     "api_token": _l("API token"),
     "setup_link": _l("setup link"),
     "webhook": _l("webhook"),
@@ -31,6 +32,20 @@ TYPE_WORDS = {
     "database": _l("database"),
     "incident": _l("incident"),
     "import": _l("import"),
+}
+# The objects the log can be filtered by, in words (a stored type, its name).
+FILTER_TYPES = {
+    "project": _l("project"),
+    "user": _l("user"),
+    "time_entrie": TYPE_WORDS["time_entrie"],
+    "assignment": _l("assignment"),
+    "hold": _l("hold"),
+    "incident": TYPE_WORDS["incident"],
+    "export_batch": TYPE_WORDS["export_batch"],
+    "api_token": TYPE_WORDS["api_token"],
+    "webhook": TYPE_WORDS["webhook"],
+    "delivery": TYPE_WORDS["delivery"],
+    "import": TYPE_WORDS["import"],
 }
 # The fields events keep, in words (by their label: the key without "_id", "_" as spaces); a
 # field not named here is shown by its label.
@@ -45,6 +60,7 @@ FIELD_WORDS = {
     "created by": _l("created by"),
     "currency": _l("currency"),
     "email": _l("email"),
+    "end": _l("end"),
     "end date": _l("end date"),
     "ended by": _l("ended by"),
     "events": _l("events"),
@@ -65,21 +81,47 @@ FIELD_WORDS = {
     "project": _l("project"),
     "purpose": _l("purpose"),
     "reason": _l("reason"),
+    "rejection reason": _l("rejection reason"),
     "role": _l("role"),
     "rows": _l("rows"),
     "seats": _l("seats"),
+    "sha256": _l("fingerprint"),
     "skills": _l("skills"),
+    "start": _l("start"),
     "start date": _l("start date"),
     "status": _l("status"),
     "timezone": _l("timezone"),
     "to project": _l("to project"),
     "tokens revoked": _l("tokens revoked"),
     "topic": _l("topic"),
+    "total minutes": _l("total minutes"),
+    "totals": _l("totals"),
     "unchanged": _l("unchanged"),
     "updated": _l("updated"),
     "url": _l("URL"),
     "user": _l("user"),
     "work date": _l("work date"),
+}
+
+# Stored codes shown in words, by the field that holds them (statuses, roles, origins).
+VALUE_WORDS = {
+    "status": {
+        "submitted": _l("submitted"),
+        "approved": _l("approved"),
+        "rejected": _l("rejected"),
+        "open": _l("open"),
+        "frozen": _l("frozen"),
+        "closed": _l("closed"),
+        "pending": _l("pending"),
+        "sent": _l("sent"),
+        "dead": _l("dead"),
+    },
+    "role": {
+        "contractor": _l("contractor"),
+        "admin": _l("admin"),
+        "payroll": _l("payroll"),
+    },
+    "origin": {"direct": _l("direct"), "reassignment": _l("reassignment")},
 }
 
 
@@ -246,6 +288,8 @@ def _text(name: str, value: Any, names: _Names) -> str:
         return _project_code(value, names)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, str) and value in VALUE_WORDS.get(name, {}):
+        return str(VALUE_WORDS[name][value])
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     if isinstance(value, dict):

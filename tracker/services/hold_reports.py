@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,9 @@ def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
 
 def _who(names: dict[int, str], user_id: int | None) -> str:
     """Who started or ended a hold: a name, or "command line" (no user)."""
-    return names.get(user_id, "unknown") if user_id is not None else "command line"
+    if user_id is None:
+        return _("command line")
+    return names.get(user_id) or _("unknown")
 
 
 def hold_history(session: Session, project: Project) -> list[HoldRecord]:

@@ -38,6 +38,7 @@ def index() -> Any:
         "admin_audit/index.html",
         events=events,
         described=audit_names.describe(db, events),
+        object_types=audit_names.FILTER_TYPES,
         people=people,
         more=more,
         args=request.args,
