@@ -68,6 +68,7 @@ def build_world(db: Session, make: Factory) -> dict[str, Any]:
         "entry_id": entry.id,
         "from_project_id": held.id,
         "to_project_id": rich.id,
+        "assignment_project_id": rich.id,
         "today": today(),
         "incident_id": hold.incident_id,
         "kind": "users",

@@ -21,8 +21,10 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.dates import days_ago
 from tests.web.every_page import ROLES, build_world, pages, visible_text
 from tracker.i18n import TRANSLATIONS_DIR
+from tracker.services import incidents, webhooks
 from tracker.services.payroll_profiles import PROFILES
 from tracker.models import (
     ApiToken,
@@ -155,8 +157,31 @@ def test_the_reader_finds_attributes_and_leaves_data_out():
 
 
 @pytest.fixture
-def world(db, make) -> dict[str, Any]:
-    return build_world(db, make)
+def world(app, db, make) -> dict[str, Any]:
+    """The every-page scenario, plus a client-wide incident with an update, its emails in the
+    outbox, and a webhook endpoint (pages that are empty without them)."""
+    world = build_world(db, make)
+    acme = make.project(code="ACME", name="Acme portal", client="Acme Bank")
+    make.assign(acme, make.contractor(name="Rana Haddad"))
+    started = incidents.start_incident(
+        db,
+        None,
+        title="Acme vendor outage",
+        reason="Vendor credentials leaked",
+        notice="Acme work is paused while the vendor rotates keys.",
+        client="Acme Bank",
+    )
+    db.commit()
+    incidents.post_update(db, None, started.incident, "Keys are rotated; checks continue.")
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    webhooks.register(db, None, url="http://127.0.0.1:9/hooks", events=["hold.started"])
+    db.commit()
+    return {**world, "incident_id": started.incident.id}
+
+
+def english_in(page: str, data: list[str]) -> set[str]:
+    """The Latin words of a page once its data is out (the allow-list aside)."""
+    return latin_words(without_data(read_text(page), data))
 
 
 def _english_left(client, db, paths: list[str], language: str) -> dict[str, list[str]]:
@@ -168,12 +193,10 @@ def _english_left(client, db, paths: list[str], language: str) -> dict[str, list
         assert response.status_code < 500, path
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
-        words = latin_words(without_data(read_text(response.get_data(as_text=True)), data))
+        words = english_in(response.get_data(as_text=True), data)
         if language == "es":
             english = client.get(path, headers={"Accept-Language": "en"})
-            in_english = latin_words(
-                without_data(read_text(english.get_data(as_text=True)), data)
-            )
+            in_english = english_in(english.get_data(as_text=True), data)
             words = {w for w in words & in_english if w.lower() not in spanish}
         if words:
             found[path] = sorted(words)
@@ -186,10 +209,81 @@ def test_no_page_keeps_interface_english(app, client, auth, db, world, role, lan
     auth.login(world[role])
     paths = pages(app, role, world)
     assert paths, role
-    assert _english_left(client, db, paths, language) == {}
+    left = _english_left(client, db, paths, language)
+    assert not left, f"English left in {language}: {left}"
 
 
 @pytest.mark.parametrize("language", ["ar", "es"])
 def test_the_pages_before_signing_in_are_translated(client, db, world, language):
     paths = ["/login", "/setup"]
-    assert _english_left(client, db, paths, language) == {}
+    left = _english_left(client, db, paths, language)
+    assert not left, f"English left in {language}: {left}"
+
+
+def _said(response) -> list[str]:
+    """The flash messages and the errors beside fields of a page."""
+    page = html_lib.unescape(response.get_data(as_text=True))
+    return re.findall(r'<p class="(?:flash [\w-]+|error)"[^>]*>(.*?)</p>', page, flags=re.S)
+
+
+def test_what_the_common_actions_say_is_in_arabic(client, auth, db, make, world):
+    """Logging time refused, approving, freezing, joining an offer and a wrong password."""
+    ledger = make.project(code="LEDGER", name="Ledger migration", seats=2)
+    person, admin = world["contractor"], world["admin"]
+    for someone in (person, admin):
+        db.merge(someone).language = "ar"
+    db.commit()
+    said = {}
+
+    auth.login(person)
+    refused = client.post(
+        "/entries/new",
+        data={"project_id": world["project_id"], "work_date": days_ago(1), "hours": "2"},
+    )
+    said["log time on a held project"] = (refused, "CHORDUS مجمّد منذ")
+    bad_hours = client.post(
+        "/entries/new",
+        data={"project_id": world["assignment_project_id"], "work_date": days_ago(1), "hours": "x"},
+    )
+    said["log time with hours that do not read"] = (bad_hours, "")
+    offer = {"from_project_id": world["project_id"], "to_project_id": ledger.id}
+    joined = client.post("/offers/join", data=offer, follow_redirects=True)
+    said["join an offer"] = (joined, "LEDGER")
+    again = client.post("/offers/join", data=offer, follow_redirects=True)
+    said["join it again"] = (again, "")
+    wrong = client.post(
+        "/account/password",
+        data={"pw-current_password": "not-my-password", "pw-new_password": "a-new-long-password-1"},
+    )
+    said["change password with a wrong one"] = (wrong, "")
+    auth.logout()
+
+    auth.login(admin)
+    approved = client.post(
+        "/admin/approvals",
+        data={"entry_ids": world["entry_id"], "action": "approve"},
+        follow_redirects=True,
+    )
+    said["approve"] = (approved, "تم اعتماد قيد واحد.")  # "Approved 1 entry."
+    freeze = {"notice": "توقف العمل مؤقتًا.", "reason": "Vendor breach", "action": "confirm"}
+    frozen = client.post(
+        f"/admin/holds/projects/{ledger.id}/freeze", data=freeze, follow_redirects=True
+    )
+    said["freeze"] = (frozen, "LEDGER مجمّد منذ")
+    again = client.post(
+        "/admin/approvals",
+        data={"entry_ids": world["entry_id"], "action": "reject"},
+        follow_redirects=True,
+    )
+    said["reject without a reason"] = (again, "")
+
+    data = data_of(db)
+    found = {}
+    for action, (response, expected) in said.items():
+        messages = _said(response)
+        assert messages, action
+        assert expected in " ".join(messages), (action, messages)
+        words = english_in(" ".join(messages), data)
+        if words:
+            found[action] = (sorted(words), messages)
+    assert not found, f"English left in what the actions say: {found}"

@@ -51,7 +51,11 @@ FILTER_TYPES = {
 # field not named here is shown by its label.
 FIELD_WORDS = {
     "active": _l("active"),
+    "affected contractors": _l("affected contractors"),
+    "affected count": _l("affected"),
     "after": _l("after"),
+    "allow backfill": _l("earlier days may be logged"),
+    "allow same client": _l("same-client offers allowed"),
     "approved by": _l("approved by"),
     "before": _l("before"),
     "client": _l("client"),
@@ -68,10 +72,13 @@ FIELD_WORDS = {
     "from hold": _l("from hold"),
     "from project": _l("from project"),
     "hourly rate": _l("hourly rate"),
+    "id": _l("number"),
     "internal": _l("internal"),
     "kind": _l("kind"),
     "language": _l("language"),
     "last error": _l("last error"),
+    "last update": _l("last update"),
+    "message": _l("message"),
     "minutes": _l("minutes"),
     "name": _l("name"),
     "note": _l("note"),
@@ -79,24 +86,31 @@ FIELD_WORDS = {
     "open to reassignment": _l("open to reassignment"),
     "origin": _l("origin"),
     "project": _l("project"),
+    "project ids": _l("projects"),
     "purpose": _l("purpose"),
     "reason": _l("reason"),
     "rejection reason": _l("rejection reason"),
+    "review by": _l("review by"),
     "role": _l("role"),
     "rows": _l("rows"),
+    "scope": _l("scope"),
     "seats": _l("seats"),
     "sha256": _l("fingerprint"),
     "skills": _l("skills"),
+    "skipped": _l("skipped"),
     "start": _l("start"),
     "start date": _l("start date"),
+    "started at": _l("started at"),
     "status": _l("status"),
     "timezone": _l("timezone"),
     "to project": _l("to project"),
     "tokens revoked": _l("tokens revoked"),
+    "title": _l("title"),
     "topic": _l("topic"),
     "total minutes": _l("total minutes"),
     "totals": _l("totals"),
     "unchanged": _l("unchanged"),
+    "update": _l("update"),
     "updated": _l("updated"),
     "url": _l("URL"),
     "user": _l("user"),
@@ -104,7 +118,7 @@ FIELD_WORDS = {
 }
 
 # Stored codes shown in words, by the field that holds them (statuses, roles, origins).
-VALUE_WORDS = {
+VALUE_WORDS: dict[str, dict[str, Any]] = {
     "status": {
         "submitted": _l("submitted"),
         "approved": _l("approved"),
@@ -122,6 +136,8 @@ VALUE_WORDS = {
         "payroll": _l("payroll"),
     },
     "origin": {"direct": _l("direct"), "reassignment": _l("reassignment")},
+    "scope": {"client": _l("a whole client"), "projects": _l("chosen projects")},
+    "format": {"standard": "Standard Webhooks", "slack": "Slack"},
 }
 
 
@@ -293,7 +309,7 @@ def _text(name: str, value: Any, names: _Names) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
+        return ", ".join(f"{_label(k)}: {_text(k, v, names)}" for k, v in value.items())
     return str(value)
 
 
