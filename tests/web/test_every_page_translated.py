@@ -60,14 +60,20 @@ def world(app, db, make) -> dict[str, Any]:
     return {**world, "incident_id": started.incident.id}
 
 
-def _english_left(client, db, paths: list[str], language: str) -> dict[str, list[str]]:
+def _english_left(
+    client, db, paths: list[str], language: str, wanted: int | None = 200
+) -> dict[str, list[str]]:
+    """The English words left on each page; ``wanted``: the status a page must have to be read
+    (None: any, as for pages refused)."""
     data = data_of(db, OutboxMessage.subject)
     spanish = spanish_vocabulary() if language == "es" else set()
     found = {}
     for path in paths:
         response = client.get(path, headers={"Accept-Language": language})
         assert response.status_code < 500, path
-        if response.status_code != 200 or response.mimetype != "text/html":
+        if wanted is not None and response.status_code != wanted:
+            continue
+        if response.mimetype != "text/html":
             continue
         words = english_in(response.get_data(as_text=True), data)
         if language == "es":
@@ -163,3 +169,12 @@ def test_what_the_common_actions_say_is_in_arabic(client, auth, db, make, world)
         if words:
             found[action] = (sorted(words), messages)
     assert not found, f"English left in what the actions say: {found}"
+
+
+@pytest.mark.parametrize("language", ["ar", "es"])
+def test_the_error_pages_are_translated(client, auth, db, world, language):
+    assert _english_left(client, db, ["/no-such-page"], language, wanted=404) == {}
+    auth.login(world["contractor"])
+    assert (
+        _english_left(client, db, ["/admin/users/", "/no-such-page"], language, wanted=None) == {}
+    )
