@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import time
 from typing import Any
 
 import pytest
 
+from tests.conftest import PASSWORD
 from tests.dates import days_ago
 from tests.untranslated import (
     data_of,
@@ -25,8 +27,8 @@ from tests.untranslated import (
     without_data,
 )
 from tests.web.every_page import ROLES, build_world, pages
-from tracker.models import OutboxMessage
-from tracker.services import incidents, webhooks
+from tracker.models import OutboxMessage, User
+from tracker.services import incidents, mfa, users, webhooks
 
 
 def test_the_reader_finds_attributes_and_leaves_data_out():
@@ -178,3 +180,32 @@ def test_the_error_pages_are_translated(client, auth, db, world, language):
     assert (
         _english_left(client, db, ["/admin/users/", "/no-such-page"], language, wanted=None) == {}
     )
+
+
+def test_setting_a_password_and_a_second_factor_read_in_arabic(client, auth, db, make, world):
+    """The set-up link, the second factor's enrolment and recovery codes, and its sign-in step."""
+    arabic = {"Accept-Language": "ar"}
+    person = world["contractor"]
+    token = users.create_setup_link(db, None, db.get(User, person.id), "reset")
+    db.commit()
+    data = data_of(db)
+    read = {
+        "set-up link": client.get(f"/setup/{token}", headers=arabic, follow_redirects=True),
+        "a link that does not work": client.get("/setup/no-such-link", headers=arabic),
+    }
+    auth.login(person)
+    enrol = client.get("/account/mfa", headers=arabic).get_data(as_text=True)
+    secret = re.search(r'<span class="token">([A-Z2-7]+)</span>', enrol).group(1)
+    code = mfa.code_at(secret, time.time() - mfa.STEP)
+    read["recovery codes"] = client.post("/account/mfa", data={"code": code}, headers=arabic)
+    auth.logout()
+    client.post("/login", data={"email": person.email, "password": PASSWORD}, headers=arabic)
+    read["second factor step"] = client.get("/login/code", headers=arabic)
+    read["a wrong code"] = client.post("/login/code", data={"code": "000000"}, headers=arabic)
+    found = {}
+    for what, response in read.items():
+        assert response.status_code in (200, 404, 422), (what, response.status_code)
+        words = english_in(response.get_data(as_text=True), data)
+        if words:
+            found[what] = sorted(words)
+    assert not found, f"English left: {found}"
