@@ -101,9 +101,9 @@ LATIN = re.compile(r"[A-Za-z']+")
 
 def read_text(page: str) -> str:
     """The visible text plus the attributes people read and the buttons' values; keys, codes
-    and hashes (in <code>, or a second factor's key) are data."""
+    and hashes (in <code>, a second factor's key, a new API token) are data."""
     page = re.sub(r"<code\b.*?</code>", " ", page, flags=re.S)
-    page = re.sub(r'<span class="token">[^<]*</span>', " ", page)
+    page = re.sub(r'<(span|p) class="token">[^<]*</\1>', " ", page)
     said = [m.group(2) for m in re.finditer(rf'\b({"|".join(READ_ATTRIBUTES)})="([^"]*)"', page)]
     said += re.findall(r'<input\b[^>]*\btype="(?:submit|button)"[^>]*\bvalue="([^"]*)"', page)
     return html_lib.unescape(visible_text(page) + " " + " ".join(said))

@@ -209,3 +209,60 @@ def test_setting_a_password_and_a_second_factor_read_in_arabic(client, auth, db,
         if words:
             found[what] = sorted(words)
     assert not found, f"English left: {found}"
+
+
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+NONSENSE = "zz-9"  # what every field of every form gets: a value no field reads
+
+
+def _forms(page: str) -> list[tuple[str | None, list[dict[str, str]]]]:
+    """The page's POST forms: each one's action, and its fields filled with nonsense (hidden
+    ones kept), once per named button (approve, reject…)."""
+    found = []
+    for attributes, body in FORM.findall(page):
+        if 'method="post"' not in attributes.lower():
+            continue
+        action = re.search(r'action="([^"]*)"', attributes)
+        fields = {}
+        for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", body):
+            name = re.search(r'name="([^"]+)"', tag)
+            if name is None:
+                continue
+            value = re.search(r'value="([^"]*)"', tag)
+            hidden = 'type="hidden"' in tag
+            fields[name.group(1)] = (
+                html_lib.unescape(value.group(1)) if hidden and value else NONSENSE
+            )
+        buttons = re.findall(r'<button\b[^>]*name="([^"]+)"[^>]*value="([^"]*)"', body)
+        variants = [{**fields, name: value} for name, value in buttons] or [fields]
+        found.append((html_lib.unescape(action.group(1)) if action else None, variants))
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_form_posted_with_nonsense_answers_in_arabic(app, client, auth, db, world, role):
+    """Each form of each page, every field filled with a value that does not read: what comes
+    back (refusals beside the fields, flash messages, the page) has no English left. The
+    language form is left alone (choosing a language is what it does)."""
+    person = db.merge(world[role])
+    person.language = "ar"
+    db.commit()
+    data = [*data_of(db), NONSENSE]
+    found = {}
+    for path in pages(app, role, world):
+        auth.login(world[role])  # a form may sign out, revoke or disable
+        response = client.get(path)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        for action, variants in _forms(response.get_data(as_text=True)):
+            if action is not None and action.endswith(("/logout", "/account/language")):
+                continue
+            for form in variants:
+                answer = client.post(action or path, data=form, follow_redirects=True)
+                assert answer.status_code < 500, (path, action, form)
+                if answer.mimetype != "text/html":
+                    continue
+                words = english_in(answer.get_data(as_text=True), data)
+                if words:
+                    found[f"{path} → {action or path} {form.get('action', '')}"] = sorted(words)
+    assert not found, f"English left after posting forms: {found}"

@@ -22,7 +22,7 @@ from tracker.db import get_session, unit_of_work
 from tracker.errors import DomainError, Invalid
 from tracker.services import inputs, outbox_admin, webhooks
 from tracker.web.access import me, recent_login, roles, safe_next
-from tracker.web.forms import EmptyForm, show_error
+from tracker.web.forms import TOO_LONG, EmptyForm, show_error
 
 bp = Blueprint("admin_outbox", __name__, url_prefix="/admin")
 PAGE = 100
@@ -31,7 +31,7 @@ PAGE = 100
 class WebhookForm(FlaskForm):
     url = StringField(
         _l("URL"),
-        validators=[Length(max=webhooks.URL_MAX)],
+        validators=[Length(max=webhooks.URL_MAX, message=TOO_LONG)],
         description=_l("https://… on a public address; every delivery to it is signed."),
     )
     events = SelectMultipleField(

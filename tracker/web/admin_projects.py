@@ -18,7 +18,7 @@ from tracker.models import PROJECT_STATUSES, Project
 from tracker.services import assignments, holds, projects, seats, users
 from tracker.web import panels
 from tracker.web.access import me, recent_login, roles
-from tracker.web.forms import EmptyForm, flash_error, flash_form_errors, show_error
+from tracker.web.forms import TOO_LONG, EmptyForm, flash_error, flash_form_errors, show_error
 
 bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
 
@@ -26,11 +26,11 @@ bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
 class ProjectForm(FlaskForm):
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(), Length(max=20)],
+        validators=[DataRequired(), Length(max=20, message=TOO_LONG)],
         description=_l("Short and upper-case, e.g. CHORDUS"),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    client = StringField(_l("Client"), validators=[Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200, message=TOO_LONG)])
+    client = StringField(_l("Client"), validators=[Length(max=200, message=TOO_LONG)])
     seats = StringField(
         _l("Seats"), description=_l("Most contractors at once; empty for unlimited")
     )
@@ -43,7 +43,7 @@ class ProjectForm(FlaskForm):
     currency = StringField(
         _l("Currency"),
         default="EUR",
-        validators=[DataRequired(), Length(max=3)],
+        validators=[DataRequired(), Length(max=3, message=TOO_LONG)],
         description=_l("ISO code, e.g. EUR, USD, GBP"),
     )
     open_to_reassignment = BooleanField(_l("Open to reassignment from held projects"), default=True)

@@ -16,7 +16,7 @@ from tracker.errors import DomainError
 from tracker.models import ROLES
 from tracker.services import assignments, notices, users, validation
 from tracker.web.access import me, recent_login, roles
-from tracker.web.forms import EmptyForm, flash_error, show_error
+from tracker.web.forms import TOO_LONG, EmptyForm, flash_error, show_error
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -29,8 +29,8 @@ ROLE_LABELS = {
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254, message=TOO_LONG)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200, message=TOO_LONG)])
     role = SelectField(
         _l("Role"),
         choices=[SelectChoice(role, ROLE_LABELS[role][0]) for role in ROLES],
