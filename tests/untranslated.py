@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Iterable
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -134,10 +135,21 @@ def latin_words(text: str) -> set[str]:
 
 
 def spanish_vocabulary() -> set[str]:
+    """Every word of the Spanish catalog's translations, and the names of months and days
+    (dates are written by Babel), lower-cased."""
+    spanish = Locale("es")
+    names = [spanish.months, spanish.days]
+    words: set[str] = {
+        w.lower()
+        for table in names
+        for context in table.values()
+        for width in context.values()
+        for name in width.values()
+        for w in WORD.findall(name)
+    }
     path = Path(TRANSLATIONS_DIR) / "es" / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalog = read_po(handle)
-    words: set[str] = set()
     for message in catalog:
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for text in strings:
