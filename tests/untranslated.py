@@ -60,8 +60,8 @@ ALLOWED = {
     "sql": "example skills: tags people type, compared as typed",
     "INC": "an example incident reference, typed as the admins' tracker writes it",
 }
-# Attributes whose text people read (or hear).
-READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
+# Attributes whose text people read (or hear); data-copied is what a Copy button says after.
+READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-copied")
 DATA_COLUMNS = (
     User.name,
     User.email,

@@ -1,4 +1,5 @@
-// A "Copy" button copies the text in its data-copy attribute and says so for a moment.
+// A "Copy" button copies the text in its data-copy attribute and says so for a moment, in the
+// words of its data-copied attribute (the page's language).
 document.addEventListener("click", function (event) {
   var button = event.target.closest("button[data-copy]");
   if (!button || !navigator.clipboard) {
@@ -6,7 +7,7 @@ document.addEventListener("click", function (event) {
   }
   var label = button.textContent;
   navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
-    button.textContent = "Copied";
+    button.textContent = button.getAttribute("data-copied") || "Copied";
     setTimeout(function () { button.textContent = label; }, 1500);
   });
 });
