@@ -94,6 +94,7 @@ PATTERNS = (
     re.compile(r"\b(?:[A-Z][A-Za-z_]+/)+[A-Za-z_+\-0-9]+"),  # zone names: Europe/Madrid
     re.compile(r"\b(?:EUR|USD|GBP|UTC|GMT|tracker)\b"),
     re.compile(r"\b[0-9a-f]{16,}\b"),  # hashes
+    re.compile(r"\b(?:DD|MM|YYYY)(?:[./-](?:DD|MM|YYYY))+\b"),  # a file's date layout
     re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z_]+\b"),  # audit action codes: project.freeze
 )
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")

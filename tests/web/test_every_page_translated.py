@@ -266,3 +266,37 @@ def test_every_form_posted_with_nonsense_answers_in_arabic(app, client, auth, db
                 if words:
                     found[f"{path} → {action or path} {form.get('action', '')}"] = sorted(words)
     assert not found, f"English left after posting forms: {found}"
+
+
+SELECT = re.compile(r'<select\b[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', re.S)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_filter_choice_shows_a_page_in_arabic(app, client, auth, db, world, role):
+    """Each choice of each select of the pages' GET forms (periods, layouts, profiles, kinds):
+    the page it shows has no English left."""
+    person = db.merge(world[role])
+    person.language = "ar"
+    db.commit()
+    auth.login(world[role])
+    data = data_of(db, OutboxMessage.subject)
+    found = {}
+    for path in pages(app, role, world):
+        response = client.get(path)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        for attributes, body in FORM.findall(response.get_data(as_text=True)):
+            if 'method="get"' not in attributes.lower():
+                continue
+            action = re.search(r'action="([^"]*)"', attributes)
+            target = html_lib.unescape(action.group(1)) if action else path
+            for name, options in SELECT.findall(body):
+                for value in re.findall(r'<option\b[^>]*\bvalue="([^"]*)"', options):
+                    value = html_lib.unescape(value)
+                    shown = client.get(target, query_string={name: value})
+                    if shown.status_code != 200 or shown.mimetype != "text/html":
+                        continue
+                    words = english_in(shown.get_data(as_text=True), data)
+                    if words:
+                        found[f"{target}?{name}={value}"] = sorted(words)
+    assert not found, f"English left after choosing a filter: {found}"
