@@ -34,31 +34,26 @@ from tracker.models import (
 )
 from tracker.services.payroll_profiles import PROFILES
 
-# Words that stay as they are in every language, each for a reason.
+# Words and names that stay as they are in every language, each for a reason.
 ALLOWED = {
     "English": "the language picker names each language in itself",
     "CSV": "a file format's name",
     "XLSX": "a file format's name",
     "JSON": "a format's name (the API and the signed webhooks send it)",
-    "UTF": "UTF-8, an encoding's name",
-    "SHA": "SHA-256, the fingerprint's algorithm",
+    "UTF-8": "an encoding's name",
+    "SHA-256": "the fingerprint's algorithm",
     "ISO": "ISO dates and currency codes: a standard's name",
     "URL": "kept by the translations, as Arabic and Spanish products write it",
     "TOTP": "the authenticator standard people look for in their app",
     "QR": "QR code, as people call it in every language",
     "Excel": "a product's name",
-    "QuickBooks": "a product's name (QuickBooks Online)",
-    "Online": "a product's name (QuickBooks Online)",
+    "QuickBooks Online": "a product's name",
     "Xero": "a product's name",
     "Slack": "a product's name",
-    "Standard": "a specification's name (Standard Webhooks)",
-    "Webhooks": "a specification's name (Standard Webhooks)",
-    "h": "the hours people type are read with English units (7h30)",
-    "m": "the hours people type are read with English units (450m)",
-    "python": "example skills: tags people type, compared as typed",
-    "security": "example skills: tags people type, compared as typed",
-    "sql": "example skills: tags people type, compared as typed",
-    "INC": "an example incident reference, typed as the admins' tracker writes it",
+    "Standard Webhooks": "a specification's name",
+    "python, security, sql": "example skills: tags people type, compared as typed",
+    "python, security": "example skills: tags people type, compared as typed",
+    "INC-2041": "an example incident reference, as the admins' own tracker writes it",
 }
 # Attributes whose text people read (or hear); data-copied is what a Copy button says after.
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-copied")
@@ -94,6 +89,7 @@ PATTERNS = (
     re.compile(r"\b(?:[A-Z][A-Za-z_]+/)+[A-Za-z_+\-0-9]+"),  # zone names: Europe/Madrid
     re.compile(r"\b(?:EUR|USD|GBP|UTC|GMT|tracker)\b"),
     re.compile(r"\b[0-9a-f]{16,}\b"),  # hashes
+    re.compile(r"\b\d+h(?:\d+m?)?(?![A-Za-z])|\b\d+m\b"),  # hours as people type them: 7h30, 450m
     re.compile(r"\b(?:DD|MM|YYYY)(?:[./-](?:DD|MM|YYYY))+\b"),  # a file's date layout
     re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z_]+\b"),  # audit action codes: project.freeze
 )
@@ -132,7 +128,9 @@ def without_data(text: str, data: Iterable[str]) -> str:
 
 
 def latin_words(text: str) -> set[str]:
-    return {w for w in WORD.findall(text) if LATIN.fullmatch(w) and w not in ALLOWED}
+    """The Latin-script words of the text, the allow-list aside."""
+    text = without_data(text, sorted(ALLOWED, key=len, reverse=True))
+    return {w for w in WORD.findall(text) if LATIN.fullmatch(w)}
 
 
 def spanish_vocabulary() -> set[str]:

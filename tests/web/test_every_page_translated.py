@@ -37,6 +37,10 @@ def test_the_reader_finds_attributes_and_leaves_data_out():
     assert latin_words(without_data("ver https://x.test/a 2026-01-02 Europe/Madrid EUR", [])) == {
         "ver"
     }
+    # Allowed are names, whole: "Standard Webhooks", not "Standard" on its own.
+    assert latin_words("وفق Standard Webhooks، Standard") == {"Standard"}
+    assert latin_words("7h30 أو 450m، <code>") == {"code"}
+    assert latin_words(read_text("<p>رنا <code>batch_id</code> 3a9f00c1d2e3f4a5b6c7</p>")) == set()
 
 
 @pytest.fixture
