@@ -18,6 +18,7 @@ from babel import Locale
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wtforms.i18n import messages_path
 
 from tests.web.every_page import visible_text
 from tracker.i18n import TRANSLATIONS_DIR
@@ -134,8 +135,8 @@ def latin_words(text: str) -> set[str]:
 
 
 def spanish_vocabulary() -> set[str]:
-    """Every word of the Spanish catalog's translations, and the names of months and days
-    (dates are written by Babel), lower-cased."""
+    """Every word of the Spanish translations (the app's and WTForms'), and the names of
+    months and days (dates are written by Babel), lower-cased."""
     spanish = Locale("es")
     names = [spanish.months, spanish.days]
     words: set[str] = {
@@ -146,13 +147,18 @@ def spanish_vocabulary() -> set[str]:
         for name in width.values()
         for w in WORD.findall(name)
     }
-    path = Path(TRANSLATIONS_DIR) / "es" / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
-    for message in catalog:
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for text in strings:
-            words.update(w.lower() for w in WORD.findall(re.sub(r"%\(\w+\)\w", " ", text or "")))
+    catalogs = (
+        Path(TRANSLATIONS_DIR) / "es" / "LC_MESSAGES" / "messages.po",
+        Path(messages_path()) / "es" / "LC_MESSAGES" / "wtforms.po",  # the forms' own refusals
+    )
+    for path in catalogs:
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for text in strings:
+                plain = re.sub(r"%\(\w+\)\w", " ", text or "")
+                words.update(w.lower() for w in WORD.findall(plain))
     return words
 
 
