@@ -310,3 +310,19 @@ def test_every_filter_choice_shows_a_page_in_arabic(app, client, auth, db, world
                     if words:
                         found[f"{target}?{name}={value}"] = sorted(words)
     assert not found, f"English left after choosing a filter: {found}"
+
+
+def test_the_audit_log_names_statuses_roles_and_objects_in_arabic(client, auth, db, world):
+    admin = db.merge(world["admin"])
+    admin.language = "ar"
+    db.commit()
+    auth.login(world["admin"])
+    page = html_lib.unescape(client.get("/admin/audit/").get_data(as_text=True))
+    assert "مقدّم <span" in page  # the rejected entry's status before: "submitted"
+    assert "مرفوض" in page  # "rejected"
+    assert "سبب الرفض" in page  # "rejection reason"
+    assert "Please split this day by task." in page  # the reason as typed
+    assert "الدور</span>: متعاقد" in page  # "role: contractor"
+    assert '<option value="time_entrie">قيد وقت</option>' in page  # filter by "time entry"
+    filtered = client.get("/admin/audit/", query_string={"target_type": "project"})
+    assert '<option value="project" selected>المشروع</option>' in filtered.get_data(as_text=True)
