@@ -78,7 +78,7 @@ def test_first_start_from_setup_link_to_an_assigned_contractor(
     page.get_by_role("table").get_by_role("link", name="CHORDUS").click()
     expect(page.get_by_text("Nobody is on this project yet.")).to_be_visible()
     page.get_by_label("Contractor", exact=True).select_option(
-        label="Casey Contractor <casey@example.com>"
+        label="Casey Contractor (casey@example.com)"
     )
     page.get_by_role("button", name="Assign", exact=True).click()
     expect(page.get_by_text("Casey Contractor is now on CHORDUS.")).to_be_visible()

@@ -52,4 +52,4 @@ def test_an_admin_stops_a_client_and_the_contractor_reads_and_acknowledges(
 
     page.reload()
     expect(page.get_by_text("Acknowledged (1)")).to_be_visible()
-    expect(page.get_by_text("Casey Contractor <casey@example.com>")).to_be_visible()
+    expect(page.get_by_text("Casey Contractor (casey@example.com)")).to_be_visible()

@@ -65,7 +65,7 @@ def test_a_new_contractor_logs_the_days_they_already_worked(seed: Factory, page:
     sign_in(page, admin.email)
     page.goto(f"/admin/projects/{chordus.id}")
     page.get_by_label("Contractor", exact=True).select_option(
-        label="Noor Newcomer <noor@example.com>"
+        label="Noor Newcomer (noor@example.com)"
     )
     page.get_by_label("Start date", exact=True).fill(typo.isoformat())
     page.get_by_role("button", name="Assign").click()

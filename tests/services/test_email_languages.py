@@ -66,7 +66,7 @@ def test_one_incident_emails_each_contractor_in_their_own_language(app, db, make
     assert english["Subject"] == EN_SUBJECT
     text = _body(arabic)
     assert "مرحبًا رنا،" in text  # "Hello Rana," with her name as typed
-    assert "إشعار المسؤولين:" in text  # "The notice from your admins:"
+    assert "تنويه المسؤولين:" in text  # "The notice from your admins:"
     assert NOTICE in text  # the admin's words, never translated
     assert "+03" in text  # the start in her timezone
     assert "Work on your projects" not in text

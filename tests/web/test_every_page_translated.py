@@ -318,7 +318,7 @@ def test_the_audit_log_names_statuses_roles_and_objects_in_arabic(client, auth, 
     db.commit()
     auth.login(world["admin"])
     page = html_lib.unescape(client.get("/admin/audit/").get_data(as_text=True))
-    assert "مقدّم <span" in page  # the rejected entry's status before: "submitted"
+    assert "مُرسَل <span" in page  # the rejected entry's status before: "submitted"
     assert "مرفوض" in page  # "rejected"
     assert "سبب الرفض" in page  # "rejection reason"
     assert "Please split this day by task." in page  # the reason as typed

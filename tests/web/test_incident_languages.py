@@ -93,7 +93,7 @@ def test_a_hold_notification_follows_a_change_of_language(client, auth, db, make
     db.commit()
     auth.login(person)
     spanish = _main(client.get("/notifications").get_data(as_text=True))
-    assert "ORBIT — Orbit está suspendido: el registro de horas está detenido." in spanish
+    assert "ORBIT — Orbit está suspendido: el registro de horas está en pausa." in spanish
     person.language = "ar"
     db.commit()
     arabic = _main(client.get("/notifications").get_data(as_text=True))
@@ -128,7 +128,7 @@ def test_the_contractors_incident_pages_in_arabic_and_spanish(client, auth, db, 
 
     listing = _main(client.get("/incidents", headers=AR).get_data(as_text=True))
     assert "حالات توقف العمل في مشاريعك" in listing
-    assert "سارية" in listing  # "in force"
+    assert "قيد السريان" in listing  # "in force"
 
 
 def test_the_admin_incident_pages_in_arabic_and_spanish(client, auth, db, make):
@@ -149,7 +149,7 @@ def test_the_admin_incident_pages_in_arabic_and_spanish(client, auth, db, make):
     detail = _main(client.get(f"/admin/incidents/{incident.id}", headers=AR).get_data(as_text=True))
     assert f'الحادثة {incident.id}: <bdi dir="auto">{TITLE}</bdi>' in detail
     assert 'كل مشاريع العميل <strong dir="auto">Acme</strong>' in detail
-    assert "من قرأ آخر إشعار" in detail  # "Who has read the latest notice"
+    assert "من قرأ آخر تنويه" in detail  # "Who has read the latest notice"
     assert '<p class="message" dir="auto">Mise à jour: still paused.</p>' in detail
     assert f'<p class="notice" dir="auto">{NOTICE}</p>' in detail
 

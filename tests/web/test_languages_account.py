@@ -125,8 +125,8 @@ def test_the_account_page_reads_in_arabic_with_the_data_as_typed(app, client, au
         "متعاقد",  # the role
         "تصلك دائمًا على ana.lima@example.com رسائل",
         f"أقل من {hours} ساعة في الأسبوع السابق",
-        "ليست لديك رموز للواجهة البرمجية.",
-        "إلغاء رموز الواجهة البرمجية الخاصة بي أيضًا",
+        "ليست لديك رموز وصول إلى الواجهة البرمجية.",
+        "إلغاء رموز وصولي إلى الواجهة البرمجية أيضًا",
     ):
         assert text in page, text
     assert "Ana Lima" in page  # the name in the header, as typed
@@ -192,7 +192,7 @@ NOT_FOUND = {
     "ar": ("<h1>غير موجود</h1>", "لا يوجد شيء على هذا العنوان", "انتقل إلى صفحتك الرئيسية"),
     "es": ("<h1>No encontrado</h1>", "No hay nada en esta dirección", "Ir a tu página de inicio"),
 }
-NO_SUCH_TOKEN = {"ar": "لا يوجد رمز كهذا.", "es": "No existe ese token."}
+NO_SUCH_TOKEN = {"ar": "لا يوجد رمز وصول كهذا.", "es": "No existe ese token."}
 
 
 @pytest.mark.parametrize("language", ["ar", "es"])
@@ -321,13 +321,13 @@ def test_confirming_the_password_and_signing_out_everywhere_speak_arabic(client,
         headers={"Accept-Language": "ar"},
         follow_redirects=True,
     )
-    assert "تم تسجيل خروجك من كل مكان، وأُلغيت رموز الواجهة البرمجية الخاصة بك." in _flashes(
+    assert "تم تسجيل خروجك من كل مكان، وأُلغيت رموز وصولك إلى الواجهة البرمجية." in _flashes(
         out.get_data(as_text=True)
     )
 
 
 HOMES = {
-    "contractor": ("مرحبًا، Ana Lima", "مشاريعك", "لست مُعيَّنًا على أي مشروع بعد."),
+    "contractor": ("مرحبًا، Ana Lima", "مشاريعك", "لست مكلَّفًا بأي مشروع بعد."),
     "admin": ("<h1>نظرة عامة</h1>", "المشاريع المفتوحة", "لا توجد مشاريع بعد."),
     "payroll": ("<h1>الرواتب</h1>",),
 }

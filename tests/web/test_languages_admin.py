@@ -47,7 +47,7 @@ def test_the_project_list_reads_in_arabic_and_spanish_with_names_as_typed(client
     assert '<td dir="auto">Acme</td>' in arabic
     assert "Seats taken" not in arabic
     spanish = _html(client.get("/admin/projects/", headers=SPANISH))
-    for words in ("Proyectos", "Nuevo proyecto", "Importar desde CSV", "Puestos ocupados"):
+    for words in ("Proyectos", "Nuevo proyecto", "Importar desde CSV", "Plazas ocupadas"):
         assert words in spanish
     assert "منصة كوردس" in spanish
 
@@ -78,7 +78,7 @@ def test_the_project_form_shows_its_refusal_beside_the_field_in_the_admin_langua
     page = _html(client.post("/admin/projects/new", data=new, headers=SPANISH))
     assert '<html lang="ar" dir="rtl">' in page  # the stored choice beats the browser
     assert "مشروع جديد" in page  # "New project"
-    assert "الأجر بالساعة" in page  # the "Hourly rate" label
+    assert "سعر الساعة" in page  # the "Hourly rate" label
     assert "يوجد مشروع بهذا الرمز بالفعل." in page  # "A project with this code already exists."
     assert 'value="40.00"' in page  # what was typed comes back as typed
     _speaks(db, admin, "es")
@@ -162,7 +162,7 @@ def test_an_import_with_a_bad_row_lists_its_problem_in_arabic_and_spanish(client
     page = _html(_upload(client, "users", bad, ARABIC))
     assert "استيراد الأشخاص" in page  # "Import people"
     assert "لا يمكن استيراد أي شيء بعد" in page  # "Nothing can be imported yet"
-    assert "في الملف 1 خطأ؛ ولم يُكتب أي شيء." in page  # one error, counted
+    assert "في الملف خطأ واحد؛ ولم يُكتب أي شيء." in page  # one error, in words
     assert re.search(r'<td class="num">2</td><td><code>role</code></td>', page)
     assert "اختر contractor, admin أو payroll." in page  # the row's problem
     assert "Choose contractor" not in page
@@ -206,7 +206,7 @@ def test_the_outbox_reads_in_arabic_and_spanish_with_subjects_and_errors_as_sent
     row.status, row.attempts, row.last_error = "dead", 8, "550 5.1.1 mailbox unavailable"
     db.commit()
     page = _html(client.get("/admin/outbox", headers=ARABIC))
-    for words in ("صندوق الصادر", "نقاط نهاية خطافات الويب", "متوقفة (1)", "إعادة المحاولة"):
+    for words in ("صندوق الصادر", "نقاط نهاية خطافات الويب", "فاشلة (1)", "إعادة المحاولة"):
         assert words in page
     assert "550 5.1.1 mailbox unavailable" in page
     assert row.recipient in page

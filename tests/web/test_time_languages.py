@@ -45,7 +45,7 @@ def test_the_entries_page_in_arabic_keeps_codes_and_typed_text(client, auth, db,
     page = text(client.get("/entries"))
     assert '<html lang="ar" dir="rtl">' in page
     assert "قيودك" in page  # "Your entries"
-    assert "مقدّم" in page  # "Submitted", the entry's status
+    assert "مُرسَل" in page  # "Submitted", the entry's status
     assert "تصفية القيود" in page  # "Filter entries"
     assert "CHORDUS" in page
     assert "Fixed the ledger" in page

@@ -18,7 +18,14 @@ from tracker.models import PROJECT_STATUSES, Project
 from tracker.services import assignments, holds, projects, seats, users
 from tracker.web import panels
 from tracker.web.access import me, recent_login, roles
-from tracker.web.forms import TOO_LONG, EmptyForm, flash_error, flash_form_errors, show_error
+from tracker.web.forms import (
+    TOO_LONG,
+    EmptyForm,
+    flash_error,
+    flash_form_errors,
+    person_choice,
+    show_error,
+)
 
 bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
 
@@ -161,7 +168,7 @@ def _assign_form(project: Project) -> AssignForm:
     form = AssignForm()
     on_it = {a.user_id for a in assignments.list_assignments(db, project=project) if a.is_active}
     form.user_id.choices = [
-        (u.id, f"{u.name} <{u.email}>")
+        person_choice(u)
         for u in users.list_users(db, "contractor")
         if u.active and u.id not in on_it
     ]

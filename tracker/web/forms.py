@@ -8,6 +8,7 @@ was rolled back.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import flash
 from flask_babel import gettext as _
@@ -121,3 +122,9 @@ def plain_text(max_length: int) -> Callable[[FlaskForm, Field], None]:
             raise ValidationError(exc.fields[field.name][0]) from None
 
     return check
+
+
+def person_choice(user: Any) -> tuple[int, str]:
+    """A person in a select: "Casey Contractor (casey@example.com)". Brackets, not angle
+    marks: a right-to-left page pairs brackets, and would turn "<" and ">" around the name."""
+    return (user.id, f"{user.name} ({user.email})")

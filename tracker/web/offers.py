@@ -18,7 +18,7 @@ from tracker.models import Project
 from tracker.services import projects, reassignment, users
 from tracker.web.access import me, roles
 from tracker.web.context import money
-from tracker.web.forms import flash_error, flash_form_errors
+from tracker.web.forms import flash_error, flash_form_errors, person_choice
 
 bp = Blueprint("offers", __name__)
 
@@ -93,9 +93,7 @@ def move_form(held: Project) -> MoveForm:
     """The bulk-move form of a held project: where to, and who (its contractors now)."""
     form = MoveForm()
     form.to_project_id.choices = _target_choices(held)
-    form.user_ids.choices = [
-        (u.id, f"{u.name} <{u.email}>") for u in reassignment.movable(get_session(), held)
-    ]
+    form.user_ids.choices = [person_choice(u) for u in reassignment.movable(get_session(), held)]
     return form
 
 
