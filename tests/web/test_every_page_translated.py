@@ -72,6 +72,7 @@ def _english_left(
 ) -> dict[str, list[str]]:
     """The English words left on each page; ``wanted``: the status a page must have to be read
     (None: any, as for pages refused)."""
+    # The outbox pages show each email's subject in English on purpose (one record for admins).
     data = data_of(db, OutboxMessage.subject)
     spanish = spanish_vocabulary() if language == "es" else set()
     found = {}
