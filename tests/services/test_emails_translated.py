@@ -125,5 +125,8 @@ def test_every_email_is_in_its_readers_language(app, db, make, language):
                 words = {w for w in words if w.lower() not in spanish}
             if words:
                 found.setdefault(kind, {})[part] = sorted(words)
+    folder = Path(str(app.template_folder)) / "email"
+    shipped = {p.name.removesuffix(".subject.txt") for p in folder.glob("*.subject.txt")}
+    assert shipped == TEMPLATES  # a new kind of email is sent below too
     assert len(kinds) == len(TEMPLATES), sorted(kinds)  # one subject per kind of email
     assert not found, f"English left in the emails: {found}"
