@@ -322,6 +322,7 @@ def test_the_audit_log_names_statuses_roles_and_objects_in_arabic(client, auth, 
     assert "مُرسَل <span" in page  # the rejected entry's status before: "submitted"
     assert "مرفوض" in page  # "rejected"
     assert "سبب الرفض" in page  # "rejection reason"
+    assert "رُفض قيد<br><code>entry.reject</code>" in page  # the action in words, then its code
     assert "Please split this day by task." in page  # the reason as typed
     assert "الدور</span>: متعاقد" in page  # "role: contractor"
     assert '<option value="time_entrie">قيد وقت</option>' in page  # filter by "time entry"

@@ -39,6 +39,7 @@ def index() -> Any:
         events=events,
         described=audit_names.describe(db, events),
         object_types=audit_names.FILTER_TYPES,
+        action_words=audit_names.ACTION_WORDS,
         people=people,
         more=more,
         args=request.args,
