@@ -106,3 +106,12 @@ def test_plural_forms_are_the_languages_own_and_every_form_is_filled(code):
                 assert len(missing) == 1, (singular, n, form)
             else:
                 assert found == expected, (singular, n, form)
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_no_entry_is_a_fuzzy_guess(code):
+    """A fuzzy entry is a guess copied from a similar message: never compiled, so the page
+    would show English while the catalogue looks complete."""
+    with (TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale=code)
+    assert [str(m.id) for m in catalog if m.id and m.fuzzy] == []
