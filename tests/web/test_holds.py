@@ -9,7 +9,7 @@ import zoneinfo
 from sqlalchemy import func, select
 
 from tests.dates import today
-from tracker.models import Hold, Notification, Project, TimeEntry, utcnow
+from tracker.models import Hold, Incident, Notification, Project, TimeEntry, utcnow
 from tracker.services import assignments, holds
 
 NOTICE = "Client incident: work on CHORDUS is paused.\nWe will write again by Friday."
@@ -260,3 +260,23 @@ def test_a_contractor_far_from_utc_reads_the_hold_notices_in_their_own_time(clie
     messages = [n.message for n in db.scalars(select(Notification))]
     assert len(messages) == 2
     assert not any(f"{started:%H:%M}" in m or "UTC" in m for m in messages)
+
+
+def test_a_freeze_names_its_incident_in_the_freezing_admins_language(client, auth, make, db, api):
+    admin, project, _ = _setup(make, contractors=1)
+    admin.language = "ar"
+    db.commit()
+    auth.login(admin)
+    response = client.post(
+        f"/admin/holds/projects/{project.id}/freeze", data={**FORM, "action": "confirm"}
+    )
+    assert response.status_code == 302
+    hold = db.scalar(select(Hold).where(Hold.project_id == project.id))
+    assert db.get(Incident, hold.incident_id).title == "تجميد CHORDUS"
+    other = make.project(code="LEDGER")
+    answer = api(admin).post(
+        f"/projects/{other.id}/freeze", json={"notice": "Paused.", "reason": "Breach"}
+    )
+    assert answer.status_code == 200, answer.json
+    later = db.scalar(select(Hold).where(Hold.project_id == other.id))
+    assert db.get(Incident, later.incident_id).title == "Hold on LEDGER"  # the API is English

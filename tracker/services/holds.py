@@ -178,7 +178,9 @@ def freeze_project(
     )
     now = utcnow()
     incident = Incident(
-        title=f"Hold on {project.code}",
+        # Named in the language of the admin who froze (English from the API and the CLI),
+        # then kept as written, like a title an admin types for a client-wide incident.
+        title=_("Hold on %(code)s", code=project.code),
         scope="projects",
         review_by=now.date() + dt.timedelta(days=REVIEW_DAYS),
         started_at=now,
