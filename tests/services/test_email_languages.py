@@ -69,6 +69,8 @@ def test_one_incident_emails_each_contractor_in_their_own_language(app, db, make
     assert "تنويه المسؤولين:" in text  # "The notice from your admins:"
     assert NOTICE in text  # the admin's words, never translated
     assert "+03" in text  # the start in her timezone
+    # As the pages write it: the month in words, a 24-hour clock ("7 ديسمبر 2026، 13:05").
+    assert re.search(r"\d{1,2} [\u0600-\u06FF]+ \d{4}، \d{2}:\d{2} \+03", text), text
     assert "Work on your projects" not in text
     html = _body(arabic, "html")
     assert '<html lang="ar" dir="rtl">' in html

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import format_skeleton, get_datetime_format
 from flask import Flask, current_app
 from flask_babel import force_locale
 
@@ -163,9 +163,11 @@ def render(name: str, **context: Any) -> str:
 
 def local_datetime(shown: dt.datetime, language: str) -> str:
     """A date and time of day (no seconds) as the language writes them: "7 dic 2026, 12:05"."""
+    # The pages' forms: the month in words and a 24-hour clock (an Arabic "medium" date is
+    # all digits, and its "short" time a 12-hour one).
     pattern = str(get_datetime_format("medium", locale=language))
-    day = format_date(shown.date(), "medium", locale=language)
-    clock = format_time(shown, "short", tzinfo=shown.tzinfo, locale=language)
+    day = format_skeleton("yMMMd", shown.date(), locale=language)
+    clock = format_skeleton("Hm", shown.time(), locale=language)
     return pattern.replace("{1}", day).replace("{0}", clock)
 
 
@@ -178,7 +180,7 @@ def date_text(language: str) -> Any:
             return ""
         if language == DEFAULT_LANGUAGE:
             return value
-        return format_date(dt.date.fromisoformat(value), "medium", locale=language)
+        return format_skeleton("yMMMd", dt.date.fromisoformat(value), locale=language)
 
     return shown
 
