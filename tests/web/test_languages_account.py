@@ -189,7 +189,7 @@ def test_the_second_factor_page_and_its_refusal_are_translated(client, auth, db,
 
 
 NOT_FOUND = {
-    "ar": ("<h1>غير موجود</h1>", "لا يوجد شيء على هذا العنوان", "انتقل إلى صفحتك الرئيسية"),
+    "ar": ("<h1>غير موجود</h1>", "لا يوجد شيء على هذا العنوان", "الانتقال إلى صفحتك الرئيسية"),
     "es": ("<h1>No encontrado</h1>", "No hay nada en esta dirección", "Ir a tu página de inicio"),
 }
 NO_SUCH_TOKEN = {"ar": "لا يوجد رمز وصول كهذا.", "es": "No existe ese token."}
