@@ -106,8 +106,10 @@ serve: runtime
 
 # --- tests ---------------------------------------------------------------------------------
 
+# The two databases' suites run side by side (they share no database, port or temporary
+# folder); each one's output is printed whole when it ends.
 test: venv
-	$(MAKE) test-sqlite test-postgres
+	$(MAKE) --jobs=2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: venv
 	@echo "== tests on SQLite =="
