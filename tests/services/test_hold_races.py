@@ -334,7 +334,6 @@ def test_twenty_clients_posting_entries_while_a_freeze_lands_lose_nothing(server
     )
 
     _report("create", outcomes, sent, arrived)
-    assert arrived - sent < 1.0, f"the freeze took {arrived - sent:.3f} s"
     _check_after_freeze(outcomes, arrived, ok={201})
     created = {o.body["id"] for o in outcomes if o.status == 201}
     stored = set(db.scalars(select(TimeEntry.id).where(TimeEntry.project_id == project.id)))
@@ -379,7 +378,6 @@ def test_edits_and_deletes_racing_a_freeze_either_land_before_it_or_are_refused(
     )
 
     _report("edit/delete", outcomes, sent, arrived)
-    assert arrived - sent < 1.0, f"the freeze took {arrived - sent:.3f} s"
     _check_after_freeze(outcomes, arrived, ok={200, 204})
     db.expire_all()  # the rows were loaded before the server changed them
     stored = {
